@@ -1,0 +1,46 @@
+//! The `scanlake` command: a thin layer over the `scanlake` library, one module per subcommand.
+
+mod commands;
+mod output;
+
+use clap::{Parser, Subcommand};
+use std::process::ExitCode;
+
+#[derive(Parser)]
+#[command(name = "scanlake", version, about = "GPFS policy scans to a partitioned Parquet dataset, and reports on it")]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Convert mmapplypolicy LIST files into a partitioned Parquet dataset.
+    Convert(commands::convert::Args),
+    /// Cut a LIST file into line-aligned chunks (for batch arrays).
+    Split(commands::split::Args),
+    /// Write a synthetic LIST file.
+    Gen(commands::gen_scan::Args),
+    /// Generate a scan, convert it and print a per-user summary.
+    Demo(commands::demo::Args),
+    /// Print the SHOW fields scanlake knows (the dataset's typed columns).
+    Fields,
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let result = match cli.command {
+        Command::Convert(args) => commands::convert::run(args),
+        Command::Split(args) => commands::split::run(args),
+        Command::Gen(args) => commands::gen_scan::run(args),
+        Command::Demo(args) => commands::demo::run(args),
+        Command::Fields => {
+            print!("{}", scanlake::format::fields::markdown_table());
+            Ok(ExitCode::SUCCESS)
+        }
+    };
+    result.unwrap_or_else(|e| {
+        output::print_error(&e);
+        ExitCode::FAILURE
+    })
+}

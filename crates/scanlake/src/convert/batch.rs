@@ -1,0 +1,213 @@
+//! Records into Arrow columns: the dataset schema of a layout, and a builder that fills it.
+
+use crate::format::layout::extra_column_name;
+use crate::format::{FieldType, Layout, Record, Value};
+use arrow::array::{
+    ArrayBuilder, ArrayRef, BinaryBuilder, Float64Builder, Int64Builder, StringBuilder, TimestampMicrosecondBuilder,
+    UInt32Builder, UInt64Builder,
+};
+use arrow::datatypes::{DataType, Field, Schema, SchemaRef, TimeUnit};
+use arrow::record_batch::RecordBatch;
+use std::collections::HashMap;
+use std::sync::Arc;
+
+fn arrow_type(ty: FieldType) -> DataType {
+    match ty {
+        FieldType::Count => DataType::Int64,
+        FieldType::Id => DataType::UInt32,
+        FieldType::Time => DataType::Timestamp(TimeUnit::Microsecond, Some("UTC".into())),
+        FieldType::Float => DataType::Float64,
+        FieldType::Text => DataType::Utf8,
+    }
+}
+
+/// The columns every file has, for a layout. Unknown SHOW keys follow as nullable strings.
+pub fn dataset_schema(layout: &Layout) -> SchemaRef {
+    let mut fields = vec![
+        Field::new("inode", DataType::UInt64, false),
+        Field::new("gen", DataType::UInt32, false),
+        Field::new("snapshot", DataType::UInt64, false),
+        Field::new("path", DataType::Utf8, false),
+        Field::new("path_bytes", DataType::Binary, true),
+        Field::new("kind", DataType::Utf8, true),
+    ];
+    fields.extend(layout.columns().into_iter().map(|c| Field::new(c.name, arrow_type(c.ty), true)));
+    Arc::new(Schema::new(fields))
+}
+
+/// `kind` from the first character of an ls-style mode.
+fn kind_of(mode: &[u8]) -> &'static str {
+    match mode.first() {
+        Some(b'-') => "file",
+        Some(b'd') => "dir",
+        Some(b'l') => "link",
+        _ => "other",
+    }
+}
+
+enum ShowBuilder {
+    Int(Int64Builder),
+    Id(UInt32Builder),
+    Time(TimestampMicrosecondBuilder),
+    Float(Float64Builder),
+    Text(StringBuilder),
+}
+
+impl ShowBuilder {
+    fn new(ty: FieldType) -> ShowBuilder {
+        match ty {
+            FieldType::Count => ShowBuilder::Int(Int64Builder::new()),
+            FieldType::Id => ShowBuilder::Id(UInt32Builder::new()),
+            FieldType::Time => ShowBuilder::Time(TimestampMicrosecondBuilder::new().with_timezone("UTC")),
+            FieldType::Float => ShowBuilder::Float(Float64Builder::new()),
+            FieldType::Text => ShowBuilder::Text(StringBuilder::new()),
+        }
+    }
+
+    fn append(&mut self, v: Value, rec: &Record) {
+        match (self, v) {
+            (ShowBuilder::Int(b), Value::Int(x)) => b.append_value(x),
+            (ShowBuilder::Id(b), Value::Int(x)) => b.append_value(x as u32),
+            (ShowBuilder::Time(b), Value::Int(x)) => b.append_value(x),
+            (ShowBuilder::Float(b), Value::Float(x)) => b.append_value(x),
+            (ShowBuilder::Text(b), Value::Text(..)) => {
+                b.append_value(String::from_utf8_lossy(rec.text_of(v).unwrap_or_default()))
+            }
+            (ShowBuilder::Int(b), _) => b.append_null(),
+            (ShowBuilder::Id(b), _) => b.append_null(),
+            (ShowBuilder::Time(b), _) => b.append_null(),
+            (ShowBuilder::Float(b), _) => b.append_null(),
+            (ShowBuilder::Text(b), _) => b.append_null(),
+        }
+    }
+
+    fn finish(&mut self) -> ArrayRef {
+        match self {
+            ShowBuilder::Int(b) => Arc::new(b.finish()),
+            ShowBuilder::Id(b) => Arc::new(b.finish()),
+            ShowBuilder::Time(b) => Arc::new(b.finish()),
+            ShowBuilder::Float(b) => Arc::new(b.finish()),
+            ShowBuilder::Text(b) => Arc::new(b.finish()),
+        }
+    }
+}
+
+/// Accumulates records of one chunk, each tagged with a partition number.
+pub struct BatchBuilder {
+    schema: SchemaRef,
+    mode_column: Option<usize>,
+    inode: UInt64Builder,
+    generation: UInt32Builder,
+    snapshot: UInt64Builder,
+    path: StringBuilder,
+    path_bytes: BinaryBuilder,
+    kind: StringBuilder,
+    show: Vec<ShowBuilder>,
+    /// Which SHOW columns held a value at least once.
+    pub seen: Vec<bool>,
+    extras: Vec<(String, StringBuilder)>,
+    extra_index: HashMap<Vec<u8>, usize>,
+    /// The partition of each row.
+    pub partitions: Vec<u32>,
+}
+
+impl BatchBuilder {
+    pub fn new(schema: &SchemaRef, layout: &Layout) -> BatchBuilder {
+        let columns = layout.columns();
+        BatchBuilder {
+            schema: schema.clone(),
+            mode_column: columns.iter().position(|c| c.name == "mode"),
+            inode: UInt64Builder::new(),
+            generation: UInt32Builder::new(),
+            snapshot: UInt64Builder::new(),
+            path: StringBuilder::new(),
+            path_bytes: BinaryBuilder::new(),
+            kind: StringBuilder::new(),
+            seen: vec![false; columns.len()],
+            show: columns.iter().map(|c| ShowBuilder::new(c.ty)).collect(),
+            extras: Vec::new(),
+            extra_index: HashMap::new(),
+            partitions: Vec::new(),
+        }
+    }
+
+    pub fn len(&self) -> usize {
+        self.partitions.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.partitions.is_empty()
+    }
+
+    pub fn append(&mut self, rec: &Record, partition: u32) {
+        let rows = self.partitions.len();
+        self.partitions.push(partition);
+        self.inode.append_value(rec.inode);
+        self.generation.append_value(rec.generation);
+        self.snapshot.append_value(rec.snapshot);
+        match std::str::from_utf8(&rec.path) {
+            Ok(p) => {
+                self.path.append_value(p);
+                self.path_bytes.append_null();
+            }
+            Err(_) => {
+                self.path.append_value(String::from_utf8_lossy(&rec.path));
+                self.path_bytes.append_value(&rec.path);
+            }
+        }
+        match self.mode_column.and_then(|c| rec.text_of(rec.values[c])) {
+            Some(mode) => self.kind.append_value(kind_of(mode)),
+            None => self.kind.append_null(),
+        }
+        for (i, (b, &v)) in self.show.iter_mut().zip(&rec.values).enumerate() {
+            b.append(v, rec);
+            self.seen[i] |= v != Value::Null;
+        }
+        for (key, value) in &rec.extras {
+            let key = &rec.text[key.clone()];
+            let idx = match self.extra_index.get(key) {
+                Some(&i) => i,
+                None => {
+                    let mut b = StringBuilder::new();
+                    b.append_nulls(rows);
+                    self.extras.push((extra_column_name(&String::from_utf8_lossy(key)), b));
+                    self.extra_index.insert(key.to_vec(), self.extras.len() - 1);
+                    self.extras.len() - 1
+                }
+            };
+            let b = &mut self.extras[idx].1;
+            if b.len() == rows {
+                b.append_value(String::from_utf8_lossy(&rec.text[value.clone()]));
+            }
+        }
+        for (_, b) in &mut self.extras {
+            if b.len() == rows {
+                b.append_null();
+            }
+        }
+    }
+
+    /// The rows so far as one batch (base schema plus this chunk's extra columns, by name).
+    pub fn finish(&mut self) -> RecordBatch {
+        let mut fields: Vec<Arc<Field>> = self.schema.fields().iter().cloned().collect();
+        let mut columns: Vec<ArrayRef> = vec![
+            Arc::new(self.inode.finish()),
+            Arc::new(self.generation.finish()),
+            Arc::new(self.snapshot.finish()),
+            Arc::new(self.path.finish()),
+            Arc::new(self.path_bytes.finish()),
+            Arc::new(self.kind.finish()),
+        ];
+        columns.extend(self.show.iter_mut().map(ShowBuilder::finish));
+        let mut extras = std::mem::take(&mut self.extras);
+        self.extra_index.clear();
+        extras.sort_by(|a, b| a.0.cmp(&b.0));
+        extras.dedup_by(|a, b| a.0 == b.0);
+        for (name, mut b) in extras {
+            fields.push(Arc::new(Field::new(name, DataType::Utf8, true)));
+            columns.push(Arc::new(b.finish()));
+        }
+        self.partitions.clear();
+        RecordBatch::try_new(Arc::new(Schema::new(fields)), columns).expect("builders match the schema")
+    }
+}

@@ -1,0 +1,491 @@
+//! `convert`: policy LIST files into the dataset, in parallel, in bounded memory, atomically per input.
+//!
+//! One reader thread per input cuts the decoded stream into chunks of whole lines; worker threads
+//! parse chunks into Arrow batches split by partition and hand them to [`buffers::PartitionBuffers`],
+//! which decides when a partition is written (sorted by path) into the run's staging directory.
+//! When the input is done, its files and rejects are published with one [`Commit`].
+
+mod batch;
+mod buffers;
+pub mod chunks;
+pub mod input;
+
+use crate::dataset::manifest::{FailedEntry, InputEntry};
+use crate::dataset::rejects::{Reject, RejectSink};
+use crate::dataset::{Commit, Dataset, Outcome, REJECTS_DIR, ScanDate, partition_dir, tld_of, writer};
+use crate::format::{Layout, LineKind, LineParser, Record};
+use anyhow::{Context, Result, bail};
+use arrow::compute::take_record_batch;
+use arrow::array::UInt32Array;
+use batch::BatchBuilder;
+use buffers::PartitionBuffers;
+use serde::Serialize;
+use std::collections::HashMap;
+use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Mutex};
+use std::time::Instant;
+
+pub use batch::dataset_schema;
+
+/// How to convert. `Default` gives the documented defaults.
+#[derive(Debug, Clone)]
+pub struct ConvertOptions {
+    pub layout: Layout,
+    /// The scan date; when `None`, each input's file or directory name must hold one.
+    pub acq: Option<ScanDate>,
+    /// Directory depth of the `tld` partition (see [`tld_of`]).
+    pub tld_depth: usize,
+    pub threads: usize,
+    /// Bytes of input per parse task.
+    pub chunk_bytes: usize,
+    /// In-memory bytes of a partition that make one file.
+    pub target_file_bytes: usize,
+    /// In-memory bytes all partitions may hold, written or waiting.
+    pub memory_budget_bytes: usize,
+    /// An input with more rejected lines than this fraction of its non-skipped lines fails.
+    pub max_reject_fraction: f64,
+    /// Leave inputs whose content the dataset already holds.
+    pub skip_existing: bool,
+}
+
+impl Default for ConvertOptions {
+    fn default() -> Self {
+        ConvertOptions {
+            layout: Layout::default(),
+            acq: None,
+            tld_depth: 3,
+            threads: std::thread::available_parallelism().map_or(1, |n| n.get()),
+            chunk_bytes: 4 << 20,
+            target_file_bytes: 128 << 20,
+            memory_budget_bytes: 320 << 20,
+            max_reject_fraction: 0.01,
+            skip_existing: false,
+        }
+    }
+}
+
+/// Reports progress; the CLI draws a bar with it.
+pub trait Progress: Sync {
+    /// Work is about to start on inputs of this many (raw) bytes in all.
+    fn begin(&self, _total_bytes: u64) {}
+    /// This many more raw bytes have been read.
+    fn advance(&self, _bytes: u64) {}
+    /// Now working on this input.
+    fn input(&self, _path: &Path) {}
+    fn finish(&self) {}
+}
+
+/// Reports nothing.
+pub struct NoProgress;
+impl Progress for NoProgress {}
+
+#[derive(Debug, Clone, Copy, Serialize, PartialEq, Eq)]
+#[serde(rename_all = "lowercase")]
+pub enum InputStatus {
+    Converted,
+    /// `--skip-existing` found the same content already converted.
+    Unchanged,
+    /// Too many rejected lines: nothing published but the rejects.
+    Failed,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct InputSummary {
+    pub input: String,
+    pub status: InputStatus,
+    pub acq: String,
+    pub lines: u64,
+    pub rows: u64,
+    pub rejects: u64,
+    pub skipped: u64,
+    /// Bytes of the input file as stored (compressed or not).
+    pub input_bytes: u64,
+    /// Bytes of the input after decompression.
+    pub decoded_bytes: u64,
+    pub files: usize,
+    pub output_bytes: u64,
+    pub rejects_file: Option<String>,
+    pub message: Option<String>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct ConvertSummary {
+    pub dataset: String,
+    pub lines: u64,
+    pub rows: u64,
+    pub rejects: u64,
+    /// Blank and comment lines.
+    pub skipped: u64,
+    pub input_bytes: u64,
+    pub decoded_bytes: u64,
+    pub output_bytes: u64,
+    pub files: usize,
+    pub seconds: f64,
+    pub lines_per_second: f64,
+    pub inputs: Vec<InputSummary>,
+}
+
+impl ConvertSummary {
+    pub fn failed(&self) -> impl Iterator<Item = &InputSummary> {
+        self.inputs.iter().filter(|i| i.status == InputStatus::Failed)
+    }
+}
+
+/// Converts every input into the dataset at `dataset`.
+pub fn convert(inputs: &[PathBuf], dataset: &Path, opts: &ConvertOptions, progress: &dyn Progress) -> Result<ConvertSummary> {
+    let started = Instant::now();
+    let files = input::discover(inputs)?;
+    // Check every scan date before writing anything.
+    let dated: Vec<(PathBuf, ScanDate)> = files
+        .into_iter()
+        .map(|f| match opts.acq.or_else(|| input::scan_date_from_path(&f)) {
+            Some(d) => Ok((f, d)),
+            None => bail!(
+                "cannot tell the scan date of {}: its name holds no date\nhint: pass --acq YYYY-MM-DD",
+                f.display()
+            ),
+        })
+        .collect::<Result<_>>()?;
+    let mut ds = Dataset::open_for_write(dataset, opts.tld_depth)?;
+    let run = run_id();
+    progress.begin(dated.iter().filter_map(|(f, _)| std::fs::metadata(f).ok()).map(|m| m.len()).sum());
+    let mut summary = ConvertSummary {
+        dataset: dataset.display().to_string(),
+        lines: 0,
+        rows: 0,
+        rejects: 0,
+        skipped: 0,
+        input_bytes: 0,
+        decoded_bytes: 0,
+        output_bytes: 0,
+        files: 0,
+        seconds: 0.0,
+        lines_per_second: 0.0,
+        inputs: Vec::new(),
+    };
+    for (path, acq) in dated {
+        progress.input(&path);
+        let s = convert_one(&mut ds, &path, acq, &run, opts, progress)?;
+        summary.lines += s.lines;
+        summary.rows += s.rows;
+        summary.rejects += s.rejects;
+        summary.skipped += s.skipped;
+        summary.input_bytes += s.input_bytes;
+        summary.decoded_bytes += s.decoded_bytes;
+        summary.output_bytes += s.output_bytes;
+        summary.files += s.files;
+        summary.inputs.push(s);
+    }
+    progress.finish();
+    summary.seconds = started.elapsed().as_secs_f64();
+    summary.lines_per_second = summary.lines as f64 / summary.seconds.max(1e-9);
+    Ok(summary)
+}
+
+fn run_id() -> String {
+    let now = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap_or_default();
+    format!("{:x}{:05x}", now.as_secs(), (now.subsec_micros() ^ std::process::id()) & 0xfffff)
+}
+
+fn now_secs() -> i64 {
+    std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map_or(0, |d| d.as_secs() as i64)
+}
+
+/// Totals of one input, gathered across workers.
+#[derive(Default)]
+struct Tally {
+    lines: AtomicU64,
+    rows: AtomicU64,
+    skipped: AtomicU64,
+    decoded: AtomicU64,
+}
+
+/// What a worker needs to turn chunks into staged files.
+struct Shared<'a> {
+    layout: &'a Layout,
+    schema: arrow::datatypes::SchemaRef,
+    acq: ScanDate,
+    tld_depth: usize,
+    staging: PathBuf,
+    file_prefix: String,
+    buffers: PartitionBuffers,
+    rejects: Mutex<RejectSink>,
+    tally: Tally,
+    written: Mutex<Vec<(PathBuf, String, writer::Written)>>,
+    seen: Mutex<Vec<bool>>,
+    next_file: AtomicU64,
+    error: Mutex<Option<anyhow::Error>>,
+}
+
+impl Shared<'_> {
+    fn fail(&self, e: anyhow::Error) {
+        self.error.lock().expect("error lock").get_or_insert(e);
+    }
+
+    fn failed(&self) -> bool {
+        self.error.lock().expect("error lock").is_some()
+    }
+
+    fn parse_chunk(&self, chunk: &chunks::Chunk, parser: &mut LineParser, rec: &mut Record, out: &mut BatchBuilder) -> Result<()> {
+        let mut tlds: HashMap<Vec<u8>, u32> = HashMap::new();
+        let mut names: Vec<Vec<u8>> = Vec::new();
+        let (mut lines, mut skipped) = (0u64, 0u64);
+        for (i, line) in chunk.lines().enumerate() {
+            lines += 1;
+            match parser.parse(line, rec) {
+                Ok(LineKind::Record) => {
+                    let tld = tld_of(&rec.path, self.tld_depth);
+                    let id = match tlds.get(tld) {
+                        Some(&id) => id,
+                        None => {
+                            names.push(tld.to_vec());
+                            tlds.insert(tld.to_vec(), names.len() as u32 - 1);
+                            names.len() as u32 - 1
+                        }
+                    };
+                    out.append(rec, id);
+                }
+                Ok(LineKind::Skipped) => skipped += 1,
+                Err(e) => self.rejects.lock().expect("rejects lock").push(Reject {
+                    line: chunk.first_line + i as u64,
+                    code: e.code(),
+                    reason: e.to_string(),
+                    raw: line,
+                })?,
+            }
+        }
+        self.tally.lines.fetch_add(lines, Ordering::Relaxed);
+        self.tally.skipped.fetch_add(skipped, Ordering::Relaxed);
+        self.tally.decoded.fetch_add(chunk.data.len() as u64, Ordering::Relaxed);
+        if out.is_empty() {
+            return Ok(());
+        }
+        self.tally.rows.fetch_add(out.len() as u64, Ordering::Relaxed);
+        {
+            let mut seen = self.seen.lock().expect("seen lock");
+            seen.iter_mut().zip(&out.seen).for_each(|(s, o)| *s |= o);
+        }
+        let partitions = out.partitions.clone();
+        let batch = out.finish();
+        if names.len() == 1 {
+            return self.add(&names[0], batch);
+        }
+        let mut rows_of: Vec<Vec<u32>> = vec![Vec::new(); names.len()];
+        for (row, p) in partitions.iter().enumerate() {
+            rows_of[*p as usize].push(row as u32);
+        }
+        for (tld, rows) in names.iter().zip(rows_of) {
+            self.add(tld, take_record_batch(&batch, &UInt32Array::from(rows))?)?;
+        }
+        Ok(())
+    }
+
+    fn add(&self, tld: &[u8], batch: arrow::record_batch::RecordBatch) -> Result<()> {
+        for (tld, pending) in self.buffers.add(tld, batch) {
+            self.write(&tld, pending)?;
+        }
+        Ok(())
+    }
+
+    fn write(&self, tld: &[u8], pending: buffers::Pending) -> Result<()> {
+        let n = self.next_file.fetch_add(1, Ordering::Relaxed);
+        let staged = self.staging.join(format!("{n:06}.parquet.tmp"));
+        let rel = format!("{}/{}-{n:05}.parquet", partition_dir(self.acq, tld), self.file_prefix);
+        let written = writer::write_sorted(&pending.batches, &self.schema, &staged, writer::data_properties())?;
+        self.buffers.written(pending.bytes);
+        self.written.lock().expect("written lock").push((staged, rel, written));
+        Ok(())
+    }
+
+    fn work(&self, rx: &crossbeam_channel::Receiver<chunks::Chunk>, parsed: &std::sync::Barrier) {
+        let mut parser = LineParser::new(self.layout);
+        let mut rec = Record::default();
+        let mut builder = BatchBuilder::new(&self.schema, self.layout);
+        for chunk in rx.iter() {
+            if self.failed() {
+                continue;
+            }
+            if let Err(e) = self.parse_chunk(&chunk, &mut parser, &mut rec, &mut builder) {
+                self.fail(e);
+            }
+        }
+        // Drain only once every worker has added its last rows, or a partition could be split.
+        parsed.wait();
+        while let Some((tld, pending)) = self.buffers.take_any() {
+            if let Err(e) = self.write(&tld, pending) {
+                self.fail(e);
+            }
+        }
+    }
+}
+
+fn convert_one(
+    ds: &mut Dataset,
+    path: &Path,
+    acq: ScanDate,
+    run: &str,
+    opts: &ConvertOptions,
+    progress: &dyn Progress,
+) -> Result<InputSummary> {
+    let identity = input::identify(path)?;
+    let existing = ds.manifest().key_for(&identity).map(str::to_string);
+    if opts.skip_existing
+        && let Some(entry) = existing.as_deref().and_then(|k| ds.manifest().inputs.get(k))
+        && entry.identity.fingerprint == identity.fingerprint
+    {
+        progress.advance(identity.size);
+        return Ok(InputSummary {
+            input: path.display().to_string(),
+            status: InputStatus::Unchanged,
+            acq: entry.acq.clone(),
+            lines: 0,
+            rows: 0,
+            rejects: 0,
+            skipped: 0,
+            input_bytes: identity.size,
+            decoded_bytes: 0,
+            files: 0,
+            output_bytes: 0,
+            rejects_file: None,
+            message: Some("already converted; skipped".into()),
+        });
+    }
+    let key = existing.unwrap_or_else(|| {
+        format!("{:016x}", xxhash_rust::xxh3::xxh3_64(format!("{}\0{}", identity.path, identity.fingerprint).as_bytes()))
+    });
+    let staging = ds.staging_dir(&format!("{run}-{key}"))?;
+    let schema = dataset_schema(&opts.layout);
+    let shared = Shared {
+        layout: &opts.layout,
+        schema: schema.clone(),
+        acq,
+        tld_depth: opts.tld_depth,
+        staging: staging.clone(),
+        file_prefix: format!("part-{key}-{run}"),
+        buffers: PartitionBuffers::new(opts.target_file_bytes, opts.memory_budget_bytes),
+        rejects: Mutex::new(RejectSink::new(&identity.path, &staging.join("rejects.parquet.tmp"))),
+        tally: Tally::default(),
+        written: Mutex::new(Vec::new()),
+        seen: Mutex::new(vec![false; opts.layout.columns().len()]),
+        next_file: AtomicU64::new(0),
+        error: Mutex::new(None),
+    };
+
+    let raw_read = Arc::new(AtomicU64::new(0));
+    let reader = input::open_decoded(path, raw_read.clone())?;
+    let threads = opts.threads.max(1);
+    let read_result = std::thread::scope(|s| {
+        let (tx, rx) = crossbeam_channel::bounded::<chunks::Chunk>(threads * 2);
+        let parsed = std::sync::Barrier::new(threads);
+        for _ in 0..threads {
+            let rx = rx.clone();
+            let (shared, parsed) = (&shared, &parsed);
+            s.spawn(move || shared.work(&rx, parsed));
+        }
+        drop(rx);
+        let mut reported = 0;
+        let result = chunks::read_chunks(reader, opts.chunk_bytes, |chunk| {
+            let now = raw_read.load(Ordering::Relaxed);
+            progress.advance(now - reported);
+            reported = now;
+            !shared.failed() && tx.send(chunk).is_ok()
+        });
+        progress.advance(raw_read.load(Ordering::Relaxed) - reported);
+        drop(tx);
+        result
+    });
+    read_result.with_context(|| format!("cannot read {}", path.display()))?;
+    if let Some(e) = shared.error.lock().expect("error lock").take() {
+        return Err(e.context(format!("converting {}", path.display())));
+    }
+    debug_assert!(shared.buffers.is_empty());
+
+    let Shared { tally, rejects, written, seen, .. } = shared;
+    let (rejects, rejects_staged) = rejects.into_inner().expect("rejects lock").finish()?;
+    let written = written.into_inner().expect("written lock");
+    let (lines, rows, skipped, decoded_bytes) =
+        (tally.lines.into_inner(), tally.rows.into_inner(), tally.skipped.into_inner(), tally.decoded.into_inner());
+    debug_assert_eq!(rows + rejects + skipped, lines);
+    let rejects_rel = format!("{REJECTS_DIR}/{key}-{run}.parquet");
+    let mut files: Vec<(PathBuf, String)> = rejects_staged.into_iter().map(|p| (p, rejects_rel.clone())).collect();
+    let rejects_file = (!files.is_empty()).then(|| rejects_rel.clone());
+    let considered = lines - skipped;
+    let fraction = if considered == 0 { 0.0 } else { rejects as f64 / considered as f64 };
+    let mut summary = InputSummary {
+        input: path.display().to_string(),
+        status: InputStatus::Converted,
+        acq: acq.to_string(),
+        lines,
+        rows,
+        rejects,
+        skipped,
+        input_bytes: identity.size,
+        decoded_bytes,
+        files: 0,
+        output_bytes: 0,
+        rejects_file: rejects_file.clone(),
+        message: None,
+    };
+    if fraction > opts.max_reject_fraction {
+        let reason = format!(
+            "{rejects} of {considered} lines rejected ({:.2}%), more than --max-reject-fraction {}",
+            fraction * 100.0,
+            opts.max_reject_fraction
+        );
+        for (staged, _, _) in &written {
+            std::fs::remove_file(staged).ok();
+        }
+        ds.commit(Commit {
+            key: key.clone(),
+            files,
+            outcome: Outcome::Failed(FailedEntry {
+                identity,
+                reason: reason.clone(),
+                lines,
+                rejects,
+                rejects_file,
+                run: run.to_string(),
+                failed_at: now_secs(),
+            }),
+        })?;
+        summary.status = InputStatus::Failed;
+        summary.message = Some(reason);
+        std::fs::remove_dir_all(&staging).ok();
+        return Ok(summary);
+    }
+    summary.files = written.len();
+    summary.output_bytes = written.iter().map(|w| w.2.bytes).sum();
+    let columns_seen = opts
+        .layout
+        .columns()
+        .into_iter()
+        .zip(seen.into_inner().expect("seen lock"))
+        .filter(|(_, s)| *s)
+        .map(|(c, _)| c.name)
+        .collect();
+    let mut rels: Vec<String> = written.iter().map(|w| w.1.clone()).collect();
+    rels.sort();
+    files.extend(written.into_iter().map(|(staged, rel, _)| (staged, rel)));
+    ds.commit(Commit {
+        key,
+        files,
+        outcome: Outcome::Converted(InputEntry {
+            identity,
+            acq: acq.to_string(),
+            layout: opts.layout.describe(),
+            lines,
+            rows,
+            rejects,
+            skipped,
+            files: rels,
+            rejects_file,
+            columns_seen,
+            tool_version: env!("CARGO_PKG_VERSION").to_string(),
+            run: run.to_string(),
+            converted_at: now_secs(),
+        }),
+    })?;
+    std::fs::remove_dir_all(&staging).ok();
+    Ok(summary)
+}

@@ -1,0 +1,356 @@
+//! The line parser: one `mmapplypolicy` LIST line into a [`Record`], or a [`LineError`] that says why not.
+//!
+//! A line reads `INODE GEN SNAPID  SHOW -- PATH`: two spaces before the SHOW text (which may be empty),
+//! and the path after the first ` -- ` that follows the three numbers (a path may contain ` -- ` itself).
+
+use super::fields::{self, FieldType};
+use super::layout::{Escape, Layout, ShowLayout};
+use super::percent::{self, BadEscape};
+use super::time::parse_timestamp_micros;
+use memchr::memmem;
+use std::collections::HashMap;
+use std::ops::Range;
+
+/// One parsed SHOW value. Times are microseconds since the epoch; text is a range of [`Record::text`].
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum Value {
+    Null,
+    Int(i64),
+    Float(f64),
+    Text(u32, u32),
+}
+
+/// A parsed line. Buffers are reused from line to line.
+#[derive(Debug, Default, Clone)]
+pub struct Record {
+    pub inode: u64,
+    pub generation: u32,
+    pub snapshot: u64,
+    /// The decoded path: any bytes but NUL, not necessarily UTF-8.
+    pub path: Vec<u8>,
+    /// One value per column of [`Layout::columns`].
+    pub values: Vec<Value>,
+    /// The decoded SHOW text that `Value::Text` and `extras` point into.
+    pub text: Vec<u8>,
+    /// Keys outside the registry (key=value layouts only), as (key, value) ranges of `text`.
+    pub extras: Vec<(Range<usize>, Range<usize>)>,
+}
+
+impl Record {
+    pub fn text_of(&self, v: Value) -> Option<&[u8]> {
+        match v {
+            Value::Text(a, b) => Some(&self.text[a as usize..b as usize]),
+            _ => None,
+        }
+    }
+}
+
+/// What a line turned out to be.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum LineKind {
+    /// A record; the output [`Record`] holds it.
+    Record,
+    /// A blank line or a `#` comment.
+    Skipped,
+}
+
+/// Why a line is not a record. `code()` is a stable short name; `Display` is the reason for humans.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum LineError {
+    #[error("{0} is not a number")]
+    BadHeaderNumber(&'static str),
+    #[error("no space after the snapshot id")]
+    NoSpaceAfterHeader,
+    #[error("no ' -- ' between the SHOW text and the path")]
+    MissingSeparator,
+    #[error("bad percent escape in the {0} at byte {1}")]
+    BadEscape(&'static str, usize),
+    #[error("empty path")]
+    EmptyPath,
+    #[error("path contains a NUL byte")]
+    NulInPath,
+    #[error("SHOW text does not end with '|' (truncated line?)")]
+    TruncatedShow,
+    #[error("SHOW field '{0}' has no '='")]
+    MissingEquals(String),
+    #[error("SHOW key '{0}' appears twice")]
+    DuplicateKey(String),
+    #[error("SHOW key '{0}': '{1}' is not a number")]
+    BadNumber(String, String),
+    #[error("SHOW key '{0}': '{1}' is not a time (YYYY-MM-DD HH:MM:SS.ffffff)")]
+    BadTime(String, String),
+    #[error("SHOW has {found} fields, the layout expects {expected} (truncated line?)")]
+    FieldCount { expected: usize, found: usize },
+}
+
+impl LineError {
+    pub fn code(&self) -> &'static str {
+        match self {
+            LineError::BadHeaderNumber(_) | LineError::NoSpaceAfterHeader => "bad-header",
+            LineError::MissingSeparator => "missing-separator",
+            LineError::BadEscape(..) => "bad-escape",
+            LineError::EmptyPath | LineError::NulInPath => "bad-path",
+            LineError::TruncatedShow | LineError::FieldCount { .. } => "truncated-show",
+            LineError::MissingEquals(_) | LineError::DuplicateKey(_) => "bad-show",
+            LineError::BadNumber(..) => "bad-number",
+            LineError::BadTime(..) => "bad-time",
+        }
+    }
+}
+
+/// Where a key=value key goes: a layout column, or an extra (unknown) key.
+#[derive(Debug, Clone, Copy)]
+enum Slot {
+    Column(usize),
+    Extra,
+}
+
+/// Parses lines of one layout. Holds per-layout lookup tables and a cache of the previous line's key
+/// order, so that the common case (every line has the same keys in the same order) costs one
+/// comparison per key.
+pub struct LineParser {
+    escape: Escape,
+    show: ShowLayout,
+    types: Vec<FieldType>,
+    names: Vec<String>,
+    by_key: HashMap<Vec<u8>, usize>,
+    key_cache: Vec<(Vec<u8>, Slot)>,
+    positional_slots: Vec<Option<usize>>,
+    separator: memmem::Finder<'static>,
+    seen: Vec<bool>,
+}
+
+impl LineParser {
+    pub fn new(layout: &Layout) -> LineParser {
+        let columns = layout.columns();
+        let mut by_key = HashMap::new();
+        if layout.show == ShowLayout::KeyValue {
+            for (i, f) in fields::FIELDS.iter().enumerate() {
+                by_key.insert(f.key.as_bytes().to_vec(), i);
+                for a in f.aliases {
+                    by_key.insert(a.as_bytes().to_vec(), i);
+                }
+            }
+        }
+        let positional_slots = match &layout.show {
+            ShowLayout::Positional { fields, .. } => {
+                let mut next = 0;
+                fields
+                    .iter()
+                    .map(|f| {
+                        (f != "_").then(|| {
+                            next += 1;
+                            next - 1
+                        })
+                    })
+                    .collect()
+            }
+            ShowLayout::KeyValue => Vec::new(),
+        };
+        LineParser {
+            escape: layout.escape,
+            show: layout.show.clone(),
+            types: columns.iter().map(|c| c.ty).collect(),
+            names: columns.iter().map(|c| c.name.clone()).collect(),
+            seen: vec![false; columns.len()],
+            by_key,
+            key_cache: Vec::new(),
+            positional_slots,
+            separator: memmem::Finder::new(b" -- ").into_owned(),
+        }
+    }
+
+    /// Parses one line (without its `\n`) into `rec`.
+    pub fn parse(&mut self, line: &[u8], rec: &mut Record) -> Result<LineKind, LineError> {
+        let line = match (self.escape, line.last()) {
+            // An escaped line cannot end in a raw CR: it is a CRLF line ending.
+            (Escape::Percent, Some(b'\r')) => &line[..line.len() - 1],
+            _ => line,
+        };
+        if line.first() == Some(&b'#') || line.iter().all(u8::is_ascii_whitespace) {
+            return Ok(LineKind::Skipped);
+        }
+        let (inode, p) = parse_u64(line, 0).ok_or(LineError::BadHeaderNumber("inode"))?;
+        let (generation, p) = expect_space(line, p)
+            .and_then(|p| parse_u64(line, p))
+            .filter(|(g, _)| *g <= u64::from(u32::MAX))
+            .ok_or(LineError::BadHeaderNumber("generation"))?;
+        let (snapshot, p) = expect_space(line, p)
+            .and_then(|p| parse_u64(line, p))
+            .ok_or(LineError::BadHeaderNumber("snapshot id"))?;
+        if line.get(p) != Some(&b' ') {
+            return Err(LineError::NoSpaceAfterHeader);
+        }
+        let sep = p + self.separator.find(&line[p..]).ok_or(LineError::MissingSeparator)?;
+        let show_start = if line.get(p + 1) == Some(&b' ') { p + 2 } else { p + 1 };
+        let show = &line[show_start.min(sep)..sep];
+        let raw_path = &line[sep + 4..];
+
+        rec.inode = inode;
+        rec.generation = generation as u32;
+        rec.snapshot = snapshot;
+        rec.path.clear();
+        rec.text.clear();
+        match self.escape {
+            Escape::Percent => {
+                percent::decode_into(raw_path, &mut rec.path).map_err(|BadEscape(at)| LineError::BadEscape("path", at))?;
+                percent::decode_into(show, &mut rec.text).map_err(|BadEscape(at)| LineError::BadEscape("SHOW text", at))?;
+            }
+            Escape::None => {
+                rec.path.extend_from_slice(raw_path);
+                rec.text.extend_from_slice(show);
+            }
+        }
+        if rec.path.is_empty() {
+            return Err(LineError::EmptyPath);
+        }
+        if memchr::memchr(0, &rec.path).is_some() {
+            return Err(LineError::NulInPath);
+        }
+        rec.values.clear();
+        rec.values.resize(self.types.len(), Value::Null);
+        rec.extras.clear();
+        match self.show {
+            ShowLayout::KeyValue => self.parse_key_value(rec)?,
+            ShowLayout::Positional { separator, .. } => self.parse_positional(rec, separator)?,
+        }
+        Ok(LineKind::Record)
+    }
+
+    fn parse_key_value(&mut self, rec: &mut Record) -> Result<(), LineError> {
+        let text = std::mem::take(&mut rec.text);
+        let result = self.parse_key_value_text(&text, rec);
+        rec.text = text;
+        result
+    }
+
+    fn parse_key_value_text(&mut self, text: &[u8], rec: &mut Record) -> Result<(), LineError> {
+        if text.is_empty() {
+            return Ok(());
+        }
+        if text.last() != Some(&b'|') {
+            return Err(LineError::TruncatedShow);
+        }
+        self.seen.iter_mut().for_each(|s| *s = false);
+        let body_start = usize::from(text[0] == b'|');
+        let mut start = body_start;
+        let mut piece_index = 0;
+        for end in memchr::memchr_iter(b'|', &text[body_start..]).map(|i| i + body_start) {
+            let piece = start..end;
+            start = end + 1;
+            if piece.is_empty() {
+                continue;
+            }
+            let eq = memchr::memchr(b'=', &text[piece.clone()])
+                .map(|i| piece.start + i)
+                .ok_or_else(|| LineError::MissingEquals(lossy(&text[piece.clone()])))?;
+            let key = &text[piece.start..eq];
+            let value = eq + 1..piece.end;
+            let slot = self.slot_for(piece_index, key);
+            piece_index += 1;
+            match slot {
+                Slot::Column(col) => {
+                    if std::mem::replace(&mut self.seen[col], true) {
+                        return Err(LineError::DuplicateKey(lossy(key)));
+                    }
+                    rec.values[col] = self.typed(col, text, value)?;
+                }
+                Slot::Extra => rec.extras.push((piece.start..eq, value)),
+            }
+        }
+        Ok(())
+    }
+
+    /// The slot of the `index`-th key of a line, predicted from the previous line.
+    fn slot_for(&mut self, index: usize, key: &[u8]) -> Slot {
+        if let Some((cached, slot)) = self.key_cache.get(index)
+            && cached.as_slice() == key
+        {
+            return *slot;
+        }
+        let slot = match self.by_key.get(key) {
+            Some(&col) => Slot::Column(col),
+            None => match std::str::from_utf8(key).ok().and_then(fields::lookup) {
+                Some(def) => Slot::Column(fields::FIELDS.iter().position(|f| f.key == def.key).unwrap_or(0)),
+                None => Slot::Extra,
+            },
+        };
+        if index < self.key_cache.len() {
+            self.key_cache[index] = (key.to_vec(), slot);
+        } else if index == self.key_cache.len() {
+            self.key_cache.push((key.to_vec(), slot));
+        }
+        slot
+    }
+
+    fn parse_positional(&mut self, rec: &mut Record, separator: u8) -> Result<(), LineError> {
+        let text = std::mem::take(&mut rec.text);
+        let result = (|| {
+            let found = memchr::memchr_iter(separator, &text).count() + 1;
+            if found != self.positional_slots.len() {
+                return Err(LineError::FieldCount { expected: self.positional_slots.len(), found });
+            }
+            let mut start = 0;
+            for (i, end) in memchr::memchr_iter(separator, &text).chain(std::iter::once(text.len())).enumerate() {
+                if let Some(col) = self.positional_slots[i] {
+                    rec.values[col] = self.typed(col, &text, start..end)?;
+                }
+                start = end + 1;
+            }
+            Ok(())
+        })();
+        rec.text = text;
+        result
+    }
+
+    fn typed(&self, col: usize, text: &[u8], range: Range<usize>) -> Result<Value, LineError> {
+        let raw = &text[range.clone()];
+        if raw.is_empty() {
+            return Ok(Value::Null);
+        }
+        let bad_number = || LineError::BadNumber(self.names[col].clone(), lossy(raw));
+        Ok(match self.types[col] {
+            FieldType::Count => match parse_u64(raw, 0) {
+                Some((n, end)) if end == raw.len() && n <= i64::MAX as u64 => Value::Int(n as i64),
+                _ => return Err(bad_number()),
+            },
+            FieldType::Id => match parse_u64(raw, 0) {
+                Some((n, end)) if end == raw.len() && n <= u64::from(u32::MAX) => Value::Int(n as i64),
+                _ => return Err(bad_number()),
+            },
+            FieldType::Float => match std::str::from_utf8(raw).ok().and_then(|s| s.parse::<f64>().ok()) {
+                Some(x) if x.is_finite() => Value::Float(x),
+                _ => return Err(bad_number()),
+            },
+            FieldType::Time => match parse_timestamp_micros(raw) {
+                Some(t) => Value::Int(t),
+                None => return Err(LineError::BadTime(self.names[col].clone(), lossy(raw))),
+            },
+            FieldType::Text => Value::Text(range.start as u32, range.end as u32),
+        })
+    }
+}
+
+fn expect_space(line: &[u8], p: usize) -> Option<usize> {
+    (line.get(p) == Some(&b' ')).then_some(p + 1)
+}
+
+/// Parses decimal digits at `start`; returns the number and the offset after it.
+fn parse_u64(s: &[u8], start: usize) -> Option<(u64, usize)> {
+    let mut n: u64 = 0;
+    let mut i = start;
+    while let Some(&b) = s.get(i) {
+        if !b.is_ascii_digit() {
+            break;
+        }
+        n = n.checked_mul(10)?.checked_add(u64::from(b - b'0'))?;
+        i += 1;
+    }
+    (i > start).then_some((n, i))
+}
+
+/// A short, printable form of bytes for error messages.
+fn lossy(b: &[u8]) -> String {
+    let s = String::from_utf8_lossy(&b[..b.len().min(64)]).into_owned();
+    if b.len() > 64 { s + "…" } else { s }
+}
