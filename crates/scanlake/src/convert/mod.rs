@@ -375,9 +375,9 @@ fn convert_one(
     let raw_read = Arc::new(AtomicU64::new(0));
     let reader = input::open_decoded(path, raw_read.clone())?;
     let threads = opts.threads.max(1);
+    let parsed = std::sync::Barrier::new(threads);
     let read_result = std::thread::scope(|s| {
         let (tx, rx) = crossbeam_channel::bounded::<chunks::Chunk>(threads * 2);
-        let parsed = std::sync::Barrier::new(threads);
         for _ in 0..threads {
             let rx = rx.clone();
             let (shared, parsed) = (&shared, &parsed);
