@@ -58,3 +58,44 @@ pub fn fold_files<T: Send>(
         })
         .try_reduce(&init, |a, b| Ok(merge(a, b)))
 }
+
+/// Every row of the dataset as one line of text (`acq`, `tld`, then each column as `name=value`,
+/// columns by name, times as integer microseconds), sorted: two datasets hold the same data exactly
+/// when these are equal, however their rows are spread over files.
+pub fn canonical_rows(root: &Path) -> Result<Vec<String>> {
+    use arrow::util::display::{ArrayFormatter, FormatOptions};
+    let mut rows = Vec::new();
+    for file in data_files(root)? {
+        let rel = file.strip_prefix(root).unwrap_or(&file).to_string_lossy().into_owned();
+        let partition = rel.rsplit_once('/').map_or(rel.as_str(), |(dir, _)| dir).to_string();
+        for batch in read_file(&file, &[])? {
+            let schema = batch.schema();
+            let mut order: Vec<usize> = (0..batch.num_columns()).collect();
+            order.sort_by_key(|&i| schema.field(i).name().clone());
+            let opts = FormatOptions::default().with_null("∅");
+            // Times as integers: exact, and no time zone database needed.
+            let columns = order
+                .iter()
+                .map(|&i| match batch.column(i).data_type() {
+                    arrow::datatypes::DataType::Timestamp(..) => {
+                        arrow::compute::cast(batch.column(i), &arrow::datatypes::DataType::Int64)
+                    }
+                    _ => Ok(batch.column(i).clone()),
+                })
+                .collect::<Result<Vec<_>, _>>()?;
+            let formatters = columns
+                .iter()
+                .map(|c| ArrayFormatter::try_new(c.as_ref(), &opts))
+                .collect::<Result<Vec<_>, _>>()?;
+            for r in 0..batch.num_rows() {
+                let mut line = partition.clone();
+                for (f, &i) in formatters.iter().zip(&order) {
+                    line.push_str(&format!("\t{}={}", schema.field(i).name(), f.value(r)));
+                }
+                rows.push(line);
+            }
+        }
+    }
+    rows.sort();
+    Ok(rows)
+}

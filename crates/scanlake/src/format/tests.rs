@@ -151,7 +151,8 @@ fn malformed_lines_are_rejected_with_reasons() {
         (b"12 1 0  |size=1| -- /a%2", "bad percent escape in the path"),
         (b"12 1 0  |size=1| -- ", "empty path"),
         (b"12 1 0  |size=1| -- /a%00b", "path contains a NUL byte"),
-        (b"12 1", "generation is not a number"),
+        (b"12 1", "snapshot id is not a number"),
+        (b"12", "generation is not a number"),
         (b"12 1 0|size=1| -- /a", "no space after the snapshot id"),
     ];
     for (line, reason) in cases {
