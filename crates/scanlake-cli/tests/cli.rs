@@ -10,17 +10,25 @@ fn scanlake(args: &[&str], cwd: &Path) -> Output {
 
 fn stdout_json(out: &Output) -> serde_json::Value {
     assert!(out.status.success(), "failed: {}", String::from_utf8_lossy(&out.stderr));
-    serde_json::from_slice(&out.stdout).unwrap_or_else(|e| panic!("not JSON ({e}): {}", String::from_utf8_lossy(&out.stdout)))
+    serde_json::from_slice(&out.stdout)
+        .unwrap_or_else(|e| panic!("not JSON ({e}): {}", String::from_utf8_lossy(&out.stdout)))
 }
 
 #[test]
 fn gen_convert_split_speak_json_and_stay_quiet() {
     let dir = tempfile::tempdir().unwrap();
     let d = dir.path();
-    let g = stdout_json(&scanlake(&["gen", "-n", "5000", "--hostile", "0.05", "--malformed", "0.001", "-o", "fs1.2026-11-01.list.zst", "--json"], d));
+    let g = stdout_json(&scanlake(
+        &["gen", "-n", "5000", "--hostile", "0.05", "--malformed", "0.001", "-o", "fs1.2026-11-01.list.zst", "--json"],
+        d,
+    ));
     assert_eq!(g["records"], 5000);
     let out = scanlake(&["convert", "fs1.2026-11-01.list.zst", "-o", "lake", "--json"], d);
-    assert!(out.stderr.is_empty(), "no progress output when stderr is not a terminal: {}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.stderr.is_empty(),
+        "no progress output when stderr is not a terminal: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     let c = stdout_json(&out);
     assert_eq!(c["rows"], 5000);
     assert_eq!(c["lines"], g["lines"]);
@@ -29,7 +37,10 @@ fn gen_convert_split_speak_json_and_stay_quiet() {
     assert_eq!(c["inputs"][0]["status"], "converted");
     assert!(c["lines_per_second"].as_f64().unwrap() > 0.0);
 
-    let s = stdout_json(&scanlake(&["split", "fs1.2026-11-01.list.zst", "-o", "chunks", "--chunks", "3", "--compress", "gz", "--json"], d));
+    let s = stdout_json(&scanlake(
+        &["split", "fs1.2026-11-01.list.zst", "-o", "chunks", "--chunks", "3", "--compress", "gz", "--json"],
+        d,
+    ));
     assert_eq!(s["chunks"].as_array().unwrap().len(), 3);
     assert_eq!(s["lines"], g["lines"]);
 
@@ -50,7 +61,10 @@ fn human_summary_adds_up() {
     let out = scanlake(&["convert", "a.2026-01-01.list", "-o", "lake"], d);
     assert!(out.status.success());
     let text = String::from_utf8(out.stdout).unwrap();
-    assert!(text.contains("converted a.2026-01-01.list (acq 2026-01-01): 1001 lines, 1000 rows, 0 rejects, 1 skipped"), "{text}");
+    assert!(
+        text.contains("converted a.2026-01-01.list (acq 2026-01-01): 1001 lines, 1000 rows, 0 rejects, 1 skipped"),
+        "{text}"
+    );
 }
 
 #[test]
@@ -61,19 +75,28 @@ fn errors_say_what_to_do() {
     let out = scanlake(&["convert", "list.allfiles", "-o", "lake"], d);
     assert_eq!(out.status.code(), Some(1));
     let err = String::from_utf8(out.stderr).unwrap();
-    assert_eq!(err, "error: cannot tell the scan date of list.allfiles: its name holds no date\nhint: pass --acq YYYY-MM-DD\n");
+    assert_eq!(
+        err,
+        "error: cannot tell the scan date of list.allfiles: its name holds no date\nhint: pass --acq YYYY-MM-DD\n"
+    );
 
     std::fs::write(d.join("bad.2024-01-01.list"), "1 1 0  |size=1| -- /a\nnot a line\n").unwrap();
     let out = scanlake(&["convert", "bad.2024-01-01.list", "-o", "lake", "--escape", "none"], d);
     assert_eq!(out.status.code(), Some(1));
     let err = String::from_utf8(out.stderr).unwrap();
-    assert!(err.starts_with("error: 1 input(s) failed; first: bad.2024-01-01.list: 1 of 2 lines rejected (50.00%)"), "{err}");
+    assert!(
+        err.starts_with("error: 1 input(s) failed; first: bad.2024-01-01.list: 1 of 2 lines rejected (50.00%)"),
+        "{err}"
+    );
     assert!(err.contains("hint: the rejected lines are in lake/_rejects/"), "{err}");
     let stdout = String::from_utf8(out.stdout).unwrap();
     assert!(stdout.starts_with("FAILED"), "{stdout}");
 
     let out = scanlake(&["convert", "bad.2024-01-01.list", "-o", "lake", "--fields", "size,path"], d);
-    assert_eq!(String::from_utf8(out.stderr).unwrap(), "error: field name 'path' is reserved for a dataset column (inode, gen, snapshot, path, path_bytes, kind, acq, tld)\n");
+    assert_eq!(
+        String::from_utf8(out.stderr).unwrap(),
+        "error: field name 'path' is reserved for a dataset column (inode, gen, snapshot, path, path_bytes, kind, acq, tld)\n"
+    );
 
     let out = scanlake(&["convert", "bad.2024-01-01.list", "-o", "lake", "--acq", "2024-02-30"], d);
     assert!(String::from_utf8(out.stderr).unwrap().contains("'2024-02-30' is not a date (YYYY-MM-DD)"));

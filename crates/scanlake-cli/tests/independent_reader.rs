@@ -31,7 +31,23 @@ fn pyarrow_duckdb_and_an_independent_parser_agree() {
     let d = dir.path();
     let log = "fs1.2026-11-01.list.gz";
     scanlake(
-        &["gen", "-n", "30000", "--hostile", "0.05", "--malformed", "0.002", "--hard-links", "0.02", "--directories", "--top-dirs", "60", "-o", log, "--json"],
+        &[
+            "gen",
+            "-n",
+            "30000",
+            "--hostile",
+            "0.05",
+            "--malformed",
+            "0.002",
+            "--hard-links",
+            "0.02",
+            "--directories",
+            "--top-dirs",
+            "60",
+            "-o",
+            log,
+            "--json",
+        ],
         d,
     );
     let summary = scanlake(&["convert", log, "-o", "lake", "--json"], d);

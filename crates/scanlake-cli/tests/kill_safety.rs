@@ -15,7 +15,18 @@ fn gen_inputs(dir: &Path, n: usize, records: u64) -> Vec<PathBuf> {
         .map(|i| {
             let p = dir.join(format!("fs{i}.2026-11-0{}.list", i + 1));
             let ok = bin()
-                .args(["gen", "-n", &records.to_string(), "--seed", &i.to_string(), "--hostile", "0.01", "--malformed", "0.001", "-o"])
+                .args([
+                    "gen",
+                    "-n",
+                    &records.to_string(),
+                    "--seed",
+                    &i.to_string(),
+                    "--hostile",
+                    "0.01",
+                    "--malformed",
+                    "0.001",
+                    "-o",
+                ])
                 .arg(&p)
                 .stdout(Stdio::null())
                 .status()
@@ -62,7 +73,8 @@ fn assert_consistent(dataset: &Path, when: &str) {
     if dataset.join("_scanlake/journal.json").exists() {
         return; // inside a commit: the next writer completes it (checked below)
     }
-    let listed = if dataset.join("_scanlake/manifest.json").exists() { data_files(dataset).unwrap() } else { Vec::new() };
+    let listed =
+        if dataset.join("_scanlake/manifest.json").exists() { data_files(dataset).unwrap() } else { Vec::new() };
     assert_eq!(visible(dataset), listed, "{when}: visible files differ from the manifest");
 }
 

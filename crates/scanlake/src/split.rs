@@ -92,7 +92,8 @@ pub fn split(input: &Path, out_dir: &Path, by: SplitBy, compress: ChunkCompressi
     };
     fs::create_dir_all(out_dir).with_context(|| format!("cannot create {}", out_dir.display()))?;
     let stem = stem(input);
-    let mut writer = ChunkWriter { out_dir: out_dir.to_path_buf(), stem: stem.clone(), compress, current: None, done: Vec::new() };
+    let mut writer =
+        ChunkWriter { out_dir: out_dir.to_path_buf(), stem: stem.clone(), compress, current: None, done: Vec::new() };
     let mut total_lines = 0u64;
     let mut io_error = None;
     read_chunks(input::open_decoded(input, Arc::new(AtomicU64::new(0)))?, 4 << 20, |chunk: Chunk| {
@@ -100,7 +101,9 @@ pub fn split(input: &Path, out_dir: &Path, by: SplitBy, compress: ChunkCompressi
         while !rest.is_empty() {
             let (lines_in, bytes_in) = writer.current.as_ref().map_or((0, 0), |c| (c.lines, c.bytes));
             let cut = match limit {
-                Limit::Lines(n) => memchr::memchr_iter(b'\n', rest).nth((n - lines_in - 1) as usize).map_or(rest.len(), |i| i + 1),
+                Limit::Lines(n) => {
+                    memchr::memchr_iter(b'\n', rest).nth((n - lines_in - 1) as usize).map_or(rest.len(), |i| i + 1)
+                }
                 Limit::Bytes(n) => {
                     let from = (n.saturating_sub(bytes_in) as usize).saturating_sub(1).min(rest.len());
                     memchr::memchr(b'\n', &rest[from..]).map_or(rest.len(), |i| from + i + 1)
@@ -139,7 +142,10 @@ pub fn split(input: &Path, out_dir: &Path, by: SplitBy, compress: ChunkCompressi
             fs::remove_file(entry.path())?;
         }
     }
-    crate::dataset::write_atomically(&out_dir.join(format!(".scanlake-split-{stem}.json")), &serde_json::to_vec_pretty(&summary)?)?;
+    crate::dataset::write_atomically(
+        &out_dir.join(format!(".scanlake-split-{stem}.json")),
+        &serde_json::to_vec_pretty(&summary)?,
+    )?;
     Ok(summary)
 }
 
@@ -165,7 +171,10 @@ impl ChunkWriter {
         if self.current.is_none() {
             let name = format!("{}.part-{:05}{}", self.stem, self.done.len() + 1, self.compress.suffix());
             let tmp = self.out_dir.join(format!(".{name}.tmp"));
-            let file = BufWriter::with_capacity(1 << 20, File::create(&tmp).with_context(|| format!("cannot create {}", tmp.display()))?);
+            let file = BufWriter::with_capacity(
+                1 << 20,
+                File::create(&tmp).with_context(|| format!("cannot create {}", tmp.display()))?,
+            );
             let out: Box<dyn Write> = match self.compress {
                 ChunkCompression::None => Box::new(file),
                 ChunkCompression::Gzip => Box::new(flate2::write::GzEncoder::new(file, flate2::Compression::fast())),

@@ -20,7 +20,11 @@ fn gen_file(dir: &Path, name: &str, opts: &GenOptions) -> PathBuf {
 fn rejects(dataset: &Path) -> Vec<(u64, String, String, Vec<u8>)> {
     let m = manifest(dataset).unwrap();
     let mut out = Vec::new();
-    let files = m.inputs.values().filter_map(|e| e.rejects_file.clone()).chain(m.failed.values().filter_map(|e| e.rejects_file.clone()));
+    let files = m
+        .inputs
+        .values()
+        .filter_map(|e| e.rejects_file.clone())
+        .chain(m.failed.values().filter_map(|e| e.rejects_file.clone()));
     for f in files {
         for b in read_file(&dataset.join(f), &[]).unwrap() {
             let line = b.column_by_name("line").unwrap().as_primitive::<UInt64Type>().clone();
@@ -28,7 +32,12 @@ fn rejects(dataset: &Path) -> Vec<(u64, String, String, Vec<u8>)> {
             let reason = b.column_by_name("reason").unwrap().as_string::<i32>().clone();
             let raw = b.column_by_name("raw").unwrap().as_binary::<i32>().clone();
             for r in 0..b.num_rows() {
-                out.push((line.value(r), code.value(r).to_string(), reason.value(r).to_string(), raw.value(r).to_vec()));
+                out.push((
+                    line.value(r),
+                    code.value(r).to_string(),
+                    reason.value(r).to_string(),
+                    raw.value(r).to_vec(),
+                ));
             }
         }
     }
@@ -52,7 +61,11 @@ fn every_line_is_a_row_a_reject_or_skipped() {
     ];
     std::fs::write(&input, lines.join(&b"\n"[..])).unwrap();
     let dataset = dir.path().join("lake");
-    let s = convert_files(&[input.clone()], &dataset, &ConvertOptions { max_reject_fraction: 0.5, ..small_chunk_options() });
+    let s = convert_files(
+        std::slice::from_ref(&input),
+        &dataset,
+        &ConvertOptions { max_reject_fraction: 0.5, ..small_chunk_options() },
+    );
     assert_eq!((s.lines, s.rows, s.rejects, s.skipped), (8, 3, 3, 2));
     assert_eq!(s.inputs[0].acq, "2025-01-02");
     let got = rejects(&dataset);
@@ -70,7 +83,13 @@ fn every_line_is_a_row_a_reject_or_skipped() {
 #[test]
 fn compressed_inputs_give_the_same_rows() {
     let dir = tempfile::tempdir().unwrap();
-    let opts = GenOptions { records: 3000, hostile_fraction: 0.1, malformed_fraction: 0.002, directories: true, ..GenOptions::default() };
+    let opts = GenOptions {
+        records: 3000,
+        hostile_fraction: 0.1,
+        malformed_fraction: 0.002,
+        directories: true,
+        ..GenOptions::default()
+    };
     let mut datasets = Vec::new();
     for name in ["scan.2026-11-01.list", "scan.2026-11-01.list.gz", "scan.2026-11-01.list.zst"] {
         let input = gen_file(dir.path(), name, &opts);
@@ -109,14 +128,25 @@ fn converting_again_replaces_and_never_duplicates() {
     let skip = ConvertOptions { skip_existing: true, ..opts.clone() };
     let s = convert_files(&[input], &dataset, &skip);
     assert_eq!(s.inputs[0].status, InputStatus::Unchanged);
-    assert_eq!(visible_data_files(&dataset), data_files(&dataset).unwrap().iter().map(|p| p.strip_prefix(&dataset).unwrap().to_string_lossy().into_owned()).collect::<Vec<_>>());
+    assert_eq!(
+        visible_data_files(&dataset),
+        data_files(&dataset)
+            .unwrap()
+            .iter()
+            .map(|p| p.strip_prefix(&dataset).unwrap().to_string_lossy().into_owned())
+            .collect::<Vec<_>>()
+    );
 }
 
 #[test]
 fn too_many_rejects_fail_the_input_but_keep_the_rejects() {
     let dir = tempfile::tempdir().unwrap();
     let good = gen_file(dir.path(), "good.2026-11-01.list", &GenOptions { records: 2000, ..GenOptions::default() });
-    let bad = gen_file(dir.path(), "bad.2026-11-01.list", &GenOptions { records: 2000, malformed_fraction: 0.2, seed: 9, ..GenOptions::default() });
+    let bad = gen_file(
+        dir.path(),
+        "bad.2026-11-01.list",
+        &GenOptions { records: 2000, malformed_fraction: 0.2, seed: 9, ..GenOptions::default() },
+    );
     let dataset = dir.path().join("lake");
     let s = convert(&[good, bad.clone()], &dataset, &small_chunk_options(), &NoProgress).unwrap();
     assert_eq!(s.rows + s.rejects + s.skipped, s.lines);
@@ -141,11 +171,29 @@ fn too_many_rejects_fail_the_input_but_keep_the_rejects() {
 #[test]
 fn small_memory_budgets_change_files_not_rows() {
     let dir = tempfile::tempdir().unwrap();
-    let input = gen_file(dir.path(), "fs1.2026-11-01.list", &GenOptions { records: 20_000, top_dirs: 300, ..GenOptions::default() });
+    let input = gen_file(
+        dir.path(),
+        "fs1.2026-11-01.list",
+        &GenOptions { records: 20_000, top_dirs: 300, ..GenOptions::default() },
+    );
     let roomy = dir.path().join("roomy");
     let tight = dir.path().join("tight");
-    let a = convert_files(std::slice::from_ref(&input), &roomy, &ConvertOptions { threads: 2, ..ConvertOptions::default() });
-    let b = convert_files(&[input], &tight, &ConvertOptions { threads: 2, chunk_bytes: 64 << 10, memory_budget_bytes: 1 << 20, target_file_bytes: 256 << 10, ..ConvertOptions::default() });
+    let a = convert_files(
+        std::slice::from_ref(&input),
+        &roomy,
+        &ConvertOptions { threads: 2, ..ConvertOptions::default() },
+    );
+    let b = convert_files(
+        &[input],
+        &tight,
+        &ConvertOptions {
+            threads: 2,
+            chunk_bytes: 64 << 10,
+            memory_budget_bytes: 1 << 20,
+            target_file_bytes: 256 << 10,
+            ..ConvertOptions::default()
+        },
+    );
     assert_eq!(canonical_rows(&roomy).unwrap(), canonical_rows(&tight).unwrap());
     assert!(b.files > a.files, "a tight budget writes more, smaller files ({} vs {})", b.files, a.files);
     let partitions = std::fs::read_dir(roomy.join("acq=2026-11-01")).unwrap().count();
@@ -155,18 +203,26 @@ fn small_memory_budgets_change_files_not_rows() {
 #[test]
 fn files_are_sorted_by_path_and_carry_the_format_version() {
     let dir = tempfile::tempdir().unwrap();
-    let input = gen_file(dir.path(), "fs1.2026-11-01.list", &GenOptions { records: 5000, hostile_fraction: 0.2, ..GenOptions::default() });
+    let input = gen_file(
+        dir.path(),
+        "fs1.2026-11-01.list",
+        &GenOptions { records: 5000, hostile_fraction: 0.2, ..GenOptions::default() },
+    );
     let dataset = dir.path().join("lake");
     convert_files(&[input], &dataset, &small_chunk_options());
     for f in data_files(&dataset).unwrap() {
         let reader = parquet::file::reader::SerializedFileReader::new(std::fs::File::open(&f).unwrap()).unwrap();
-        let kv = parquet::file::reader::FileReader::metadata(&reader).file_metadata().key_value_metadata().cloned().unwrap();
+        let kv =
+            parquet::file::reader::FileReader::metadata(&reader).file_metadata().key_value_metadata().cloned().unwrap();
         assert!(kv.iter().any(|k| k.key == "scanlake.format_version" && k.value.as_deref() == Some("1")));
         let mut keys = Vec::new();
         for b in read_file(&f, &["path", "path_bytes"]).unwrap() {
             let p = b.column_by_name("path").unwrap().as_string::<i32>().clone();
             let raw = b.column_by_name("path_bytes").unwrap().as_binary::<i32>().clone();
-            keys.extend((0..b.num_rows()).map(|r| if raw.is_valid(r) { raw.value(r).to_vec() } else { p.value(r).as_bytes().to_vec() }));
+            keys.extend(
+                (0..b.num_rows())
+                    .map(|r| if raw.is_valid(r) { raw.value(r).to_vec() } else { p.value(r).as_bytes().to_vec() }),
+            );
         }
         assert!(keys.windows(2).all(|w| w[0] <= w[1]), "{} is not sorted by path", f.display());
     }
@@ -178,7 +234,14 @@ fn unknown_keys_become_string_columns() {
     let input = dir.path().join("x.2024-01-01.list");
     std::fs::write(&input, "1 1 0  |size=1|project=astro|path=/a| -- /a\n2 1 0  |size=2| -- /b\n").unwrap();
     let dataset = dir.path().join("lake");
-    let s = convert_files(&[input], &dataset, &ConvertOptions { layout: scanlake::format::Layout { escape: scanlake::format::Escape::None, ..Default::default() }, ..small_chunk_options() });
+    let s = convert_files(
+        &[input],
+        &dataset,
+        &ConvertOptions {
+            layout: scanlake::format::Layout { escape: scanlake::format::Escape::None, ..Default::default() },
+            ..small_chunk_options()
+        },
+    );
     assert_eq!(s.rows, 2);
     let rows = canonical_rows(&dataset).unwrap();
     assert!(rows[0].contains("project=astro") && rows[0].contains("show_path=/a"), "{rows:?}");
@@ -192,7 +255,12 @@ fn positional_layouts_convert() {
     let dir = tempfile::tempdir().unwrap();
     let input = dir.path().join("x.2024-01-01.list");
     std::fs::write(&input, "1 1 0  1001:4096:4 -- /gpfs/a\n2 1 0  1002:1:0 -- /gpfs/b\n").unwrap();
-    let layout = scanlake::format::Layout::positional(&["uid".into(), "size".into(), "kballoc".into()], ":", scanlake::format::Escape::None).unwrap();
+    let layout = scanlake::format::Layout::positional(
+        &["uid".into(), "size".into(), "kballoc".into()],
+        ":",
+        scanlake::format::Escape::None,
+    )
+    .unwrap();
     let dataset = dir.path().join("lake");
     convert_files(&[input], &dataset, &ConvertOptions { layout, ..small_chunk_options() });
     let rows = canonical_rows(&dataset).unwrap();
@@ -205,13 +273,22 @@ fn clear_errors() {
     let undated = dir.path().join("list.allfiles");
     std::fs::write(&undated, "1 1 0  |size=1| -- /a\n").unwrap();
     let dataset = dir.path().join("lake");
-    let err = convert(&[undated.clone()], &dataset, &ConvertOptions::default(), &NoProgress).unwrap_err();
-    assert!(format!("{err:#}").contains("cannot tell the scan date") && format!("{err:#}").contains("--acq"), "{err:#}");
+    let err = convert(std::slice::from_ref(&undated), &dataset, &ConvertOptions::default(), &NoProgress).unwrap_err();
+    assert!(
+        format!("{err:#}").contains("cannot tell the scan date") && format!("{err:#}").contains("--acq"),
+        "{err:#}"
+    );
     assert!(!dataset.exists(), "nothing is created before the inputs are checked");
 
     let opts = ConvertOptions { acq: Some("2024-01-01".parse().unwrap()), ..ConvertOptions::default() };
-    convert_files(&[undated.clone()], &dataset, &opts);
-    let err = convert(&[undated.clone()], &dataset, &ConvertOptions { tld_depth: 2, ..opts.clone() }, &NoProgress).unwrap_err();
+    convert_files(std::slice::from_ref(&undated), &dataset, &opts);
+    let err = convert(
+        std::slice::from_ref(&undated),
+        &dataset,
+        &ConvertOptions { tld_depth: 2, ..opts.clone() },
+        &NoProgress,
+    )
+    .unwrap_err();
     assert!(err.to_string().contains("tld depth 3, not 2"), "{err}");
 
     let not_a_dataset = dir.path().join("other");

@@ -40,9 +40,35 @@ fn record() -> impl Strategy<Value = GenRecord> {
         (any::<u32>(), any::<u32>(), (0u32..100_000).prop_map(|h| f64::from(h) / 64.0), 0i64..5),
         (text(), "[-dlcbps][rwx-]{9}", text(), text()),
     )
-        .prop_map(|((inode, generation, snapshot, path), (size, kballoc, access, create, modify, change), (uid, gid, heat, nlink), (pool, mode, misc, fileset))| {
-            GenRecord { inode, generation, snapshot, path, size, kballoc, access, create, modify, change, uid, gid, heat, pool, mode, misc, nlink, fileset }
-        })
+        .prop_map(
+            |(
+                (inode, generation, snapshot, path),
+                (size, kballoc, access, create, modify, change),
+                (uid, gid, heat, nlink),
+                (pool, mode, misc, fileset),
+            )| {
+                GenRecord {
+                    inode,
+                    generation,
+                    snapshot,
+                    path,
+                    size,
+                    kballoc,
+                    access,
+                    create,
+                    modify,
+                    change,
+                    uid,
+                    gid,
+                    heat,
+                    pool,
+                    mode,
+                    misc,
+                    nlink,
+                    fileset,
+                }
+            },
+        )
 }
 
 fn text_or_null(s: &str) -> Option<String> {

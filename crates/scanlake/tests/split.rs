@@ -39,7 +39,9 @@ fn chunks_concatenate_to_the_input() {
         }
         assert_eq!(joined, original, "{by:?}");
         match by {
-            SplitBy::Lines(n) => assert!(s.chunks.iter().all(|c| c.lines <= n) && s.chunks.len() as u64 == total_lines.div_ceil(n)),
+            SplitBy::Lines(n) => {
+                assert!(s.chunks.iter().all(|c| c.lines <= n) && s.chunks.len() as u64 == total_lines.div_ceil(n))
+            }
             SplitBy::Chunks(k) => assert_eq!(s.chunks.len() as u64, k),
         }
     }
@@ -59,7 +61,11 @@ fn a_plain_input_splits_by_bytes_and_reruns_remove_stale_chunks() {
 
     let s = split(&input, &out, SplitBy::Lines(100), ChunkCompression::None).unwrap();
     assert_eq!(s.chunks.len(), 1);
-    let left: Vec<String> = std::fs::read_dir(&out).unwrap().map(|e| e.unwrap().file_name().to_string_lossy().into_owned()).filter(|n| !n.starts_with('.')).collect();
+    let left: Vec<String> = std::fs::read_dir(&out)
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .filter(|n| !n.starts_with('.'))
+        .collect();
     assert_eq!(left, ["scan.list.part-00001"]);
     assert!(split(&input, &out, SplitBy::Lines(0), ChunkCompression::None).is_err());
 }

@@ -26,7 +26,12 @@ pub struct Args {
 
 pub fn run(args: Args) -> Result<ExitCode> {
     std::fs::create_dir_all(&args.dir)?;
-    let gen_opts = GenOptions { records: args.records, hostile_fraction: 0.001, malformed_fraction: 0.0005, ..GenOptions::default() };
+    let gen_opts = GenOptions {
+        records: args.records,
+        hostile_fraction: 0.001,
+        malformed_fraction: 0.0005,
+        ..GenOptions::default()
+    };
     let scan = args.dir.join(format!("fs1.{}.list.allfiles.gz", gen_opts.acq));
     let generated = generate_to_path(&gen_opts, &scan)?;
     let dataset = args.dir.join("dataset");

@@ -51,7 +51,12 @@ pub fn run(args: Args) -> Result<ExitCode> {
         println!("{}", serde_json::to_string_pretty(&summary)?);
     } else {
         for c in &summary.chunks {
-            println!("{}\tlines {}-{}", args.output.join(&c.file).display(), c.first_line, c.first_line + c.lines.max(1) - 1);
+            println!(
+                "{}\tlines {}-{}",
+                args.output.join(&c.file).display(),
+                c.first_line,
+                c.first_line + c.lines.max(1) - 1
+            );
         }
         println!("{} lines in {} chunks", summary.lines, summary.chunks.len());
     }

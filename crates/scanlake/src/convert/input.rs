@@ -87,9 +87,7 @@ pub fn identify(path: &Path) -> Result<InputIdentity> {
 
 /// The scan date of an input: from its file name, else from its directories' names.
 pub fn scan_date_from_path(path: &Path) -> Option<ScanDate> {
-    path.ancestors()
-        .filter_map(|p| p.file_name())
-        .find_map(|name| ScanDate::find_in(&name.to_string_lossy()))
+    path.ancestors().filter_map(|p| p.file_name()).find_map(|name| ScanDate::find_in(&name.to_string_lossy()))
 }
 
 /// Counts the raw (compressed) bytes read, for progress.
@@ -113,7 +111,9 @@ pub fn open_decoded(path: &Path, raw_read: Arc<AtomicU64>) -> Result<Box<dyn Rea
     let counted = CountingReader { inner: file, count: raw_read };
     Ok(match compression {
         Compression::None => Box::new(counted),
-        Compression::Gzip => Box::new(flate2::read::MultiGzDecoder::new(std::io::BufReader::with_capacity(1 << 20, counted))),
+        Compression::Gzip => {
+            Box::new(flate2::read::MultiGzDecoder::new(std::io::BufReader::with_capacity(1 << 20, counted)))
+        }
         Compression::Zstd => Box::new(zstd::Decoder::new(counted)?),
     })
 }

@@ -15,8 +15,8 @@ use crate::dataset::rejects::{Reject, RejectSink};
 use crate::dataset::{Commit, Dataset, Outcome, REJECTS_DIR, ScanDate, partition_dir, tld_of, writer};
 use crate::format::{Layout, LineKind, LineParser, Record};
 use anyhow::{Context, Result, bail};
-use arrow::compute::take_record_batch;
 use arrow::array::UInt32Array;
+use arrow::compute::take_record_batch;
 use batch::BatchBuilder;
 use buffers::PartitionBuffers;
 use serde::Serialize;
@@ -133,7 +133,12 @@ impl ConvertSummary {
 }
 
 /// Converts every input into the dataset at `dataset`.
-pub fn convert(inputs: &[PathBuf], dataset: &Path, opts: &ConvertOptions, progress: &dyn Progress) -> Result<ConvertSummary> {
+pub fn convert(
+    inputs: &[PathBuf],
+    dataset: &Path,
+    opts: &ConvertOptions,
+    progress: &dyn Progress,
+) -> Result<ConvertSummary> {
     let started = Instant::now();
     let files = input::discover(inputs)?;
     // Check every scan date before writing anything.
@@ -227,7 +232,13 @@ impl Shared<'_> {
         self.error.lock().expect("error lock").is_some()
     }
 
-    fn parse_chunk(&self, chunk: &chunks::Chunk, parser: &mut LineParser, rec: &mut Record, out: &mut BatchBuilder) -> Result<()> {
+    fn parse_chunk(
+        &self,
+        chunk: &chunks::Chunk,
+        parser: &mut LineParser,
+        rec: &mut Record,
+        out: &mut BatchBuilder,
+    ) -> Result<()> {
         let mut tlds: HashMap<Vec<u8>, u32> = HashMap::new();
         let mut names: Vec<Vec<u8>> = Vec::new();
         let (mut lines, mut skipped) = (0u64, 0u64);
@@ -352,7 +363,10 @@ fn convert_one(
         });
     }
     let key = existing.unwrap_or_else(|| {
-        format!("{:016x}", xxhash_rust::xxh3::xxh3_64(format!("{}\0{}", identity.path, identity.fingerprint).as_bytes()))
+        format!(
+            "{:016x}",
+            xxhash_rust::xxh3::xxh3_64(format!("{}\0{}", identity.path, identity.fingerprint).as_bytes())
+        )
     });
     let staging = ds.staging_dir(&format!("{run}-{key}"))?;
     let schema = dataset_schema(&opts.layout);

@@ -188,9 +188,8 @@ fn apply(root: &Path, j: &Journal) -> Result<()> {
     }
     let meta = root.join(META_DIR);
     write_atomically(&meta.join("manifest.json"), &serde_json::to_vec_pretty(&j.manifest)?)?;
-    fs::remove_file(meta.join("journal.json")).or_else(|e| {
-        if e.kind() == std::io::ErrorKind::NotFound { Ok(()) } else { Err(e) }
-    })?;
+    fs::remove_file(meta.join("journal.json"))
+        .or_else(|e| if e.kind() == std::io::ErrorKind::NotFound { Ok(()) } else { Err(e) })?;
     Ok(())
 }
 

@@ -13,7 +13,11 @@ use std::path::{Path, PathBuf};
 pub fn manifest(root: &Path) -> Result<Manifest> {
     let path = root.join("_scanlake").join("manifest.json");
     if !path.exists() {
-        bail!("{} is not a scanlake dataset (no _scanlake/manifest.json)\nhint: create one with `scanlake convert INPUT -o {}`", root.display(), root.display());
+        bail!(
+            "{} is not a scanlake dataset (no _scanlake/manifest.json)\nhint: create one with `scanlake convert INPUT -o {}`",
+            root.display(),
+            root.display()
+        );
     }
     Manifest::load(&path)
 }
@@ -83,10 +87,8 @@ pub fn canonical_rows(root: &Path) -> Result<Vec<String>> {
                     _ => Ok(batch.column(i).clone()),
                 })
                 .collect::<Result<Vec<_>, _>>()?;
-            let formatters = columns
-                .iter()
-                .map(|c| ArrayFormatter::try_new(c.as_ref(), &opts))
-                .collect::<Result<Vec<_>, _>>()?;
+            let formatters =
+                columns.iter().map(|c| ArrayFormatter::try_new(c.as_ref(), &opts)).collect::<Result<Vec<_>, _>>()?;
             for r in 0..batch.num_rows() {
                 let mut line = partition.clone();
                 for (f, &i) in formatters.iter().zip(&order) {

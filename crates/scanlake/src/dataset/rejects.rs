@@ -91,9 +91,7 @@ impl RejectSink {
             ],
         )?;
         if self.writer.is_none() {
-            let props = WriterProperties::builder()
-                .set_compression(Compression::ZSTD(ZstdLevel::default()))
-                .build();
+            let props = WriterProperties::builder().set_compression(Compression::ZSTD(ZstdLevel::default())).build();
             self.writer = Some(ArrowWriter::try_new(File::create(&self.path)?, schema(), Some(props))?);
         }
         self.writer.as_mut().expect("writer just created").write(&batch)?;

@@ -7,8 +7,8 @@ use arrow::datatypes::{Field, Schema, SchemaRef};
 use arrow::record_batch::RecordBatch;
 use parquet::arrow::ArrowWriter;
 use parquet::basic::{Compression, Encoding, ZstdLevel};
-use parquet::file::properties::{EnabledStatistics, WriterProperties};
 use parquet::file::metadata::KeyValue;
+use parquet::file::properties::{EnabledStatistics, WriterProperties};
 use parquet::schema::types::ColumnPath;
 use std::collections::BTreeSet;
 use std::fs::File;
@@ -55,15 +55,19 @@ pub struct Written {
 fn path_keys(batch: &RecordBatch) -> (Vec<&[u8]>, usize) {
     let path = batch.column_by_name("path").expect("path column").as_string::<i32>();
     let raw = batch.column_by_name("path_bytes").expect("path_bytes column").as_binary::<i32>();
-    let keys = (0..batch.num_rows())
-        .map(|r| if raw.is_valid(r) { raw.value(r) } else { path.value(r).as_bytes() })
-        .collect();
+    let keys =
+        (0..batch.num_rows()).map(|r| if raw.is_valid(r) { raw.value(r) } else { path.value(r).as_bytes() }).collect();
     (keys, batch.num_rows())
 }
 
 /// Writes `batches` to `dest` as one Parquet file, rows in path order. Batches may differ in their
 /// trailing optional columns; the file has their union (missing values null), extras sorted by name.
-pub fn write_sorted(batches: &[RecordBatch], base: &SchemaRef, dest: &Path, props: WriterProperties) -> Result<Written> {
+pub fn write_sorted(
+    batches: &[RecordBatch],
+    base: &SchemaRef,
+    dest: &Path,
+    props: WriterProperties,
+) -> Result<Written> {
     let extras: BTreeSet<Arc<Field>> = batches
         .iter()
         .flat_map(|b| b.schema().fields().iter().skip(base.fields().len()).cloned().collect::<Vec<_>>())
@@ -75,7 +79,9 @@ pub fn write_sorted(batches: &[RecordBatch], base: &SchemaRef, dest: &Path, prop
         .map(|f| {
             batches
                 .iter()
-                .map(|b| b.column_by_name(f.name()).cloned().unwrap_or_else(|| new_null_array(f.data_type(), b.num_rows())))
+                .map(|b| {
+                    b.column_by_name(f.name()).cloned().unwrap_or_else(|| new_null_array(f.data_type(), b.num_rows()))
+                })
                 .collect()
         })
         .collect();

@@ -6,7 +6,15 @@ use super::percent;
 
 /// Appends `INODE GEN SNAPID  SHOW -- PATH\n` to `out`, escaping SHOW and path with
 /// `ESCAPE '%/'` when `escape` is [`Escape::Percent`].
-pub fn write_line(out: &mut Vec<u8>, inode: u64, generation: u32, snapshot: u64, show: &[u8], path: &[u8], escape: Escape) {
+pub fn write_line(
+    out: &mut Vec<u8>,
+    inode: u64,
+    generation: u32,
+    snapshot: u64,
+    show: &[u8],
+    path: &[u8],
+    escape: Escape,
+) {
     use std::io::Write;
     let _ = write!(out, "{inode} {generation} {snapshot}  ");
     match escape {

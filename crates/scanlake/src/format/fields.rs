@@ -145,16 +145,13 @@ pub const FIELDS: &[FieldDef] = &[
 
 /// Finds a known field by key or alias (ASCII case-insensitive).
 pub fn lookup(name: &str) -> Option<&'static FieldDef> {
-    FIELDS.iter().find(|f| {
-        f.key.eq_ignore_ascii_case(name) || f.aliases.iter().any(|a| a.eq_ignore_ascii_case(name))
-    })
+    FIELDS.iter().find(|f| f.key.eq_ignore_ascii_case(name) || f.aliases.iter().any(|a| a.eq_ignore_ascii_case(name)))
 }
 
 /// The registry as a Markdown table, as printed by `scanlake fields` and kept in `docs/schema.md`.
 pub fn markdown_table() -> String {
-    let mut out = String::from(
-        "| key | policy attribute | column type | also read as | meaning |\n|---|---|---|---|---|\n",
-    );
+    let mut out =
+        String::from("| key | policy attribute | column type | also read as | meaning |\n|---|---|---|---|---|\n");
     for f in FIELDS {
         let aliases = f.aliases.iter().map(|a| format!("`{a}`")).collect::<Vec<_>>().join(", ");
         out.push_str(&format!(

@@ -179,8 +179,12 @@ mod tests {
 
     #[test]
     fn positional_resolves_aliases_and_types() {
-        let l = Layout::positional(&["uid".into(), "SIZE".into(), "mtime".into(), "_".into(), "project".into()], ":", Escape::None)
-            .unwrap();
+        let l = Layout::positional(
+            &["uid".into(), "SIZE".into(), "mtime".into(), "_".into(), "project".into()],
+            ":",
+            Escape::None,
+        )
+        .unwrap();
         let cols = l.columns();
         let names: Vec<_> = cols.iter().map(|c| c.name.as_str()).collect();
         assert_eq!(names, ["uid", "size", "modify", "project"]);

@@ -175,9 +175,8 @@ impl LineParser {
             .and_then(|p| parse_u64(line, p))
             .filter(|(g, _)| *g <= u64::from(u32::MAX))
             .ok_or(LineError::BadHeaderNumber("generation"))?;
-        let (snapshot, p) = expect_space(line, p)
-            .and_then(|p| parse_u64(line, p))
-            .ok_or(LineError::BadHeaderNumber("snapshot id"))?;
+        let (snapshot, p) =
+            expect_space(line, p).and_then(|p| parse_u64(line, p)).ok_or(LineError::BadHeaderNumber("snapshot id"))?;
         if line.get(p) != Some(&b' ') {
             return Err(LineError::NoSpaceAfterHeader);
         }
@@ -193,8 +192,10 @@ impl LineParser {
         rec.text.clear();
         match self.escape {
             Escape::Percent => {
-                percent::decode_into(raw_path, &mut rec.path).map_err(|BadEscape(at)| LineError::BadEscape("path", at))?;
-                percent::decode_into(show, &mut rec.text).map_err(|BadEscape(at)| LineError::BadEscape("SHOW text", at))?;
+                percent::decode_into(raw_path, &mut rec.path)
+                    .map_err(|BadEscape(at)| LineError::BadEscape("path", at))?;
+                percent::decode_into(show, &mut rec.text)
+                    .map_err(|BadEscape(at)| LineError::BadEscape("SHOW text", at))?;
             }
             Escape::None => {
                 rec.path.extend_from_slice(raw_path);

@@ -82,12 +82,7 @@ pub fn format_timestamp_micros(micros: i64) -> String {
     let frac = micros.rem_euclid(1_000_000);
     let (y, m, d) = civil_from_days(secs.div_euclid(86_400));
     let sod = secs.rem_euclid(86_400);
-    format!(
-        "{y:04}-{m:02}-{d:02} {:02}:{:02}:{:02}.{frac:06}",
-        sod / 3600,
-        sod % 3600 / 60,
-        sod % 60
-    )
+    format!("{y:04}-{m:02}-{d:02} {:02}:{:02}:{:02}.{frac:06}", sod / 3600, sod % 3600 / 60, sod % 60)
 }
 
 #[cfg(test)]

@@ -277,7 +277,8 @@ fn object(
     let kballoc = if kind == '-' && size < 3800 && rng.random_bool(0.7) { 0 } else { (size + 16383) / 16384 * 16 };
     // Ages: each user has a typical age; modify ≥ create, access and change ≥ modify.
     let typical = 20.0 + f64::from(uid % 97) * 25.0;
-    let age = |rng: &mut StdRng, scale: f64| (-(rng.random::<f64>().max(1e-12)).ln() * scale * DAY_MICROS as f64) as i64;
+    let age =
+        |rng: &mut StdRng, scale: f64| (-(rng.random::<f64>().max(1e-12)).ln() * scale * DAY_MICROS as f64) as i64;
     let modify = acq - age(rng, typical) - rng.random_range(0..DAY_MICROS);
     let create = modify - age(rng, typical / 4.0);
     let access = (modify + age(rng, typical / 2.0)).min(acq);

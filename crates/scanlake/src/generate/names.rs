@@ -5,10 +5,29 @@ use rand::rngs::StdRng;
 
 const TOPS: &[&str] = &["home", "projects", "scratch", "apps", "archive", "shared"];
 const WORDS: &[&str] = &[
-    "data", "results", "src", "run", "output", "input", "analysis", "figures", "raw", "processed", "logs", "tmp",
-    "checkpoints", "models", "notebooks", "sim", "config", "docs", ".cache", "build",
+    "data",
+    "results",
+    "src",
+    "run",
+    "output",
+    "input",
+    "analysis",
+    "figures",
+    "raw",
+    "processed",
+    "logs",
+    "tmp",
+    "checkpoints",
+    "models",
+    "notebooks",
+    "sim",
+    "config",
+    "docs",
+    ".cache",
+    "build",
 ];
-const EXTENSIONS: &[&str] = &["dat", "h5", "nc", "txt", "log", "csv", "py", "c", "o", "tar", "gz", "png", "json", "bin"];
+const EXTENSIONS: &[&str] =
+    &["dat", "h5", "nc", "txt", "log", "csv", "py", "c", "o", "tar", "gz", "png", "json", "bin"];
 
 /// Names that break naive parsers: every one must survive a round trip.
 pub const HOSTILE: &[&[u8]] = &[
