@@ -41,7 +41,7 @@ impl Bar {
         };
         let bar = ProgressBar::with_draw_target(Some(0), target);
         bar.set_style(
-            ProgressStyle::with_template("{spinner} {msg} [{bar:30}] {bytes}/{total_bytes} {bytes_per_sec} eta {eta}")
+            ProgressStyle::with_template("{spinner} [{bar:25}] {bytes}/{total_bytes} {bytes_per_sec} eta {eta} {wide_msg}")
                 .expect("valid template")
                 .progress_chars("=> "),
         );

@@ -52,12 +52,10 @@ pub struct Written {
 }
 
 /// The sort key of a row: its raw path bytes (`path_bytes` where set, else `path`).
-fn path_keys(batch: &RecordBatch) -> (Vec<&[u8]>, usize) {
+fn path_keys(batch: &RecordBatch) -> impl Iterator<Item = &[u8]> {
     let path = batch.column_by_name("path").expect("path column").as_string::<i32>();
     let raw = batch.column_by_name("path_bytes").expect("path_bytes column").as_binary::<i32>();
-    let keys =
-        (0..batch.num_rows()).map(|r| if raw.is_valid(r) { raw.value(r) } else { path.value(r).as_bytes() }).collect();
-    (keys, batch.num_rows())
+    (0..batch.num_rows()).map(|r| if raw.is_valid(r) { raw.value(r) } else { path.value(r).as_bytes() })
 }
 
 /// Writes `batches` to `dest` as one Parquet file, rows in path order. Batches may differ in their
@@ -86,12 +84,13 @@ pub fn write_sorted(
         })
         .collect();
 
-    let mut order: Vec<(usize, usize)> = Vec::with_capacity(batches.iter().map(RecordBatch::num_rows).sum());
-    let keyed: Vec<_> = batches.iter().map(path_keys).collect();
-    for (b, (_, n)) in keyed.iter().enumerate() {
-        order.extend((0..*n).map(|r| (b, r)));
+    // Sort (key, batch, row) triples: the comparison reads the key slices directly.
+    let mut keyed: Vec<(&[u8], u32, u32)> = Vec::with_capacity(batches.iter().map(RecordBatch::num_rows).sum());
+    for (b, batch) in batches.iter().enumerate() {
+        keyed.extend(path_keys(batch).enumerate().map(|(r, k)| (k, b as u32, r as u32)));
     }
-    order.sort_unstable_by(|x, y| keyed[x.0].0[x.1].cmp(keyed[y.0].0[y.1]).then(x.cmp(y)));
+    keyed.sort_unstable();
+    let order: Vec<(usize, usize)> = keyed.iter().map(|&(_, b, r)| (b as usize, r as usize)).collect();
     drop(keyed);
 
     let file = File::create(dest).with_context(|| format!("cannot create {}", dest.display()))?;

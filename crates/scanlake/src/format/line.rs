@@ -117,7 +117,9 @@ pub struct LineParser {
     key_cache: Vec<(Vec<u8>, Slot)>,
     positional_slots: Vec<Option<usize>>,
     separator: memmem::Finder<'static>,
+    escaped_bar: memmem::Finder<'static>,
     seen: Vec<bool>,
+    scratch: Vec<u8>,
 }
 
 impl LineParser {
@@ -157,6 +159,8 @@ impl LineParser {
             key_cache: Vec::new(),
             positional_slots,
             separator: memmem::Finder::new(b" -- ").into_owned(),
+            escaped_bar: memmem::Finder::new(b"%7C").into_owned(),
+            scratch: Vec::new(),
         }
     }
 
@@ -191,16 +195,9 @@ impl LineParser {
         rec.path.clear();
         rec.text.clear();
         match self.escape {
-            Escape::Percent => {
-                percent::decode_into(raw_path, &mut rec.path)
-                    .map_err(|BadEscape(at)| LineError::BadEscape("path", at))?;
-                percent::decode_into(show, &mut rec.text)
-                    .map_err(|BadEscape(at)| LineError::BadEscape("SHOW text", at))?;
-            }
-            Escape::None => {
-                rec.path.extend_from_slice(raw_path);
-                rec.text.extend_from_slice(show);
-            }
+            Escape::Percent => percent::decode_into(raw_path, &mut rec.path)
+                .map_err(|BadEscape(at)| LineError::BadEscape("path", at))?,
+            Escape::None => rec.path.extend_from_slice(raw_path),
         }
         if rec.path.is_empty() {
             return Err(LineError::EmptyPath);
@@ -211,11 +208,94 @@ impl LineParser {
         rec.values.clear();
         rec.values.resize(self.types.len(), Value::Null);
         rec.extras.clear();
+        if self.escape == Escape::Percent && self.show == ShowLayout::KeyValue && self.parse_escaped_key_value(show, rec) {
+            return Ok(LineKind::Record);
+        }
+        // The general path: decode the whole SHOW text, then split it.
+        rec.values.iter_mut().for_each(|v| *v = Value::Null);
+        rec.extras.clear();
+        rec.text.clear();
+        match self.escape {
+            Escape::Percent => percent::decode_dense_into(show, &mut rec.text)
+                .map_err(|BadEscape(at)| LineError::BadEscape("SHOW text", at))?,
+            Escape::None => rec.text.extend_from_slice(show),
+        }
         match self.show {
             ShowLayout::KeyValue => self.parse_key_value(rec)?,
             ShowLayout::Positional { separator, .. } => self.parse_positional(rec, separator)?,
         }
         Ok(LineKind::Record)
+    }
+
+    /// The fast path for escaped `|key=value|` text: reads it without decoding it whole (separators
+    /// are `%7C` and `%3D`; numbers carry no escapes). Returns false, having decided nothing, whenever
+    /// the general path could read the line differently or reject it; that path then has the say.
+    fn parse_escaped_key_value(&mut self, show: &[u8], rec: &mut Record) -> bool {
+        if show.is_empty() {
+            return true;
+        }
+        let Some(body) = show.strip_suffix(b"%7C") else { return false };
+        if memchr::memchr2(b'|', b'=', show).is_some() {
+            return false;
+        }
+        let body = body.strip_prefix(b"%7C").unwrap_or(body);
+        self.seen.iter_mut().for_each(|s| *s = false);
+        let mut rest = body;
+        let mut piece_index = 0;
+        while !rest.is_empty() {
+            let end = self.escaped_bar.find(rest).unwrap_or(rest.len());
+            let piece = &rest[..end];
+            rest = rest.get(end + 3..).unwrap_or_default();
+            if piece.is_empty() {
+                continue;
+            }
+            let Some(eq) = find_escaped_eq(piece) else { return false };
+            let (key, raw_value) = (&piece[..eq], &piece[eq + 3..]);
+            if memchr::memchr(b'%', key).is_some() {
+                return false;
+            }
+            let slot = self.slot_for(piece_index, key);
+            piece_index += 1;
+            let value: &[u8] = if memchr::memchr(b'%', raw_value).is_some() {
+                self.scratch.clear();
+                if percent::decode_into(raw_value, &mut self.scratch).is_err() || self.scratch.contains(&b'|') {
+                    return false;
+                }
+                &self.scratch
+            } else {
+                raw_value
+            };
+            match slot {
+                Slot::Column(col) if self.types[col] == FieldType::Text => {
+                    if std::mem::replace(&mut self.seen[col], true) {
+                        return false;
+                    }
+                    let a = rec.text.len();
+                    rec.text.extend_from_slice(value);
+                    rec.values[col] = if value.is_empty() { Value::Null } else { Value::Text(a as u32, rec.text.len() as u32) };
+                }
+                Slot::Column(col) => {
+                    if std::mem::replace(&mut self.seen[col], true) {
+                        return false;
+                    }
+                    match self.scalar(col, value) {
+                        Ok(v) => rec.values[col] = v,
+                        Err(_) => return false,
+                    }
+                }
+                Slot::Extra => {
+                    let k = rec.text.len();
+                    rec.text.extend_from_slice(key);
+                    let v = rec.text.len();
+                    rec.text.extend_from_slice(value);
+                    if rec.extras.iter().any(|(other, _)| rec.text[other.clone()] == *key) {
+                        return false;
+                    }
+                    rec.extras.push((k..v, v..rec.text.len()));
+                }
+            }
+        }
+        true
     }
 
     fn parse_key_value(&mut self, rec: &mut Record) -> Result<(), LineError> {
@@ -305,7 +385,15 @@ impl LineParser {
     }
 
     fn typed(&self, col: usize, text: &[u8], range: Range<usize>) -> Result<Value, LineError> {
-        let raw = &text[range.clone()];
+        match self.types[col] {
+            FieldType::Text if range.is_empty() => Ok(Value::Null),
+            FieldType::Text => Ok(Value::Text(range.start as u32, range.end as u32)),
+            _ => self.scalar(col, &text[range]),
+        }
+    }
+
+    /// A non-text value from its bytes (empty is null).
+    fn scalar(&self, col: usize, raw: &[u8]) -> Result<Value, LineError> {
         if raw.is_empty() {
             return Ok(Value::Null);
         }
@@ -327,9 +415,14 @@ impl LineParser {
                 Some(t) => Value::Int(t),
                 None => return Err(LineError::BadTime(self.names[col].clone(), lossy(raw))),
             },
-            FieldType::Text => Value::Text(range.start as u32, range.end as u32),
+            FieldType::Text => unreachable!("text values are stored by the caller"),
         })
     }
+}
+
+/// Where `%3D` (an escaped `=`) starts in `piece`.
+fn find_escaped_eq(piece: &[u8]) -> Option<usize> {
+    memchr::memchr_iter(b'%', piece).find(|&i| piece.get(i + 1..i + 3) == Some(b"3D"))
 }
 
 fn expect_space(line: &[u8], p: usize) -> Option<usize> {
