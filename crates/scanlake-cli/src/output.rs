@@ -41,9 +41,11 @@ impl Bar {
         };
         let bar = ProgressBar::with_draw_target(Some(0), target);
         bar.set_style(
-            ProgressStyle::with_template("{spinner} [{bar:25}] {bytes}/{total_bytes} {bytes_per_sec} eta {eta} {wide_msg}")
-                .expect("valid template")
-                .progress_chars("=> "),
+            ProgressStyle::with_template(
+                "{spinner} [{bar:25}] {bytes}/{total_bytes} {bytes_per_sec} eta {eta} {wide_msg}",
+            )
+            .expect("valid template")
+            .progress_chars("=> "),
         );
         Bar(bar)
     }

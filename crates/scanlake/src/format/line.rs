@@ -117,9 +117,9 @@ pub struct LineParser {
     key_cache: Vec<(Vec<u8>, Slot)>,
     positional_slots: Vec<Option<usize>>,
     separator: memmem::Finder<'static>,
-    escaped_bar: memmem::Finder<'static>,
     seen: Vec<bool>,
-    scratch: Vec<u8>,
+    /// Whether escaped key=value text may take the fast path (off only to test it against the general one).
+    fast_path: bool,
 }
 
 impl LineParser {
@@ -159,9 +159,15 @@ impl LineParser {
             key_cache: Vec::new(),
             positional_slots,
             separator: memmem::Finder::new(b" -- ").into_owned(),
-            escaped_bar: memmem::Finder::new(b"%7C").into_owned(),
-            scratch: Vec::new(),
+            fast_path: true,
         }
+    }
+
+    /// The same parser without the fast path for escaped key=value text.
+    #[cfg(test)]
+    pub(crate) fn without_fast_path(mut self) -> LineParser {
+        self.fast_path = false;
+        self
     }
 
     /// Parses one line (without its `\n`) into `rec`.
@@ -208,7 +214,11 @@ impl LineParser {
         rec.values.clear();
         rec.values.resize(self.types.len(), Value::Null);
         rec.extras.clear();
-        if self.escape == Escape::Percent && self.show == ShowLayout::KeyValue && self.parse_escaped_key_value(show, rec) {
+        if self.fast_path
+            && self.escape == Escape::Percent
+            && self.show == ShowLayout::KeyValue
+            && self.parse_escaped_key_value(show, rec)
+        {
             return Ok(LineKind::Record);
         }
         // The general path: decode the whole SHOW text, then split it.
@@ -227,72 +237,107 @@ impl LineParser {
         Ok(LineKind::Record)
     }
 
-    /// The fast path for escaped `|key=value|` text: reads it without decoding it whole (separators
-    /// are `%7C` and `%3D`; numbers carry no escapes). Returns false, having decided nothing, whenever
-    /// the general path could read the line differently or reject it; that path then has the say.
-    fn parse_escaped_key_value(&mut self, show: &[u8], rec: &mut Record) -> bool {
+    /// The fast path for escaped `|key=value|` text: one pass over it, without decoding it whole
+    /// (separators are `%7C` and `%3D`; numbers carry no escapes). Returns false, having decided
+    /// nothing, whenever the general path could read the line differently or reject it; that path
+    /// then has the say.
+    pub(crate) fn parse_escaped_key_value(&mut self, show: &[u8], rec: &mut Record) -> bool {
         if show.is_empty() {
             return true;
         }
         let Some(body) = show.strip_suffix(b"%7C") else { return false };
-        if memchr::memchr2(b'|', b'=', show).is_some() {
-            return false;
-        }
         let body = body.strip_prefix(b"%7C").unwrap_or(body);
         self.seen.iter_mut().for_each(|s| *s = false);
-        let mut rest = body;
         let mut piece_index = 0;
-        while !rest.is_empty() {
-            let end = self.escaped_bar.find(rest).unwrap_or(rest.len());
-            let piece = &rest[..end];
-            rest = rest.get(end + 3..).unwrap_or_default();
-            if piece.is_empty() {
-                continue;
+        let (mut start, mut eq, mut escaped) = (0, None, false);
+        let mut i = 0;
+        while i <= body.len() {
+            let at_end = i == body.len();
+            match if at_end { b'%' } else { body[i] } {
+                b'%' if at_end || body.get(i + 1..i + 3) == Some(b"7C") => {
+                    if i > start {
+                        let Some(eq) = eq else { return false };
+                        if !self.escaped_field(&body[start..eq], &body[eq + 3..i], escaped, piece_index, rec) {
+                            return false;
+                        }
+                        piece_index += 1;
+                    }
+                    (start, eq, escaped) = (i + 3, None, false);
+                    i += 3;
+                }
+                b'%' if eq.is_none() && body.get(i + 1..i + 3) == Some(b"3D") => {
+                    eq = Some(i);
+                    i += 3;
+                }
+                b'%' => {
+                    escaped = true;
+                    i += 1;
+                }
+                b'|' | b'=' => return false,
+                _ => i += 1,
             }
-            let Some(eq) = find_escaped_eq(piece) else { return false };
-            let (key, raw_value) = (&piece[..eq], &piece[eq + 3..]);
-            if memchr::memchr(b'%', key).is_some() {
-                return false;
-            }
-            let slot = self.slot_for(piece_index, key);
-            piece_index += 1;
-            let value: &[u8] = if memchr::memchr(b'%', raw_value).is_some() {
-                self.scratch.clear();
-                if percent::decode_into(raw_value, &mut self.scratch).is_err() || self.scratch.contains(&b'|') {
+        }
+        true
+    }
+
+    /// One field of the fast path; `escaped` says whether key or value holds other escapes.
+    fn escaped_field(&mut self, key: &[u8], raw: &[u8], escaped: bool, index: usize, rec: &mut Record) -> bool {
+        if escaped && memchr::memchr(b'%', key).is_some() {
+            return false;
+        }
+        let slot = self.slot_for(index, key);
+        let col = match slot {
+            Slot::Column(col) => {
+                if std::mem::replace(&mut self.seen[col], true) {
                     return false;
                 }
-                &self.scratch
-            } else {
-                raw_value
-            };
-            match slot {
-                Slot::Column(col) if self.types[col] == FieldType::Text => {
-                    if std::mem::replace(&mut self.seen[col], true) {
-                        return false;
-                    }
-                    let a = rec.text.len();
-                    rec.text.extend_from_slice(value);
-                    rec.values[col] = if value.is_empty() { Value::Null } else { Value::Text(a as u32, rec.text.len() as u32) };
+                Some(col)
+            }
+            Slot::Extra => None,
+        };
+        // Times are the only values with escapes in the usual case; read them as they stand.
+        if let (Some(col), true) = (col, escaped)
+            && self.types[col] == FieldType::Time
+            && let Some(t) = parse_escaped_timestamp(raw)
+        {
+            rec.values[col] = Value::Int(t);
+            return true;
+        }
+        let text_start = rec.text.len();
+        let value: &[u8] = if escaped {
+            if percent::decode_into(raw, &mut rec.text).is_err() || rec.text[text_start..].contains(&b'|') {
+                return false;
+            }
+            &rec.text[text_start..]
+        } else {
+            raw
+        };
+        match col {
+            Some(col) if self.types[col] == FieldType::Text => {
+                if !escaped {
+                    rec.text.extend_from_slice(raw);
                 }
-                Slot::Column(col) => {
-                    if std::mem::replace(&mut self.seen[col], true) {
-                        return false;
-                    }
-                    match self.scalar(col, value) {
-                        Ok(v) => rec.values[col] = v,
-                        Err(_) => return false,
-                    }
+                let end = rec.text.len();
+                rec.values[col] =
+                    if end == text_start { Value::Null } else { Value::Text(text_start as u32, end as u32) };
+            }
+            Some(col) => match self.scalar(col, value) {
+                Ok(v) => {
+                    rec.values[col] = v;
+                    rec.text.truncate(text_start);
                 }
-                Slot::Extra => {
-                    let k = rec.text.len();
-                    rec.text.extend_from_slice(key);
-                    let v = rec.text.len();
-                    rec.text.extend_from_slice(value);
-                    if rec.extras.iter().any(|(other, _)| rec.text[other.clone()] == *key) {
-                        return false;
-                    }
-                    rec.extras.push((k..v, v..rec.text.len()));
+                Err(_) => return false,
+            },
+            None => {
+                if rec.extras.iter().any(|(k, _)| rec.text[k.clone()] == *key) {
+                    return false;
                 }
+                if !escaped {
+                    rec.text.extend_from_slice(raw);
+                }
+                let value_end = rec.text.len();
+                rec.text.extend_from_slice(key);
+                rec.extras.push((value_end..rec.text.len(), text_start..value_end));
             }
         }
         true
@@ -420,9 +465,24 @@ impl LineParser {
     }
 }
 
-/// Where `%3D` (an escaped `=`) starts in `piece`.
-fn find_escaped_eq(piece: &[u8]) -> Option<usize> {
-    memchr::memchr_iter(b'%', piece).find(|&i| piece.get(i + 1..i + 3) == Some(b"3D"))
+/// Reads `YYYY-MM-DD%20HH%3AMM%3ASS[.f…]`, a time as `ESCAPE '%'` writes it, without decoding it.
+fn parse_escaped_timestamp(raw: &[u8]) -> Option<i64> {
+    if raw.len() < 27 || &raw[10..13] != b"%20" || &raw[15..18] != b"%3A" || &raw[20..23] != b"%3A" {
+        return None;
+    }
+    let mut buf = [0u8; 40];
+    let rest = &raw[23..];
+    if rest.len() + 17 > buf.len() {
+        return None;
+    }
+    buf[..10].copy_from_slice(&raw[..10]);
+    buf[10] = b' ';
+    buf[11..13].copy_from_slice(&raw[13..15]);
+    buf[13] = b':';
+    buf[14..16].copy_from_slice(&raw[18..20]);
+    buf[16] = b':';
+    buf[17..17 + rest.len()].copy_from_slice(rest);
+    parse_timestamp_micros(&buf[..17 + rest.len()])
 }
 
 fn expect_space(line: &[u8], p: usize) -> Option<usize> {

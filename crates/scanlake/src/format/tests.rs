@@ -178,3 +178,93 @@ fn positional_layouts() {
     assert_eq!(rec.values[3], Value::Null);
     assert_eq!(rec.text_of(rec.values[6]), Some(&b"drwxr-xr-x"[..]));
 }
+
+/// What a parse produced, comparable across parsers (text values resolved).
+fn outcome(parser: &mut LineParser, line: &[u8]) -> Result<(Vec<Option<Vec<u8>>>, Vec<(Vec<u8>, Vec<u8>)>), LineError> {
+    let mut rec = Record::default();
+    parser.parse(line, &mut rec)?;
+    let values = rec
+        .values
+        .iter()
+        .map(|v| match v {
+            Value::Null => None,
+            Value::Int(i) => Some(i.to_string().into_bytes()),
+            Value::Float(f) => Some(f.to_string().into_bytes()),
+            Value::Text(..) => rec.text_of(*v).map(<[u8]>::to_vec),
+        })
+        .collect();
+    let extras = rec.extras.iter().map(|(k, v)| (rec.text[k.clone()].to_vec(), rec.text[v.clone()].to_vec())).collect();
+    Ok((values, extras))
+}
+
+fn field() -> impl proptest::strategy::Strategy<Value = String> {
+    use proptest::sample::select;
+    use proptest::strategy::Strategy;
+    let key = select(vec!["size", "uid", "access", "pool", "mtime", "project", "path", "heat", "mode", "si%20ze", ""]);
+    let eq = select(vec!["%3D", "%3D", "%3D", "%3D", "%3d", "=", ""]);
+    let value = proptest::collection::vec(
+        select(vec![
+            "12",
+            "x",
+            "0.5",
+            "-rw-r--r--",
+            "2024-01-01%2010%3A00%3A00.000000",
+            "2024-02-30%2010%3A00%3A00",
+            "%20",
+            "%3A",
+            "%25",
+            "%7c",
+            "%3D",
+            "|",
+            "%G1",
+            "%",
+            "%2",
+            "%7C",
+        ]),
+        0..3,
+    );
+    (key, eq, value).prop_map(|(k, e, v)| format!("{k}{e}{}", v.concat()))
+}
+
+fn show_text() -> impl proptest::strategy::Strategy<Value = String> {
+    use proptest::sample::select;
+    use proptest::strategy::Strategy;
+    let seps = proptest::collection::vec(select(vec!["%7C", "%7C", "%7C", "%7C", "%7C", "%7c", "|", ""]), 16);
+    (proptest::collection::vec(field(), 0..8), seps, proptest::bool::weighted(0.9)).prop_map(
+        |(fields, seps, closed)| {
+            let mut s = String::from("%7C");
+            for (i, f) in fields.iter().enumerate() {
+                s.push_str(f);
+                if i + 1 < fields.len() || closed {
+                    s.push_str(seps[i]);
+                }
+            }
+            s
+        },
+    )
+}
+
+#[test]
+fn a_typical_line_takes_the_fast_path() {
+    let mut line = Vec::new();
+    write_line(&mut line, 1, 2, 0, &default_show(), b"/gpfs/x", Escape::Percent);
+    let show = &line[7..line.windows(4).position(|w| w == b" -- ").unwrap()];
+    let mut parser = LineParser::new(&Layout::default());
+    let mut rec = Record::default();
+    rec.values.resize(Layout::default().columns().len(), Value::Null);
+    assert!(parser.parse_escaped_key_value(show, &mut rec));
+    assert_eq!(rec.values[column("access")], Value::Int(1_709_287_200_000_000));
+}
+
+proptest::proptest! {
+    #![proptest_config(proptest::prelude::ProptestConfig { cases: 3000, ..Default::default() })]
+
+    /// The fast path for escaped key=value text decides exactly as the general path does.
+    #[test]
+    fn fast_path_agrees_with_the_general_path(show in show_text()) {
+        let line = format!("1 2 0  {show} -- /gpfs/x");
+        let mut fast = LineParser::new(&Layout::default());
+        let mut general = LineParser::new(&Layout::default()).without_fast_path();
+        proptest::prop_assert_eq!(outcome(&mut fast, line.as_bytes()), outcome(&mut general, line.as_bytes()), "{}", show);
+    }
+}
