@@ -179,8 +179,10 @@ fn positional_layouts() {
     assert_eq!(rec.text_of(rec.values[6]), Some(&b"drwxr-xr-x"[..]));
 }
 
-/// What a parse produced, comparable across parsers (text values resolved).
-fn outcome(parser: &mut LineParser, line: &[u8]) -> Result<(Vec<Option<Vec<u8>>>, Vec<(Vec<u8>, Vec<u8>)>), LineError> {
+/// What a parse produced, comparable across parsers: values (text resolved) and extra key=value pairs.
+type Outcome = (Vec<Option<Vec<u8>>>, Vec<(Vec<u8>, Vec<u8>)>);
+
+fn outcome(parser: &mut LineParser, line: &[u8]) -> Result<Outcome, LineError> {
     let mut rec = Record::default();
     parser.parse(line, &mut rec)?;
     let values = rec
