@@ -6,11 +6,6 @@ mod output;
 use clap::{Parser, Subcommand};
 use std::process::ExitCode;
 
-// Arrow builders allocate and free large buffers per chunk; glibc hands those back to the kernel
-// and page-faults them in again, mimalloc keeps them (measured: see docs/convert.md).
-#[global_allocator]
-static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
-
 #[derive(Parser)]
 #[command(name = "scanlake", version, about = "GPFS policy scans to a partitioned Parquet dataset, and reports on it")]
 struct Cli {

@@ -61,22 +61,22 @@ pub struct Args {
     #[command(flatten)]
     pub layout: LayoutArgs,
     /// Directory depth of the `tld` partition (`/gpfs/fs1/home` is depth 3).
-    #[arg(long, default_value_t = 3)]
+    #[arg(long, default_value_t = ConvertOptions::default().tld_depth)]
     pub tld_depth: usize,
     /// Worker threads (default: all cores).
     #[arg(long)]
     pub threads: Option<usize>,
     /// Fail an input when more than this fraction of its lines is rejected.
-    #[arg(long, default_value_t = 0.01)]
+    #[arg(long, default_value_t = ConvertOptions::default().max_reject_fraction)]
     pub max_reject_fraction: f64,
     /// Skip inputs whose content the dataset already holds.
     #[arg(long)]
     pub skip_existing: bool,
     /// Memory for buffered rows, in MiB (rows wait per partition to make large files).
-    #[arg(long, default_value_t = 320)]
+    #[arg(long, default_value_t = ConvertOptions::default().memory_budget_bytes >> 20)]
     pub memory_mib: usize,
     /// In-memory size of a partition's rows that makes one file, in MiB.
-    #[arg(long, default_value_t = 128)]
+    #[arg(long, default_value_t = ConvertOptions::default().target_file_bytes >> 20)]
     pub target_file_mib: usize,
     /// Print the summary as JSON.
     #[arg(long)]

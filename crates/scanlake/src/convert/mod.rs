@@ -57,8 +57,8 @@ impl Default for ConvertOptions {
             tld_depth: 3,
             threads: std::thread::available_parallelism().map_or(1, |n| n.get()),
             chunk_bytes: 4 << 20,
-            target_file_bytes: 128 << 20,
-            memory_budget_bytes: 320 << 20,
+            target_file_bytes: 64 << 20,
+            memory_budget_bytes: 256 << 20,
             max_reject_fraction: 0.01,
             skip_existing: false,
         }
