@@ -225,8 +225,14 @@ impl BatchBuilder {
         self.presize(&columns);
         let mut extras = std::mem::take(&mut self.extras);
         self.extra_index.clear();
+        // Distinct keys have distinct names (`extra_column_name` is one-to-one), but two byte strings
+        // can read the same once made UTF-8 lossily; keep both, the second under a suffix.
         extras.sort_by(|a, b| a.0.cmp(&b.0));
-        extras.dedup_by(|a, b| a.0 == b.0);
+        for i in 1..extras.len() {
+            if extras[i].0 == extras[i - 1].0 {
+                extras[i].0 = format!("{}_{i}", extras[i].0);
+            }
+        }
         for (name, mut b) in extras {
             fields.push(Arc::new(Field::new(name, DataType::Utf8, true)));
             columns.push(Arc::new(b.finish()));

@@ -147,9 +147,10 @@ impl Layout {
 }
 
 /// The column name for a SHOW key that is not in the registry: its own name, prefixed with `show_`
-/// when it would clash with a dataset column (the predecessor's layout carried `|path=`).
+/// when it would clash with a dataset column (the predecessor's layout carried `|path=`). Keys that
+/// already start with `show_` are prefixed too, so that no two keys share a column.
 pub fn extra_column_name(key: &str) -> String {
-    if RESERVED_COLUMNS.contains(&key) || fields::lookup(key).is_some() {
+    if RESERVED_COLUMNS.contains(&key) || fields::lookup(key).is_some() || key.starts_with("show_") {
         format!("show_{key}")
     } else {
         key.to_string()
@@ -221,5 +222,6 @@ mod tests {
     fn extra_names_avoid_dataset_columns() {
         assert_eq!(extra_column_name("path"), "show_path");
         assert_eq!(extra_column_name("project"), "project");
+        assert_eq!(extra_column_name("show_path"), "show_show_path");
     }
 }
