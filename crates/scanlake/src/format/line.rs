@@ -200,11 +200,7 @@ impl LineParser {
         rec.snapshot = snapshot;
         rec.path.clear();
         rec.text.clear();
-        match self.escape {
-            Escape::Percent => percent::decode_into(raw_path, &mut rec.path)
-                .map_err(|BadEscape(at)| LineError::BadEscape("path", at))?,
-            Escape::None => rec.path.extend_from_slice(raw_path),
-        }
+        self.unescape_into(raw_path, &mut rec.path, "path")?;
         if rec.path.is_empty() {
             return Err(LineError::EmptyPath);
         }
@@ -225,16 +221,23 @@ impl LineParser {
         rec.values.iter_mut().for_each(|v| *v = Value::Null);
         rec.extras.clear();
         rec.text.clear();
-        match self.escape {
-            Escape::Percent => percent::decode_dense_into(show, &mut rec.text)
-                .map_err(|BadEscape(at)| LineError::BadEscape("SHOW text", at))?,
-            Escape::None => rec.text.extend_from_slice(show),
-        }
+        self.unescape_into(show, &mut rec.text, "SHOW text")?;
         match self.show {
             ShowLayout::KeyValue => self.parse_key_value(rec)?,
             ShowLayout::Positional { separator, .. } => self.parse_positional(rec, separator)?,
         }
         Ok(LineKind::Record)
+    }
+
+    /// Appends `src` to `out`, percent-decoded when the layout escapes; `part` names it in errors.
+    fn unescape_into(&self, src: &[u8], out: &mut Vec<u8>, part: &'static str) -> Result<(), LineError> {
+        match self.escape {
+            Escape::Percent => percent::decode_into(src, out).map_err(|BadEscape(at)| LineError::BadEscape(part, at)),
+            Escape::None => {
+                out.extend_from_slice(src);
+                Ok(())
+            }
+        }
     }
 
     /// The fast path for escaped `|key=value|` text: one pass over it, without decoding it whole

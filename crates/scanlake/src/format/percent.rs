@@ -31,27 +31,6 @@ pub fn decode_into(src: &[u8], out: &mut Vec<u8>) -> Result<(), BadEscape> {
     Ok(())
 }
 
-/// Like [`decode_into`], for text where escapes are dense (SHOW text: `%7Csize%3D…`), where a
-/// plain byte loop beats searching for each `%`.
-pub fn decode_dense_into(src: &[u8], out: &mut Vec<u8>) -> Result<(), BadEscape> {
-    out.reserve(src.len());
-    let mut i = 0;
-    while i < src.len() {
-        let b = src[i];
-        if b != b'%' {
-            out.push(b);
-            i += 1;
-            continue;
-        }
-        match (src.get(i + 1).and_then(|&b| hex(b)), src.get(i + 2).and_then(|&b| hex(b))) {
-            (Some(hi), Some(lo)) => out.push(hi << 4 | lo),
-            _ => return Err(BadEscape(i)),
-        }
-        i += 3;
-    }
-    Ok(())
-}
-
 /// Whether mmapplypolicy leaves `b` as is under `ESCAPE '%'` + `keep` (RFC 3986 unreserved bytes).
 fn is_unreserved(b: u8) -> bool {
     b.is_ascii_alphanumeric() || matches!(b, b'-' | b'.' | b'_' | b'~')
@@ -83,9 +62,6 @@ mod tests {
         let mut dec = Vec::new();
         decode_into(&enc, &mut dec).unwrap();
         assert_eq!(dec, all);
-        dec.clear();
-        decode_dense_into(&enc, &mut dec).unwrap();
-        assert_eq!(dec, all);
     }
 
     #[test]
@@ -93,8 +69,6 @@ mod tests {
         let mut out = Vec::new();
         assert_eq!(decode_into(b"ab%2", &mut out), Err(BadEscape(2)));
         assert_eq!(decode_into(b"%zz", &mut out), Err(BadEscape(0)));
-        assert_eq!(decode_dense_into(b"ab%2", &mut out), Err(BadEscape(2)));
-        assert_eq!(decode_dense_into(b"%7C%3", &mut out), Err(BadEscape(3)));
         out.clear();
         decode_into(b"a%2fb%2F", &mut out).unwrap();
         assert_eq!(out, b"a/b/");
