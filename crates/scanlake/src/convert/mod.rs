@@ -277,7 +277,7 @@ impl Shared<'_> {
             let mut seen = self.seen.lock().expect("seen lock");
             seen.iter_mut().zip(&out.seen).for_each(|(s, o)| *s |= o);
         }
-        let partitions = out.partitions.clone();
+        let partitions = std::mem::take(&mut out.partitions);
         let batch = out.finish();
         if names.len() == 1 {
             return self.add(&names[0], batch);
@@ -303,8 +303,10 @@ impl Shared<'_> {
         let n = self.next_file.fetch_add(1, Ordering::Relaxed);
         let staged = self.staging.join(format!("{n:06}.parquet.tmp"));
         let rel = format!("{}/{}-{n:05}.parquet", partition_dir(self.acq, tld), self.file_prefix);
-        let written = writer::write_sorted(&pending.batches, &self.schema, &staged, writer::data_properties())?;
+        let result = writer::write_sorted(&pending.batches, &self.schema, &staged, writer::data_properties());
+        // Release the memory even on failure: other workers may be waiting for it.
         self.buffers.written(pending.bytes);
+        let written = result?;
         self.written.lock().expect("written lock").push((staged, rel, written));
         Ok(())
     }
