@@ -7,7 +7,7 @@ use clap::{Parser, Subcommand};
 use std::process::ExitCode;
 
 #[derive(Parser)]
-#[command(name = "scanlake", version, about = "GPFS policy scans to a partitioned Parquet dataset, and reports on it")]
+#[command(name = "scanlake", version, about = "GPFS policy scans to a partitioned Parquet dataset")]
 struct Cli {
     #[command(subcommand)]
     command: Command,
