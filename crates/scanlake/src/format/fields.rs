@@ -145,7 +145,13 @@ pub const FIELDS: &[FieldDef] = &[
 
 /// Finds a known field by key or alias (ASCII case-insensitive).
 pub fn lookup(name: &str) -> Option<&'static FieldDef> {
-    FIELDS.iter().find(|f| f.key.eq_ignore_ascii_case(name) || f.aliases.iter().any(|a| a.eq_ignore_ascii_case(name)))
+    position(name.as_bytes()).map(|i| &FIELDS[i])
+}
+
+/// The index in [`FIELDS`] of a key or alias (ASCII case-insensitive).
+pub fn position(name: &[u8]) -> Option<usize> {
+    let same = |known: &str| known.as_bytes().eq_ignore_ascii_case(name);
+    FIELDS.iter().position(|f| same(f.key) || f.aliases.iter().any(|a| same(a)))
 }
 
 /// The registry as a Markdown table, as printed by `scanlake fields` and kept in `docs/schema.md`.

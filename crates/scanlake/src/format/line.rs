@@ -8,7 +8,6 @@ use super::layout::{Escape, Layout, ShowLayout};
 use super::percent::{self, BadEscape};
 use super::time::parse_timestamp_micros;
 use memchr::memmem;
-use std::collections::HashMap;
 use std::ops::Range;
 
 /// One parsed SHOW value. Times are microseconds since the epoch; text is a range of [`Record::text`].
@@ -113,7 +112,6 @@ pub struct LineParser {
     show: ShowLayout,
     types: Vec<FieldType>,
     names: Vec<String>,
-    by_key: HashMap<Vec<u8>, usize>,
     key_cache: Vec<(Vec<u8>, Slot)>,
     positional_slots: Vec<Option<usize>>,
     separator: memmem::Finder<'static>,
@@ -125,15 +123,6 @@ pub struct LineParser {
 impl LineParser {
     pub fn new(layout: &Layout) -> LineParser {
         let columns = layout.columns();
-        let mut by_key = HashMap::new();
-        if layout.show == ShowLayout::KeyValue {
-            for (i, f) in fields::FIELDS.iter().enumerate() {
-                by_key.insert(f.key.as_bytes().to_vec(), i);
-                for a in f.aliases {
-                    by_key.insert(a.as_bytes().to_vec(), i);
-                }
-            }
-        }
         let positional_slots = match &layout.show {
             ShowLayout::Positional { fields, .. } => {
                 let mut next = 0;
@@ -155,7 +144,6 @@ impl LineParser {
             types: columns.iter().map(|c| c.ty).collect(),
             names: columns.iter().map(|c| c.name.clone()).collect(),
             seen: vec![false; columns.len()],
-            by_key,
             key_cache: Vec::new(),
             positional_slots,
             separator: memmem::Finder::new(b" -- ").into_owned(),
@@ -207,9 +195,7 @@ impl LineParser {
         if memchr::memchr(0, &rec.path).is_some() {
             return Err(LineError::NulInPath);
         }
-        rec.values.clear();
-        rec.values.resize(self.types.len(), Value::Null);
-        rec.extras.clear();
+        self.clear_show(rec);
         if self.fast_path
             && self.escape == Escape::Percent
             && self.show == ShowLayout::KeyValue
@@ -218,15 +204,22 @@ impl LineParser {
             return Ok(LineKind::Record);
         }
         // The general path: decode the whole SHOW text, then split it.
-        rec.values.iter_mut().for_each(|v| *v = Value::Null);
+        self.clear_show(rec);
+        let mut text = std::mem::take(&mut rec.text);
+        let result = self.unescape_into(show, &mut text, "SHOW text").and_then(|()| match self.show {
+            ShowLayout::KeyValue => self.parse_key_value(&text, rec),
+            ShowLayout::Positional { separator, .. } => self.parse_positional(&text, rec, separator),
+        });
+        rec.text = text;
+        result.map(|()| LineKind::Record)
+    }
+
+    /// Empties what a SHOW text fills in: one null per column, no extras, no text.
+    fn clear_show(&self, rec: &mut Record) {
+        rec.values.clear();
+        rec.values.resize(self.types.len(), Value::Null);
         rec.extras.clear();
         rec.text.clear();
-        self.unescape_into(show, &mut rec.text, "SHOW text")?;
-        match self.show {
-            ShowLayout::KeyValue => self.parse_key_value(rec)?,
-            ShowLayout::Positional { separator, .. } => self.parse_positional(rec, separator)?,
-        }
-        Ok(LineKind::Record)
     }
 
     /// Appends `src` to `out`, percent-decoded when the layout escapes; `part` names it in errors.
@@ -346,14 +339,8 @@ impl LineParser {
         true
     }
 
-    fn parse_key_value(&mut self, rec: &mut Record) -> Result<(), LineError> {
-        let text = std::mem::take(&mut rec.text);
-        let result = self.parse_key_value_text(&text, rec);
-        rec.text = text;
-        result
-    }
-
-    fn parse_key_value_text(&mut self, text: &[u8], rec: &mut Record) -> Result<(), LineError> {
+    /// Reads decoded `|key=value|` text (`text` is the record's own, taken out while values are set).
+    fn parse_key_value(&mut self, text: &[u8], rec: &mut Record) -> Result<(), LineError> {
         if text.is_empty() {
             return Ok(());
         }
@@ -397,13 +384,8 @@ impl LineParser {
         {
             return *slot;
         }
-        let slot = match self.by_key.get(key) {
-            Some(&col) => Slot::Column(col),
-            None => match std::str::from_utf8(key).ok().and_then(fields::lookup) {
-                Some(def) => Slot::Column(fields::FIELDS.iter().position(|f| f.key == def.key).unwrap_or(0)),
-                None => Slot::Extra,
-            },
-        };
+        // Key=value layouts have one column per registry field, in registry order.
+        let slot = fields::position(key).map_or(Slot::Extra, Slot::Column);
         if index < self.key_cache.len() {
             self.key_cache[index] = (key.to_vec(), slot);
         } else if index == self.key_cache.len() {
@@ -412,24 +394,20 @@ impl LineParser {
         slot
     }
 
-    fn parse_positional(&mut self, rec: &mut Record, separator: u8) -> Result<(), LineError> {
-        let text = std::mem::take(&mut rec.text);
-        let result = (|| {
-            let found = memchr::memchr_iter(separator, &text).count() + 1;
-            if found != self.positional_slots.len() {
-                return Err(LineError::FieldCount { expected: self.positional_slots.len(), found });
+    /// Reads decoded positional text (`text` taken out of the record, as for key=value).
+    fn parse_positional(&mut self, text: &[u8], rec: &mut Record, separator: u8) -> Result<(), LineError> {
+        let found = memchr::memchr_iter(separator, text).count() + 1;
+        if found != self.positional_slots.len() {
+            return Err(LineError::FieldCount { expected: self.positional_slots.len(), found });
+        }
+        let mut start = 0;
+        for (i, end) in memchr::memchr_iter(separator, text).chain(std::iter::once(text.len())).enumerate() {
+            if let Some(col) = self.positional_slots[i] {
+                rec.values[col] = self.typed(col, text, start..end)?;
             }
-            let mut start = 0;
-            for (i, end) in memchr::memchr_iter(separator, &text).chain(std::iter::once(text.len())).enumerate() {
-                if let Some(col) = self.positional_slots[i] {
-                    rec.values[col] = self.typed(col, &text, start..end)?;
-                }
-                start = end + 1;
-            }
-            Ok(())
-        })();
-        rec.text = text;
-        result
+            start = end + 1;
+        }
+        Ok(())
     }
 
     fn typed(&self, col: usize, text: &[u8], range: Range<usize>) -> Result<Value, LineError> {
