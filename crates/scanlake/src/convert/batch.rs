@@ -183,10 +183,8 @@ impl BatchBuilder {
                     self.extras.len() - 1
                 }
             };
-            let b = &mut self.extras[idx].1;
-            if b.len() == rows {
-                b.append_value(utf8(&rec.text[value.clone()]));
-            }
+            // The parser rejects a line that repeats a key, so each extra column gets one value.
+            self.extras[idx].1.append_value(utf8(&rec.text[value.clone()]));
         }
         for (_, b) in &mut self.extras {
             if b.len() == rows {

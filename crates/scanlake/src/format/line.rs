@@ -371,7 +371,12 @@ impl LineParser {
                     }
                     rec.values[col] = self.typed(col, text, value)?;
                 }
-                Slot::Extra => rec.extras.push((piece.start..eq, value)),
+                Slot::Extra => {
+                    if rec.extras.iter().any(|(k, _)| text[k.clone()] == *key) {
+                        return Err(LineError::DuplicateKey(lossy(key)));
+                    }
+                    rec.extras.push((piece.start..eq, value));
+                }
             }
         }
         Ok(())

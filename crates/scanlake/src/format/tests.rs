@@ -148,6 +148,7 @@ fn malformed_lines_are_rejected_with_reasons() {
         (b"12 1 0  |size=1|kballoc=2|acc -- /a", "SHOW text does not end with '|'"),
         (b"12 1 0  |size=1|kballoc| -- /a", "SHOW field 'kballoc' has no '='"),
         (b"12 1 0  |size=1|size=2| -- /a", "SHOW key 'size' appears twice"),
+        (b"12 1 0  |project=a|project=b| -- /a", "SHOW key 'project' appears twice"),
         (b"12 1 0  |size=1| -- /a%2", "bad percent escape in the path"),
         (b"12 1 0  |size=1| -- ", "empty path"),
         (b"12 1 0  |size=1| -- /a%00b", "path contains a NUL byte"),
