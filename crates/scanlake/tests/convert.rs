@@ -300,3 +300,27 @@ fn clear_errors() {
     let err = convert(&[dir.path().join("missing.list")], &dataset, &opts, &NoProgress).unwrap_err();
     assert!(err.to_string().contains("cannot read input"), "{err}");
 }
+
+#[test]
+fn a_failed_reconversion_keeps_the_rows_an_earlier_one_published() {
+    let dir = tempfile::tempdir().unwrap();
+    let opts = GenOptions { records: 2000, malformed_fraction: 0.2, seed: 4, ..GenOptions::default() };
+    let input = gen_file(dir.path(), "fs1.2026-11-01.list", &opts);
+    let dataset = dir.path().join("lake");
+    let lenient = ConvertOptions { max_reject_fraction: 0.5, ..small_chunk_options() };
+    convert_files(std::slice::from_ref(&input), &dataset, &lenient);
+    let rows = canonical_rows(&dataset).unwrap();
+    let first_rejects = manifest(&dataset).unwrap().inputs.values().next().unwrap().rejects_file.clone().unwrap();
+
+    let s = convert_files(std::slice::from_ref(&input), &dataset, &small_chunk_options());
+    assert_eq!(s.inputs[0].status, InputStatus::Failed);
+    assert_eq!(canonical_rows(&dataset).unwrap(), rows, "the earlier rows stay published");
+    let m = manifest(&dataset).unwrap();
+    let entry = m.inputs.values().next().unwrap();
+    let failed = m.failed.values().next().unwrap();
+    assert_eq!(entry.rejects_file, None, "the earlier rejects are replaced by the failed run's");
+    assert!(!dataset.join(&first_rejects).exists());
+    assert!(dataset.join(failed.rejects_file.as_ref().unwrap()).exists());
+    assert_eq!(rejects(&dataset).len() as u64, s.inputs[0].rejects);
+    assert_eq!(visible_data_files(&dataset).len(), entry.files.len());
+}

@@ -103,17 +103,4 @@ impl Manifest {
         };
         by(&|i| i.fingerprint == id.fingerprint && i.size == id.size).or_else(|| by(&|i| i.path == id.path))
     }
-
-    /// Every file the manifest points at, relative to the root.
-    pub fn files_of(&self, key: &str) -> Vec<String> {
-        let mut out = Vec::new();
-        if let Some(e) = self.inputs.get(key) {
-            out.extend(e.files.iter().cloned());
-            out.extend(e.rejects_file.iter().cloned());
-        }
-        if let Some(f) = self.failed.get(key) {
-            out.extend(f.rejects_file.iter().cloned());
-        }
-        out
-    }
 }

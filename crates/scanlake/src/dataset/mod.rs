@@ -124,21 +124,17 @@ impl Dataset {
     /// Publishes one input's files and replaces whatever that input had published before.
     pub fn commit(&mut self, commit: Commit) -> Result<()> {
         let mut manifest = self.manifest.clone();
-        let deletes = manifest.files_of(&commit.key);
+        let key = commit.key;
+        // The input's old rejects go whatever happens; its old data only when new data replaces it
+        // (a failed conversion keeps what an earlier good one published).
+        let mut deletes: Vec<String> = manifest.failed.remove(&key).and_then(|f| f.rejects_file).into_iter().collect();
+        deletes.extend(manifest.inputs.get_mut(&key).and_then(|e| e.rejects_file.take()));
         match commit.outcome {
             Outcome::Converted(entry) => {
-                manifest.failed.remove(&commit.key);
-                manifest.inputs.insert(commit.key, entry);
+                deletes.extend(manifest.inputs.insert(key, entry).map(|old| old.files).unwrap_or_default())
             }
             Outcome::Failed(entry) => {
-                // Keep whatever data an earlier good conversion published; replace only old rejects.
-                let kept = manifest.inputs.get(&commit.key).map(|e| e.files.clone()).unwrap_or_default();
-                let deletes_now: Vec<String> = deletes.into_iter().filter(|d| !kept.contains(d)).collect();
-                if let Some(e) = manifest.inputs.get_mut(&commit.key) {
-                    e.rejects_file = None;
-                }
-                manifest.failed.insert(commit.key, entry);
-                return self.publish(Journal { moves: commit.files, deletes: deletes_now, manifest });
+                manifest.failed.insert(key, entry);
             }
         }
         self.publish(Journal { moves: commit.files, deletes, manifest })
