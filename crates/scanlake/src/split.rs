@@ -5,7 +5,7 @@
 //! number in the input in `.scanlake-split-<stem>.json`. Each chunk appears only when complete; chunks
 //! of an earlier split of the same stem that this one did not produce are removed.
 
-use crate::convert::chunks::{Chunk, read_chunks};
+use crate::convert::chunks::{Chunk, count_lines, read_chunks};
 use crate::convert::input::{self, Compression};
 use anyhow::{Context, Result, bail};
 use serde::{Deserialize, Serialize};
@@ -84,7 +84,7 @@ pub fn split(input: &Path, out_dir: &Path, by: SplitBy, compress: ChunkCompressi
         SplitBy::Chunks(k) => {
             let mut lines = 0u64;
             read_chunks(input::open_decoded(input, Arc::default())?, 4 << 20, |c| {
-                lines += memchr::memchr_iter(b'\n', &c.data).count() as u64 + u64::from(c.data.last() != Some(&b'\n'));
+                lines += count_lines(&c.data);
                 true
             })?;
             Limit::Lines(lines.div_ceil(k).max(1))
@@ -110,7 +110,7 @@ pub fn split(input: &Path, out_dir: &Path, by: SplitBy, compress: ChunkCompressi
                 }
             };
             let part = &rest[..cut];
-            let lines = memchr::memchr_iter(b'\n', part).count() as u64 + u64::from(part.last() != Some(&b'\n'));
+            let lines = count_lines(part);
             if let Err(e) = writer.write(part, lines, total_lines + 1) {
                 io_error = Some(e);
                 return false;

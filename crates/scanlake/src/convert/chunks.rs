@@ -17,6 +17,11 @@ impl Chunk {
     }
 }
 
+/// Lines in `data`, a last line without its newline included.
+pub fn count_lines(data: &[u8]) -> u64 {
+    memchr::memchr_iter(b'\n', data).count() as u64 + u64::from(data.last().is_some_and(|&b| b != b'\n'))
+}
+
 /// Reads `reader` to the end, handing each chunk of about `chunk_bytes` to `emit`; stops early
 /// and returns `Ok(false)` when `emit` returns false.
 pub fn read_chunks(
@@ -47,7 +52,7 @@ pub fn read_chunks(
         if buf.is_empty() {
             return Ok(true);
         }
-        let lines = memchr::memchr_iter(b'\n', &buf).count() as u64 + u64::from(buf.last() != Some(&b'\n'));
+        let lines = count_lines(&buf);
         let chunk = Chunk { first_line: next_line, data: buf };
         next_line += lines;
         if !emit(chunk) {

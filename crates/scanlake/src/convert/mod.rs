@@ -80,9 +80,10 @@ pub trait Progress: Sync {
 pub struct NoProgress;
 impl Progress for NoProgress {}
 
-#[derive(Debug, Clone, Copy, Serialize, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, Default, Serialize, PartialEq, Eq)]
 #[serde(rename_all = "lowercase")]
 pub enum InputStatus {
+    #[default]
     Converted,
     /// `--skip-existing` found the same content already converted.
     Unchanged,
@@ -90,7 +91,7 @@ pub enum InputStatus {
     Failed,
 }
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Default, Serialize)]
 pub struct InputSummary {
     pub input: String,
     pub status: InputStatus,
@@ -109,7 +110,7 @@ pub struct InputSummary {
     pub message: Option<String>,
 }
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Default, Serialize)]
 pub struct ConvertSummary {
     pub dataset: String,
     pub lines: u64,
@@ -155,20 +156,7 @@ pub fn convert(
     let mut ds = Dataset::open_for_write(dataset, opts.tld_depth)?;
     let run = run_id();
     progress.begin(dated.iter().filter_map(|(f, _)| std::fs::metadata(f).ok()).map(|m| m.len()).sum());
-    let mut summary = ConvertSummary {
-        dataset: dataset.display().to_string(),
-        lines: 0,
-        rows: 0,
-        rejects: 0,
-        skipped: 0,
-        input_bytes: 0,
-        decoded_bytes: 0,
-        output_bytes: 0,
-        files: 0,
-        seconds: 0.0,
-        lines_per_second: 0.0,
-        inputs: Vec::new(),
-    };
+    let mut summary = ConvertSummary { dataset: dataset.display().to_string(), ..ConvertSummary::default() };
     for (path, acq) in dated {
         progress.input(&path);
         let s = convert_one(&mut ds, &path, acq, &run, opts, progress)?;
@@ -352,16 +340,9 @@ fn convert_one(
             input: path.display().to_string(),
             status: InputStatus::Unchanged,
             acq: entry.acq.clone(),
-            lines: 0,
-            rows: 0,
-            rejects: 0,
-            skipped: 0,
             input_bytes: identity.size,
-            decoded_bytes: 0,
-            files: 0,
-            output_bytes: 0,
-            rejects_file: None,
             message: Some("already converted; skipped".into()),
+            ..InputSummary::default()
         });
     }
     let key = existing.unwrap_or_else(|| {
@@ -430,7 +411,6 @@ fn convert_one(
     let fraction = if considered == 0 { 0.0 } else { rejects as f64 / considered as f64 };
     let mut summary = InputSummary {
         input: path.display().to_string(),
-        status: InputStatus::Converted,
         acq: acq.to_string(),
         lines,
         rows,
@@ -438,10 +418,8 @@ fn convert_one(
         skipped,
         input_bytes: identity.size,
         decoded_bytes,
-        files: 0,
-        output_bytes: 0,
         rejects_file: rejects_file.clone(),
-        message: None,
+        ..InputSummary::default()
     };
     if fraction > opts.max_reject_fraction {
         let reason = format!(
@@ -449,9 +427,7 @@ fn convert_one(
             fraction * 100.0,
             opts.max_reject_fraction
         );
-        for (staged, _, _) in &written {
-            std::fs::remove_file(staged).ok();
-        }
+        // Its staged data files go with the staging directory below.
         ds.commit(Commit {
             key: key.clone(),
             files,
