@@ -211,8 +211,8 @@ fn block(opts: &GenOptions, b: u64) -> (Vec<u8>, GenSummary) {
         let dir = names::directory(&mut rng, &opts.root, top, user);
         let owner = (1000 + user, 100 + user % opts.groups.max(1));
         let files = 1 + (-(rng.random::<f64>().max(1e-12)).ln() * 24.0) as u64;
-        if opts.directories && index < end {
-            let rec = object(&mut rng, opts, acq_micros, index, dir.clone(), owner, 'd');
+        if opts.directories {
+            let rec = object(&mut rng, acq_micros, index, dir.clone(), owner, 'd');
             rec.write(opts.layout, &mut out);
             index += 1;
             s.records += 1;
@@ -230,7 +230,7 @@ fn block(opts: &GenOptions, b: u64) -> (Vec<u8>, GenSummary) {
             path.push(b'/');
             path.extend_from_slice(&name);
             let kind = if opts.directories && rng.random_bool(0.01) { 'l' } else { '-' };
-            let mut rec = object(&mut rng, opts, acq_micros, index, path, owner, kind);
+            let mut rec = object(&mut rng, acq_micros, index, path, owner, kind);
             index += 1;
             s.records += 1;
             if kind == '-' && index < end && rng.random_bool(opts.hard_link_fraction.clamp(0.0, 1.0)) {
@@ -255,15 +255,7 @@ fn block(opts: &GenOptions, b: u64) -> (Vec<u8>, GenSummary) {
     (out, s)
 }
 
-fn object(
-    rng: &mut StdRng,
-    opts: &GenOptions,
-    acq: i64,
-    index: u64,
-    path: Vec<u8>,
-    (uid, gid): (u32, u32),
-    kind: char,
-) -> GenRecord {
+fn object(rng: &mut StdRng, acq: i64, index: u64, path: Vec<u8>, (uid, gid): (u32, u32), kind: char) -> GenRecord {
     let size: i64 = match kind {
         'd' => 4096 * (1 + rng.random_range(0..4)),
         'l' => path.len() as i64 / 2 + 1,
@@ -319,6 +311,6 @@ fn object(
         mode: mode.to_string(),
         misc: misc.to_string(),
         nlink: if kind == 'd' { 2 } else { 1 },
-        fileset: if opts.top_dirs > 0 { names::fileset(uid) } else { "root".into() },
+        fileset: names::fileset(uid),
     }
 }
