@@ -13,7 +13,6 @@ use std::fs::{self, File};
 use std::io::{BufWriter, Write};
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
-use std::sync::atomic::AtomicU64;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum SplitBy {
@@ -96,7 +95,7 @@ pub fn split(input: &Path, out_dir: &Path, by: SplitBy, compress: ChunkCompressi
         ChunkWriter { out_dir: out_dir.to_path_buf(), stem: stem.clone(), compress, current: None, done: Vec::new() };
     let mut total_lines = 0u64;
     let mut io_error = None;
-    read_chunks(input::open_decoded(input, Arc::new(AtomicU64::new(0)))?, 4 << 20, |chunk: Chunk| {
+    read_chunks(input::open_decoded(input, Arc::default())?, 4 << 20, |chunk: Chunk| {
         let mut rest: &[u8] = &chunk.data;
         while !rest.is_empty() {
             let (lines_in, bytes_in) = writer.current.as_ref().map_or((0, 0), |c| (c.lines, c.bytes));
