@@ -23,6 +23,10 @@ enum Command {
     Gen(commands::gen_scan::Args),
     /// Generate a scan, convert it and print a per-user summary.
     Demo(commands::demo::Args),
+    /// Run a report (usage, age, size, top, du, churn) over a dataset.
+    Aggregate(commands::aggregate::Args),
+    /// Run SQL over a dataset's table `files` (DataFusion).
+    Query(commands::query::Args),
     /// Print the SHOW fields scanlake knows (the dataset's typed columns).
     Fields,
 }
@@ -34,6 +38,8 @@ fn main() -> ExitCode {
         Command::Split(args) => commands::split::run(args),
         Command::Gen(args) => commands::gen_scan::run(args),
         Command::Demo(args) => commands::demo::run(args),
+        Command::Aggregate(args) => commands::aggregate::run(args),
+        Command::Query(args) => commands::query::run(args),
         Command::Fields => {
             print!("{}", scanlake::format::fields::markdown_table());
             Ok(ExitCode::SUCCESS)

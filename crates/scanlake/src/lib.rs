@@ -8,6 +8,7 @@
 //! - [`convert`]: the parallel pipeline from input files to a dataset.
 //! - [`split`]: cuts an input into line-aligned chunks for batch arrays.
 //! - [`generate`]: synthetic scans for demos, tests and benchmarks.
+//! - [`aggregate`]: reports (usage, age, size, top, du, churn) on interchangeable engines.
 //! - [`summary`]: reads a dataset back into a per-user summary.
 //!
 //! ```no_run
@@ -18,6 +19,8 @@
 //! # Ok::<(), anyhow::Error>(())
 //! ```
 
+pub mod aggregate;
+pub mod config;
 pub mod convert;
 pub mod dataset;
 pub mod format;

@@ -82,10 +82,11 @@ impl Manifest {
             .map_err(|e| anyhow::anyhow!("{} is not a scanlake manifest: {e}", path.display()))?;
         if m.format != FORMAT_NAME || m.format_version != FORMAT_VERSION {
             anyhow::bail!(
-                "{} is a '{}' version {} manifest; this scanlake reads '{FORMAT_NAME}' version {FORMAT_VERSION}",
+                "{} is a '{}' version {} manifest; this scanlake ({}) reads '{FORMAT_NAME}' version {FORMAT_VERSION}\nhint: convert the scans again with this scanlake, or use the scanlake that wrote the dataset",
                 path.display(),
                 m.format,
-                m.format_version
+                m.format_version,
+                env!("CARGO_PKG_VERSION")
             );
         }
         Ok(m)

@@ -1,0 +1,133 @@
+//! What `aggregate` and `query` share: engine choice and limits, and writing the result.
+
+use crate::output::spinner;
+use anyhow::{Context, Result};
+use clap::Args as ClapArgs;
+use scanlake::aggregate::choose::{Resources, choose};
+use scanlake::aggregate::engine::{self, Engine, Limits};
+use scanlake::aggregate::export::{self, Format};
+use scanlake::aggregate::spec::Report;
+use scanlake::aggregate::streaming::StreamingEngine;
+use scanlake::aggregate::table::Table;
+use scanlake::aggregate::view::DatasetView;
+use scanlake::config::Config;
+use scanlake_datafusion::DataFusionEngine;
+use std::io::{IsTerminal, Write};
+use std::path::PathBuf;
+
+/// The engines built into this program.
+pub const AVAILABLE: [&str; 2] = ["streaming", "datafusion"];
+
+#[derive(ClapArgs)]
+pub struct EngineArgs {
+    /// auto, streaming or datafusion (else $SCANLAKE_ENGINE, else the configuration file, else auto).
+    #[arg(long)]
+    engine: Option<String>,
+    /// Print on stderr which engine runs and why.
+    #[arg(long)]
+    explain: bool,
+    #[command(flatten)]
+    limits: LimitArgs,
+}
+
+#[derive(ClapArgs)]
+pub struct LimitArgs {
+    /// Working memory of the engine in MiB (default: half the memory available, at most 8 GiB).
+    #[arg(long)]
+    memory_mib: Option<u64>,
+    /// Threads (default: the cores available, e.g. in a Slurm allocation).
+    #[arg(long)]
+    threads: Option<usize>,
+    /// Where to spill temporary files (default: the system's temporary directory).
+    #[arg(long)]
+    spill_dir: Option<PathBuf>,
+}
+
+impl LimitArgs {
+    /// Limits from flags, then the configuration file, then the machine.
+    pub fn limits(&self) -> Result<(Limits, Resources, Config)> {
+        let (config, _) = Config::load()?;
+        let resources = Resources::detect();
+        let memory_mib = self
+            .memory_mib
+            .or(config.aggregate.memory_mib)
+            .unwrap_or_else(|| ((resources.memory_bytes / 2) >> 20).clamp(256, 8192));
+        if memory_mib < 64 {
+            anyhow::bail!("--memory-mib {memory_mib} is too small (at least 64)");
+        }
+        let threads = self.threads.or(config.aggregate.threads).unwrap_or(resources.cpus).max(1);
+        let limits = Limits { threads, memory_bytes: memory_mib << 20, spill_dir: self.spill_dir.clone() };
+        Ok((limits, resources, config))
+    }
+}
+
+fn engine_named(name: &str) -> Box<dyn Engine> {
+    match name {
+        "datafusion" => Box::new(DataFusionEngine),
+        _ => Box::new(StreamingEngine),
+    }
+}
+
+/// Chooses an engine (explaining why when asked) and runs the report on it.
+pub fn run_report(view: &DatasetView, report: &Report, args: &EngineArgs) -> Result<Table> {
+    view.check(report)?;
+    let (limits, resources, config) = args.limits.limits()?;
+    let env = std::env::var("SCANLAKE_ENGINE").ok().filter(|v| !v.is_empty());
+    let requested = match (&args.engine, &env, &config.aggregate.engine) {
+        (Some(e), _, _) => Some((e.as_str(), "--engine")),
+        (None, Some(e), _) => Some((e.as_str(), "SCANLAKE_ENGINE")),
+        (None, None, Some(e)) => Some((e.as_str(), "the configuration file")),
+        _ => None,
+    };
+    let choice = choose(requested, &AVAILABLE, report, view, &resources, limits.memory_bytes)?;
+    if args.explain {
+        let mut err = std::io::stderr().lock();
+        writeln!(err, "engine: {}", choice.engine)?;
+        for r in &choice.reasons {
+            writeln!(err, "  - {r}")?;
+        }
+        writeln!(err, "  - limits: {} threads, {} MiB", limits.threads, limits.memory_bytes >> 20)?;
+    }
+    let engine = engine_named(&choice.engine);
+    let spinner = spinner(&format!("{} on {}", report.name, engine.name()));
+    let table = engine::run(engine.as_ref(), view, report, &limits);
+    spinner.finish_and_clear();
+    table
+}
+
+#[derive(ClapArgs)]
+pub struct OutputArgs {
+    /// table, csv, tsv, json or parquet (default: from -o's extension; else table on a terminal, csv otherwise).
+    #[arg(long)]
+    format: Option<Format>,
+    /// Write here (atomically) instead of to stdout.
+    #[arg(short, long)]
+    output: Option<PathBuf>,
+}
+
+impl OutputArgs {
+    pub fn write(&self, table: &Table) -> Result<()> {
+        let from_ext =
+            self.output.as_ref().and_then(|p| p.extension()).and_then(|e| e.to_str()).and_then(|e| e.parse().ok());
+        // Machine-readable when piped; for people on a terminal or in a file without a known extension.
+        let fallback =
+            if self.output.is_none() && !std::io::stdout().is_terminal() { Format::Csv } else { Format::Table };
+        let format = self.format.or(from_ext).unwrap_or(fallback);
+        let bytes = export::render(table, format)?;
+        match &self.output {
+            Some(path) => scanlake::dataset::write_atomically(path, &bytes)
+                .with_context(|| format!("cannot write {}", path.display()))?,
+            None => {
+                if format == Format::Parquet && std::io::stdout().is_terminal() {
+                    anyhow::bail!("not writing Parquet to a terminal\nhint: add -o FILE.parquet, or redirect stdout");
+                }
+                let mut out = std::io::stdout().lock();
+                match out.write_all(&bytes).and_then(|_| out.flush()) {
+                    Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => {}
+                    r => r?,
+                }
+            }
+        }
+        Ok(())
+    }
+}

@@ -1,0 +1,201 @@
+//! Query results back into scanlake's partials (and, for `query`, into a table).
+
+use anyhow::{Result, bail};
+use arrow::array::{Array, ArrayRef, AsArray};
+use arrow::datatypes::{DataType, Int64Type, TimeUnit};
+use arrow::record_batch::RecordBatch;
+use scanlake::aggregate::partial::{
+    ChurnCounters, ChurnPartial, Counters, DuCounters, DuPartial, GroupedPartial, Key, Partial,
+};
+use scanlake::aggregate::pathkey;
+use scanlake::aggregate::spec::{ChurnBy, ChurnReport, Dimension, GroupedReport};
+use scanlake::aggregate::table::{Cell, Column, ColumnType, Table};
+
+#[derive(Clone, Copy)]
+enum KeyKind {
+    Int,
+    Text,
+    Path,
+}
+
+/// Columns cast to the few types the readers below handle.
+fn cast(a: &ArrayRef, kind: KeyKind) -> Result<ArrayRef> {
+    let to = match kind {
+        KeyKind::Int => DataType::Int64,
+        KeyKind::Text => DataType::Utf8,
+        KeyKind::Path => DataType::Binary,
+    };
+    Ok(arrow::compute::cast(a, &to)?)
+}
+
+fn key(a: &ArrayRef, kind: KeyKind, row: usize) -> Key {
+    if a.is_null(row) {
+        return Key::Null;
+    }
+    match kind {
+        KeyKind::Int => Key::Int(a.as_primitive::<Int64Type>().value(row)),
+        KeyKind::Text => Key::Text(a.as_string::<i32>().value(row).to_string()),
+        KeyKind::Path => Key::Path(a.as_binary::<i32>().value(row).to_vec()),
+    }
+}
+
+fn ints(batch: &RecordBatch, from: usize) -> Result<Vec<ArrayRef>> {
+    (from..batch.num_columns()).map(|i| cast(batch.column(i), KeyKind::Int)).collect()
+}
+
+fn int(a: &ArrayRef, row: usize) -> i64 {
+    if a.is_null(row) { 0 } else { a.as_primitive::<Int64Type>().value(row) }
+}
+
+fn grouped_kinds(r: &GroupedReport) -> Vec<KeyKind> {
+    let mut kinds = vec![KeyKind::Int];
+    kinds.extend(r.by.iter().map(|d| match d {
+        Dimension::Uid | Dimension::Gid => KeyKind::Int,
+        Dimension::Fileset | Dimension::Pool | Dimension::Kind => KeyKind::Text,
+        Dimension::Tld | Dimension::Dir(_) => KeyKind::Path,
+    }));
+    kinds.extend(r.age.iter().map(|_| KeyKind::Int));
+    kinds.extend(r.size.iter().map(|_| KeyKind::Int));
+    kinds
+}
+
+fn keys_of(batch: &RecordBatch, kinds: &[KeyKind]) -> Result<Vec<ArrayRef>> {
+    kinds.iter().enumerate().map(|(i, k)| cast(batch.column(i), *k)).collect()
+}
+
+pub fn grouped(r: &GroupedReport, groups: &[RecordBatch], linked: &[RecordBatch]) -> Result<Partial> {
+    let kinds = grouped_kinds(r);
+    let n = kinds.len();
+    let mut p = GroupedPartial::default();
+    for b in groups {
+        let keys = keys_of(b, &kinds)?;
+        let m = ints(b, n)?;
+        for row in 0..b.num_rows() {
+            let k: Vec<Key> = keys.iter().zip(&kinds).map(|(a, kind)| key(a, *kind, row)).collect();
+            let c = Counters {
+                objects: int(&m[0], row),
+                files: int(&m[1], row),
+                dirs: int(&m[2], row),
+                bytes: int(&m[3], row),
+                allocated: int(&m[4], row),
+                unique_bytes: int(&m[5], row),
+            };
+            p.groups.entry(k).or_default().add(&c);
+        }
+    }
+    for b in linked {
+        let keys = keys_of(b, &kinds)?;
+        let m = ints(b, n)?;
+        for row in 0..b.num_rows() {
+            let k: Vec<Key> = keys.iter().zip(&kinds).map(|(a, kind)| key(a, *kind, row)).collect();
+            let id = (k, int(&m[0], row) as u64, int(&m[1], row) as u32, int(&m[2], row) as u64);
+            let size = int(&m[3], row);
+            let e = p.linked.entry(id).or_insert(size);
+            *e = (*e).max(size);
+        }
+    }
+    Ok(Partial::Grouped(p))
+}
+
+pub fn du(batches: &[RecordBatch]) -> Result<Partial> {
+    let mut p = DuPartial::default();
+    for b in batches {
+        let acq = cast(b.column(0), KeyKind::Int)?;
+        let dir = cast(b.column(1), KeyKind::Path)?;
+        let m = ints(b, 2)?;
+        for row in 0..b.num_rows() {
+            let Key::Path(d) = key(&dir, KeyKind::Path, row) else { bail!("du query returned a null directory") };
+            let c = DuCounters {
+                objects: int(&m[0], row),
+                files: int(&m[1], row),
+                bytes: int(&m[2], row),
+                allocated: int(&m[3], row),
+                newest_access: (!m[4].is_null(row)).then(|| int(&m[4], row)),
+            };
+            p.dirs.entry((int(&acq, row), d)).or_default().add(&c);
+        }
+    }
+    Ok(Partial::Du(p))
+}
+
+pub fn churn(r: &ChurnReport, batches: &[RecordBatch]) -> Result<Partial> {
+    let kind = match r.by {
+        ChurnBy::Tld => KeyKind::Path,
+        ChurnBy::Uid => KeyKind::Int,
+    };
+    let mut p = ChurnPartial::default();
+    for b in batches {
+        let k = cast(b.column(0), kind)?;
+        let m = ints(b, 1)?;
+        for row in 0..b.num_rows() {
+            let v = |i: usize| int(&m[i], row);
+            let c = ChurnCounters {
+                created: v(0),
+                created_bytes: v(1),
+                deleted: v(2),
+                deleted_bytes: v(3),
+                modified: v(4),
+                modified_bytes: v(5),
+                unchanged: v(6),
+                unchanged_bytes: v(7),
+            };
+            p.groups.entry(key(&k, kind, row)).or_default().add(&c);
+        }
+    }
+    Ok(Partial::Churn(p))
+}
+
+/// Any query result as a table: integers exact, binaries shown as paths, other types as text.
+pub fn table(batches: &[RecordBatch]) -> Result<Table> {
+    let Some(first) = batches.first() else { return Ok(Table { columns: Vec::new(), rows: Vec::new() }) };
+    let schema = first.schema();
+    let columns: Vec<Column> = schema
+        .fields()
+        .iter()
+        .map(|f| Column {
+            name: f.name().clone(),
+            ty: match f.data_type() {
+                t if t.is_integer() => ColumnType::Int,
+                DataType::Float16 | DataType::Float32 | DataType::Float64 | DataType::Decimal128(..) => {
+                    ColumnType::Float
+                }
+                DataType::Date32 | DataType::Date64 => ColumnType::Date,
+                DataType::Timestamp(TimeUnit::Microsecond, _) => ColumnType::Timestamp,
+                _ => ColumnType::Text,
+            },
+        })
+        .collect();
+    let mut rows = Vec::new();
+    let opts = arrow::util::display::FormatOptions::default();
+    for b in batches {
+        let prepared: Vec<(ArrayRef, ColumnType)> = b
+            .columns()
+            .iter()
+            .zip(&columns)
+            .map(|(a, c)| {
+                let a = match (c.ty, a.data_type()) {
+                    (ColumnType::Int | ColumnType::Timestamp, _) => cast(a, KeyKind::Int)?,
+                    (_, DataType::Binary | DataType::LargeBinary | DataType::BinaryView) => cast(a, KeyKind::Path)?,
+                    _ => a.clone(),
+                };
+                Ok((a, c.ty))
+            })
+            .collect::<Result<_>>()?;
+        for row in 0..b.num_rows() {
+            let mut cells = Vec::with_capacity(prepared.len());
+            for (a, ty) in &prepared {
+                cells.push(if a.is_null(row) {
+                    Cell::Null
+                } else if matches!(ty, ColumnType::Int | ColumnType::Timestamp) {
+                    Cell::Int(a.as_primitive::<Int64Type>().value(row))
+                } else if a.data_type() == &DataType::Binary {
+                    Cell::Text(pathkey::display(a.as_binary::<i32>().value(row)))
+                } else {
+                    Cell::Text(arrow::util::display::ArrayFormatter::try_new(a.as_ref(), &opts)?.value(row).to_string())
+                });
+            }
+            rows.push(cells);
+        }
+    }
+    Ok(Table { columns, rows })
+}

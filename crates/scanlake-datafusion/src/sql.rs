@@ -1,0 +1,182 @@
+//! Reports as SQL over the `files` table. Each query returns the rows of a partial result; the
+//! column order is what [`crate::partials`] reads back.
+
+use scanlake::aggregate::spec::{Buckets, ChurnBy, ChurnReport, Dimension, DuReport, Filter, GroupedReport, TimeField};
+use scanlake::dataset::partition::ScanDate;
+
+const MICROS_PER_DAY: i64 = 86_400_000_000;
+/// The raw bytes of a row's path.
+const PATH: &str = "coalesce(path_bytes, CAST(path AS BYTEA))";
+/// May be one of several links to an object (directories cannot be).
+const LINKED: &str = "((kind IS NULL OR kind <> 'dir') AND (nlink IS NULL OR nlink <> 1))";
+
+fn quote(s: &str) -> String {
+    format!("'{}'", s.replace('\'', "''"))
+}
+
+fn hex(bytes: &[u8]) -> String {
+    let mut s = String::from("X'");
+    for b in bytes {
+        s.push_str(&format!("{b:02X}"));
+    }
+    s.push('\'');
+    s
+}
+
+fn date(d: ScanDate) -> String {
+    format!("DATE '{d}'")
+}
+
+/// Row conditions of a filter (dates and tlds included: the table may hold more partitions).
+pub fn where_clause(f: &Filter, extra: &[String]) -> String {
+    let mut c: Vec<String> = extra.to_vec();
+    let list = |items: Vec<String>| items.join(", ");
+    if !f.acq.is_empty() {
+        c.push(format!("acq IN ({})", list(f.acq.iter().map(|d| date(*d)).collect())));
+    }
+    if !f.tld.is_empty() {
+        c.push(format!("tld IN ({})", list(f.tld.iter().map(|t| quote(t)).collect())));
+    }
+    if !f.uid.is_empty() {
+        c.push(format!("uid IN ({})", list(f.uid.iter().map(u32::to_string).collect())));
+    }
+    if !f.gid.is_empty() {
+        c.push(format!("gid IN ({})", list(f.gid.iter().map(u32::to_string).collect())));
+    }
+    if !f.fileset.is_empty() {
+        c.push(format!("fileset IN ({})", list(f.fileset.iter().map(|t| quote(t)).collect())));
+    }
+    if !f.kind.is_empty() {
+        c.push(format!("kind IN ({})", list(f.kind.iter().map(|t| quote(t)).collect())));
+    }
+    if let Some(p) = &f.prefix {
+        c.push(format!("scanlake_under({PATH}, {})", hex(p)));
+    }
+    if c.is_empty() { String::new() } else { format!("WHERE {}", c.join(" AND ")) }
+}
+
+fn bucket_case(value: &str, b: &Buckets) -> String {
+    let mut s = format!("CASE WHEN {value} IS NULL THEN NULL");
+    for (i, e) in b.edges().iter().enumerate() {
+        s.push_str(&format!(" WHEN {value} < {e} THEN {i}"));
+    }
+    s.push_str(&format!(" ELSE {} END", b.edges().len()));
+    s
+}
+
+/// Key expressions of a grouped report: `acq` days, dimensions, buckets.
+fn grouped_keys(r: &GroupedReport) -> Vec<String> {
+    let mut keys = vec!["CAST(acq AS INT)".to_string()];
+    for d in &r.by {
+        keys.push(match d {
+            Dimension::Uid => "uid".into(),
+            Dimension::Gid => "gid".into(),
+            Dimension::Fileset => "fileset".into(),
+            Dimension::Tld => "tld".into(),
+            Dimension::Pool => "pool".into(),
+            Dimension::Kind => "kind".into(),
+            Dimension::Dir(depth) => format!("scanlake_dir({PATH}, {depth})"),
+        });
+    }
+    if let Some((t, b)) = &r.age {
+        let col = match t {
+            TimeField::Access => "access",
+            TimeField::Modify => "modify",
+            TimeField::Change => "change",
+        };
+        // Whole days between the scan date and the time's UTC date (floor division).
+        let micros = format!("CAST({col} AS BIGINT)");
+        let day = format!(
+            "(({micros} - ((({micros} % {MICROS_PER_DAY}) + {MICROS_PER_DAY}) % {MICROS_PER_DAY})) / {MICROS_PER_DAY})"
+        );
+        keys.push(bucket_case(&format!("(CAST(acq AS INT) - {day})"), b));
+    }
+    if let Some(b) = &r.size {
+        keys.push(bucket_case("size", b));
+    }
+    keys
+}
+
+fn select_keys(keys: &[String]) -> String {
+    keys.iter().enumerate().map(|(i, k)| format!("{k} AS k{i}")).collect::<Vec<_>>().join(", ")
+}
+
+fn group_by(n: usize) -> String {
+    (0..n).map(|i| format!("k{i}")).collect::<Vec<_>>().join(", ")
+}
+
+/// Counters per group: `k0…, objects, files, dirs, bytes, allocated, unique_part`.
+pub fn grouped(r: &GroupedReport, f: &Filter) -> String {
+    let keys = grouped_keys(r);
+    format!(
+        "SELECT {}, COUNT(*) AS objects, \
+         SUM(CASE WHEN kind = 'file' THEN 1 ELSE 0 END) AS files, \
+         SUM(CASE WHEN kind = 'dir' THEN 1 ELSE 0 END) AS dirs, \
+         COALESCE(SUM(size), 0) AS bytes, \
+         COALESCE(SUM(kballoc), 0) * 1024 AS allocated, \
+         COALESCE(SUM(CASE WHEN {LINKED} THEN 0 ELSE size END), 0) AS unique_part \
+         FROM files {} GROUP BY {}",
+        select_keys(&keys),
+        where_clause(f, &[]),
+        group_by(keys.len())
+    )
+}
+
+/// Objects that may be linked, per group and identity: `k0…, inode, gen, snapshot, size`.
+pub fn linked(r: &GroupedReport, f: &Filter) -> String {
+    let keys = grouped_keys(r);
+    format!(
+        "SELECT {}, inode, gen, snapshot, MAX(COALESCE(size, 0)) AS size FROM files {} GROUP BY {}, inode, gen, snapshot",
+        select_keys(&keys),
+        where_clause(f, &[LINKED.to_string()]),
+        group_by(keys.len())
+    )
+}
+
+/// Per scan date and directory: `acq_days, dir, objects, files, bytes, allocated, newest_access`.
+pub fn du(r: &DuReport, f: &Filter) -> String {
+    let from = f.prefix.as_deref().map_or(0, scanlake::aggregate::pathkey::depth);
+    format!(
+        "SELECT acq_days, dir, COUNT(*) AS objects, \
+         SUM(CASE WHEN kind = 'file' THEN 1 ELSE 0 END) AS files, \
+         COALESCE(SUM(size), 0) AS bytes, COALESCE(SUM(kballoc), 0) * 1024 AS allocated, \
+         CAST(MAX(access) AS BIGINT) AS newest_access \
+         FROM (SELECT CAST(acq AS INT) AS acq_days, unnest(scanlake_ancestors({PATH}, {from}, {})) AS dir, \
+               kind, size, kballoc, access FROM files {}) \
+         GROUP BY acq_days, dir",
+        r.max_depth,
+        where_clause(f, &[])
+    )
+}
+
+/// Per group: `k, created, created_bytes, deleted, deleted_bytes, modified, modified_bytes,
+/// unchanged, unchanged_bytes`.
+pub fn churn(r: &ChurnReport, f: &Filter) -> String {
+    let side = |d: ScanDate| {
+        format!(
+            "SELECT tld, {PATH} AS p, size, CAST(modify AS BIGINT) AS modify, uid FROM files {}",
+            where_clause(f, &[format!("acq = {}", date(d))])
+        )
+    };
+    let key = match r.by {
+        ChurnBy::Tld => "COALESCE(b.tld, a.tld)",
+        ChurnBy::Uid => "CASE WHEN b.p IS NULL THEN a.uid ELSE b.uid END",
+    };
+    let both = "a.p IS NOT NULL AND b.p IS NOT NULL";
+    let changed = "((a.modify IS DISTINCT FROM b.modify) OR (a.size IS DISTINCT FROM b.size))";
+    format!(
+        "WITH a AS ({}), b AS ({}) \
+         SELECT {key} AS k, \
+         SUM(CASE WHEN a.p IS NULL THEN 1 ELSE 0 END) AS created, \
+         SUM(CASE WHEN a.p IS NULL THEN COALESCE(b.size, 0) ELSE 0 END) AS created_bytes, \
+         SUM(CASE WHEN b.p IS NULL THEN 1 ELSE 0 END) AS deleted, \
+         SUM(CASE WHEN b.p IS NULL THEN COALESCE(a.size, 0) ELSE 0 END) AS deleted_bytes, \
+         SUM(CASE WHEN {both} AND {changed} THEN 1 ELSE 0 END) AS modified, \
+         SUM(CASE WHEN {both} AND {changed} THEN COALESCE(b.size, 0) ELSE 0 END) AS modified_bytes, \
+         SUM(CASE WHEN {both} AND NOT {changed} THEN 1 ELSE 0 END) AS unchanged, \
+         SUM(CASE WHEN {both} AND NOT {changed} THEN COALESCE(b.size, 0) ELSE 0 END) AS unchanged_bytes \
+         FROM a FULL OUTER JOIN b ON a.tld = b.tld AND a.p = b.p GROUP BY 1",
+        side(r.from),
+        side(r.to)
+    )
+}

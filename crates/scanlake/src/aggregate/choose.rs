@@ -1,0 +1,195 @@
+//! Choosing an engine: from what the user asked (flag, environment, configuration file), else
+//! from the report's expected number of groups, the dataset's size and the cores and memory this
+//! process may really use (cgroup limits, a Slurm allocation). Every decision carries its reasons,
+//! which `--explain` prints.
+
+use super::spec::{Report, ReportKind};
+use super::view::DatasetView;
+use anyhow::{Result, bail};
+use std::path::Path;
+
+/// Cores, memory and accelerators available to this process, with where each figure came from.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Resources {
+    pub cpus: usize,
+    pub cpus_from: String,
+    pub memory_bytes: u64,
+    pub memory_from: String,
+    /// A description of a GPU, when one is visible.
+    pub gpu: Option<String>,
+}
+
+impl Resources {
+    pub fn detect() -> Resources {
+        let env = |k: &str| std::env::var(k).ok().filter(|v| !v.is_empty());
+        let mut cpus = std::thread::available_parallelism().map_or(1, |n| n.get());
+        let mut cpus_from = "available parallelism (affinity and cgroup quota)".to_string();
+        if let Some(n) = env("SLURM_CPUS_ON_NODE").and_then(|v| v.parse::<usize>().ok())
+            && n >= 1
+            && n < cpus
+        {
+            cpus = n;
+            cpus_from = "SLURM_CPUS_ON_NODE".into();
+        }
+        let mut memory = meminfo_available().unwrap_or(4 << 30);
+        let mut memory_from = "MemAvailable in /proc/meminfo".to_string();
+        for (limit, from) in [
+            (cgroup_memory_limit(), "cgroup memory limit"),
+            (env("SLURM_MEM_PER_NODE").and_then(|v| v.parse::<u64>().ok()).map(|mb| mb << 20), "SLURM_MEM_PER_NODE"),
+        ] {
+            if let Some(l) = limit
+                && l < memory
+            {
+                memory = l;
+                memory_from = from.into();
+            }
+        }
+        Resources { cpus, cpus_from, memory_bytes: memory, memory_from, gpu: detect_gpu() }
+    }
+}
+
+fn meminfo_available() -> Option<u64> {
+    let text = std::fs::read_to_string("/proc/meminfo").ok()?;
+    let line = text.lines().find(|l| l.starts_with("MemAvailable:"))?;
+    let kb: u64 = line.split_whitespace().nth(1)?.parse().ok()?;
+    Some(kb * 1024)
+}
+
+/// cgroup v2 `memory.max`, or v1 `memory.limit_in_bytes`, of this process's own cgroup.
+fn cgroup_memory_limit() -> Option<u64> {
+    let own = std::fs::read_to_string("/proc/self/cgroup").ok()?;
+    for line in own.lines() {
+        let mut parts = line.splitn(3, ':');
+        let (_, controllers, path) = (parts.next()?, parts.next()?, parts.next()?);
+        let candidates = if controllers.is_empty() {
+            vec![Path::new("/sys/fs/cgroup").join(path.trim_start_matches('/')).join("memory.max")]
+        } else if controllers.split(',').any(|c| c == "memory") {
+            vec![Path::new("/sys/fs/cgroup/memory").join(path.trim_start_matches('/')).join("memory.limit_in_bytes")]
+        } else {
+            continue;
+        };
+        for c in candidates {
+            if let Ok(v) = std::fs::read_to_string(&c)
+                && let Ok(n) = v.trim().parse::<u64>()
+                && n < (1 << 60)
+            {
+                return Some(n);
+            }
+        }
+    }
+    None
+}
+
+/// An NVIDIA or AMD GPU visible to this process.
+pub fn detect_gpu() -> Option<String> {
+    if let Ok(entries) = std::fs::read_dir("/proc/driver/nvidia/gpus")
+        && let Some(e) = entries.flatten().next()
+    {
+        let info = std::fs::read_to_string(e.path().join("information")).unwrap_or_default();
+        let model = info.lines().find_map(|l| l.strip_prefix("Model:")).map(str::trim).unwrap_or("NVIDIA GPU");
+        return Some(model.to_string());
+    }
+    if Path::new("/dev/nvidia0").exists() {
+        return Some("NVIDIA GPU (/dev/nvidia0)".into());
+    }
+    if Path::new("/dev/kfd").exists() {
+        return Some("AMD GPU (/dev/kfd)".into());
+    }
+    None
+}
+
+/// The engine to run and why.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Choice {
+    pub engine: String,
+    pub reasons: Vec<String>,
+}
+
+/// Names `--engine` takes besides `auto`; `available` are those built into this program.
+pub const KNOWN_ENGINES: [&str; 4] = ["streaming", "datafusion", "slurm", "gpu"];
+
+/// Estimated bytes of memory per result group of a high-cardinality report.
+const BYTES_PER_GROUP: u64 = 192;
+/// Estimated objects per directory, for guessing how many directories a scan holds.
+const OBJECTS_PER_DIR: u64 = 8;
+
+/// Picks an engine. `requested` is the user's choice and where it came from (`--engine`,
+/// `SCANLAKE_ENGINE`, the configuration file), `auto` or absent for an automatic choice.
+pub fn choose(
+    requested: Option<(&str, &str)>,
+    available: &[&str],
+    report: &Report,
+    view: &DatasetView,
+    resources: &Resources,
+    memory_limit: u64,
+) -> Result<Choice> {
+    let mut reasons = Vec::new();
+    if let Some(gpu) = &resources.gpu {
+        reasons.push(format!("a GPU is present ({gpu}), but this scanlake has no GPU engine; CPU engines only"));
+    }
+    if let Some((name, from)) = requested
+        && name != "auto"
+    {
+        if !KNOWN_ENGINES.contains(&name) {
+            bail!("unknown engine '{name}' (from {from})\nhint: engines are auto, {}", available.join(", "));
+        }
+        if !available.contains(&name) {
+            let why = match name {
+                "gpu" => "no GPU engine is built",
+                _ => "it is not built into this scanlake",
+            };
+            bail!("engine '{name}' (from {from}) cannot run: {why}\nhint: use auto, {}", available.join(", "));
+        }
+        reasons.push(format!("{name}: asked for by {from}"));
+        return Ok(Choice { engine: name.to_string(), reasons });
+    }
+    let scope = view.select(report);
+    let rows_in_scope: u64 = {
+        let bytes: u64 = scope.iter().flat_map(|p| &p.files).map(|f| f.bytes).sum();
+        // The manifest counts rows per input; scale by the share of bytes the report reads.
+        if view.bytes == 0 { 0 } else { (view.rows as u128 * bytes as u128 / view.bytes as u128) as u64 }
+    };
+    reasons.push(format!(
+        "dataset: {} rows in {} files ({} MiB); the report reads {} partitions (~{} rows)",
+        view.rows,
+        view.partitions.iter().map(|p| p.files.len()).sum::<usize>(),
+        view.bytes >> 20,
+        scope.len(),
+        rows_in_scope
+    ));
+    reasons.push(format!(
+        "machine: {} cores ({}), {} MiB memory ({}); engine memory limit {} MiB",
+        resources.cpus,
+        resources.cpus_from,
+        resources.memory_bytes >> 20,
+        resources.memory_from,
+        memory_limit >> 20
+    ));
+    let engine = if !report.is_high_cardinality() {
+        reasons.push(format!(
+            "streaming: report '{}' folds into few groups (bounded by users, groups, filesets, tlds and buckets), which hash maps hold in memory; streaming reads only the needed columns without planning",
+            report.name
+        ));
+        "streaming"
+    } else if matches!(report.kind, ReportKind::Churn(_)) {
+        reasons.push("streaming: churn merge-joins two path-sorted scans tld by tld, holding one batch per file; its groups are tlds or users".into());
+        "streaming"
+    } else {
+        let groups = rows_in_scope / OBJECTS_PER_DIR;
+        let need = groups * BYTES_PER_GROUP;
+        if need <= memory_limit / 2 || !available.contains(&"datafusion") {
+            reasons.push(format!(
+                "streaming: ~{groups} directories expected (~{} MiB of results), within half the memory limit",
+                need >> 20
+            ));
+            "streaming"
+        } else {
+            reasons.push(format!(
+                "datafusion: ~{groups} directories expected (~{} MiB of results) exceed half the memory limit; DataFusion spills to disk",
+                need >> 20
+            ));
+            "datafusion"
+        }
+    };
+    Ok(Choice { engine: engine.to_string(), reasons })
+}

@@ -1,0 +1,66 @@
+//! The engine boundary: an engine computes a report's partial result over some partitions of a
+//! dataset. Everything else (checks, merging, ordering, labels, `top`) is shared, so the choice
+//! of engine can never change a number or the order of rows.
+
+use super::partial::Partial;
+use super::spec::Report;
+use super::table::{Table, finish};
+use super::view::{DatasetView, Partition};
+use anyhow::Result;
+use std::path::PathBuf;
+
+/// What an engine may use.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Limits {
+    pub threads: usize,
+    /// Working memory for the engine; spilling engines spill beyond it.
+    pub memory_bytes: u64,
+    /// Where spilling engines put their temporary files (the system's temporary directory if unset).
+    pub spill_dir: Option<PathBuf>,
+}
+
+impl Default for Limits {
+    fn default() -> Limits {
+        Limits {
+            threads: std::thread::available_parallelism().map_or(1, |n| n.get()),
+            memory_bytes: 1 << 30,
+            spill_dir: None,
+        }
+    }
+}
+
+pub trait Engine: Send + Sync {
+    /// The name `--engine` takes.
+    fn name(&self) -> &'static str;
+
+    /// Computes `report` over `partitions` (a subset of the dataset's, all of one report's scope
+    /// or any part of it; for churn, both dates of a tld together). Partials of disjoint sets merge
+    /// with [`Partial::merge`].
+    fn partial(
+        &self,
+        view: &DatasetView,
+        partitions: &[&Partition],
+        report: &Report,
+        limits: &Limits,
+    ) -> Result<Partial>;
+}
+
+/// Checks `report` against the dataset, runs it on `engine` over every partition it needs, and
+/// finishes the table.
+pub fn run(engine: &dyn Engine, view: &DatasetView, report: &Report, limits: &Limits) -> Result<Table> {
+    view.check(report)?;
+    let partitions = view.select(report);
+    let partial = engine.partial(view, &partitions, report, limits)?;
+    Ok(finish(report, partial))
+}
+
+/// An empty partial of the right kind (for a report whose filters select nothing).
+pub fn empty_partial(report: &Report) -> Partial {
+    use super::partial::{ChurnPartial, DuPartial, GroupedPartial};
+    use super::spec::ReportKind;
+    match report.kind {
+        ReportKind::Grouped(_) => Partial::Grouped(GroupedPartial::default()),
+        ReportKind::Du(_) => Partial::Du(DuPartial::default()),
+        ReportKind::Churn(_) => Partial::Churn(ChurnPartial::default()),
+    }
+}

@@ -1,0 +1,243 @@
+//! Partial results: what an engine computes over some partitions. Partials of disjoint sets of
+//! partitions merge exactly (sums, maxima, and hard-linked objects kept by identity until the end),
+//! so that they can be computed on many machines, stored, and merged on another.
+
+use crate::dataset::partition::ScanDate;
+use serde::{Deserialize, Serialize};
+use std::cmp::Ordering;
+use std::collections::HashMap;
+
+/// One component of a group key.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub enum Key {
+    Null,
+    /// Ids, scan dates (days since the epoch) and bucket numbers.
+    Int(i64),
+    Text(String),
+    /// Raw path bytes (a directory, or a tld's bytes), ordered as a tree.
+    Path(Vec<u8>),
+}
+
+impl Key {
+    /// Nulls first, numbers by value, text by bytes, paths in tree order.
+    pub fn cmp_key(&self, other: &Key) -> Ordering {
+        match (self, other) {
+            (Key::Null, Key::Null) => Ordering::Equal,
+            (Key::Null, _) => Ordering::Less,
+            (_, Key::Null) => Ordering::Greater,
+            (Key::Int(a), Key::Int(b)) => a.cmp(b),
+            (Key::Text(a), Key::Text(b)) => a.as_bytes().cmp(b.as_bytes()),
+            (Key::Path(a), Key::Path(b)) => super::pathkey::tree_cmp(a, b),
+            (a, b) => a.rank().cmp(&b.rank()),
+        }
+    }
+
+    fn rank(&self) -> u8 {
+        match self {
+            Key::Null => 0,
+            Key::Int(_) => 1,
+            Key::Text(_) => 2,
+            Key::Path(_) => 3,
+        }
+    }
+}
+
+pub fn cmp_keys(a: &[Key], b: &[Key]) -> Ordering {
+    a.iter().zip(b).map(|(x, y)| x.cmp_key(y)).find(|o| o.is_ne()).unwrap_or(a.len().cmp(&b.len()))
+}
+
+/// Counters of the usage, age and size reports.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Counters {
+    pub objects: i64,
+    pub files: i64,
+    pub dirs: i64,
+    pub bytes: i64,
+    pub allocated: i64,
+    /// Bytes of objects that cannot be hard links; linked ones are added at the end, once each.
+    pub unique_bytes: i64,
+}
+
+impl Counters {
+    pub fn add(&mut self, o: &Counters) {
+        self.objects += o.objects;
+        self.files += o.files;
+        self.dirs += o.dirs;
+        self.bytes += o.bytes;
+        self.allocated += o.allocated;
+        self.unique_bytes += o.unique_bytes;
+    }
+}
+
+/// An object that may have other links: its group, identity (inode, generation, snapshot).
+pub type LinkedKey = (Vec<Key>, u64, u32, u64);
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct GroupedPartial {
+    #[serde(with = "as_pairs")]
+    pub groups: HashMap<Vec<Key>, Counters>,
+    /// Largest size seen per possibly-linked object in its group.
+    #[serde(with = "as_pairs")]
+    pub linked: HashMap<LinkedKey, i64>,
+}
+
+/// Recursive totals of one directory.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct DuCounters {
+    pub objects: i64,
+    pub files: i64,
+    pub bytes: i64,
+    pub allocated: i64,
+    /// Microseconds since the epoch.
+    pub newest_access: Option<i64>,
+}
+
+impl DuCounters {
+    pub fn add(&mut self, o: &DuCounters) {
+        self.objects += o.objects;
+        self.files += o.files;
+        self.bytes += o.bytes;
+        self.allocated += o.allocated;
+        self.newest_access = self.newest_access.max(o.newest_access);
+    }
+}
+
+/// Per scan date and directory (raw bytes).
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct DuPartial {
+    #[serde(with = "as_pairs")]
+    pub dirs: HashMap<(ScanDateKey, Vec<u8>), DuCounters>,
+}
+
+/// A scan date as days since the epoch (hashable, serialisable).
+pub type ScanDateKey = i64;
+
+pub fn scan_date_key(d: ScanDate) -> ScanDateKey {
+    d.days_since_epoch()
+}
+
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ChurnCounters {
+    pub created: i64,
+    pub created_bytes: i64,
+    pub deleted: i64,
+    pub deleted_bytes: i64,
+    pub modified: i64,
+    pub modified_bytes: i64,
+    pub unchanged: i64,
+    pub unchanged_bytes: i64,
+}
+
+impl ChurnCounters {
+    pub fn add(&mut self, o: &ChurnCounters) {
+        self.created += o.created;
+        self.created_bytes += o.created_bytes;
+        self.deleted += o.deleted;
+        self.deleted_bytes += o.deleted_bytes;
+        self.modified += o.modified;
+        self.modified_bytes += o.modified_bytes;
+        self.unchanged += o.unchanged;
+        self.unchanged_bytes += o.unchanged_bytes;
+    }
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct ChurnPartial {
+    #[serde(with = "as_pairs")]
+    pub groups: HashMap<Key, ChurnCounters>,
+}
+
+/// What an engine returns for some partitions of a report.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub enum Partial {
+    Grouped(GroupedPartial),
+    Du(DuPartial),
+    Churn(ChurnPartial),
+}
+
+impl Partial {
+    /// Merges two partials of the same report over disjoint partitions.
+    pub fn merge(self, other: Partial) -> Partial {
+        match (self, other) {
+            (Partial::Grouped(mut a), Partial::Grouped(b)) => {
+                a.merge(b);
+                Partial::Grouped(a)
+            }
+            (Partial::Du(mut a), Partial::Du(b)) => {
+                a.merge(b);
+                Partial::Du(a)
+            }
+            (Partial::Churn(mut a), Partial::Churn(b)) => {
+                for (k, v) in b.groups {
+                    a.groups.entry(k).or_default().add(&v);
+                }
+                Partial::Churn(a)
+            }
+            (a, _) => panic!("merging partials of different reports ({})", a.kind_name()),
+        }
+    }
+
+    fn kind_name(&self) -> &'static str {
+        match self {
+            Partial::Grouped(_) => "grouped",
+            Partial::Du(_) => "du",
+            Partial::Churn(_) => "churn",
+        }
+    }
+
+    /// Stores a partial as JSON (for partial results computed elsewhere, e.g. batch jobs).
+    pub fn to_json(&self) -> serde_json::Result<Vec<u8>> {
+        serde_json::to_vec(self)
+    }
+
+    pub fn from_json(bytes: &[u8]) -> serde_json::Result<Partial> {
+        serde_json::from_slice(bytes)
+    }
+}
+
+impl GroupedPartial {
+    pub fn merge(&mut self, other: GroupedPartial) {
+        for (k, v) in other.groups {
+            self.groups.entry(k).or_default().add(&v);
+        }
+        for (k, size) in other.linked {
+            let e = self.linked.entry(k).or_insert(size);
+            *e = (*e).max(size);
+        }
+    }
+}
+
+impl DuPartial {
+    pub fn merge(&mut self, other: DuPartial) {
+        if self.dirs.len() < other.dirs.len() {
+            let mine = std::mem::replace(&mut self.dirs, other.dirs);
+            for (k, v) in mine {
+                self.dirs.entry(k).or_default().add(&v);
+            }
+        } else {
+            for (k, v) in other.dirs {
+                self.dirs.entry(k).or_default().add(&v);
+            }
+        }
+    }
+}
+
+/// Maps with non-string keys as JSON lists of pairs.
+mod as_pairs {
+    use serde::{Deserialize, Deserializer, Serialize, Serializer};
+    use std::collections::HashMap;
+    use std::hash::Hash;
+
+    pub fn serialize<K: Serialize, V: Serialize, S: Serializer>(m: &HashMap<K, V>, s: S) -> Result<S::Ok, S::Error> {
+        s.collect_seq(m.iter())
+    }
+
+    pub fn deserialize<'de, K, V, D>(d: D) -> Result<HashMap<K, V>, D::Error>
+    where
+        K: Deserialize<'de> + Eq + Hash,
+        V: Deserialize<'de>,
+        D: Deserializer<'de>,
+    {
+        Ok(Vec::<(K, V)>::deserialize(d)?.into_iter().collect())
+    }
+}

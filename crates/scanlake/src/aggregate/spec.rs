@@ -1,0 +1,425 @@
+//! What a report asks for: its kind, groups, buckets and filters. Engines read these; they never
+//! decide what a number means.
+
+use crate::dataset::partition::ScanDate;
+use anyhow::{Result, bail};
+use std::fmt;
+use std::str::FromStr;
+
+/// A grouping column of the usage, age and size reports.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Dimension {
+    Uid,
+    Gid,
+    Fileset,
+    Tld,
+    Pool,
+    Kind,
+    /// The directory an object is in, cut to this many components (like `tld`, at any depth).
+    Dir(usize),
+}
+
+impl Dimension {
+    /// The output column name.
+    pub fn name(self) -> String {
+        match self {
+            Dimension::Uid => "uid".into(),
+            Dimension::Gid => "gid".into(),
+            Dimension::Fileset => "fileset".into(),
+            Dimension::Tld => "tld".into(),
+            Dimension::Pool => "pool".into(),
+            Dimension::Kind => "kind".into(),
+            Dimension::Dir(d) => format!("dir{d}"),
+        }
+    }
+
+    /// The SHOW column it is computed from, if any (`tld` is a partition, `dir` comes from the path).
+    pub fn source_column(self) -> Option<&'static str> {
+        match self {
+            Dimension::Uid => Some("uid"),
+            Dimension::Gid => Some("gid"),
+            Dimension::Fileset => Some("fileset"),
+            Dimension::Pool => Some("pool"),
+            Dimension::Kind => Some("mode"),
+            Dimension::Tld | Dimension::Dir(_) => None,
+        }
+    }
+
+    /// Whether the number of groups can grow with the data (directories) rather than the site.
+    pub fn is_high_cardinality(self) -> bool {
+        matches!(self, Dimension::Dir(_))
+    }
+}
+
+impl FromStr for Dimension {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Self, String> {
+        Ok(match s {
+            "uid" | "user" => Dimension::Uid,
+            "gid" | "group" => Dimension::Gid,
+            "fileset" => Dimension::Fileset,
+            "tld" => Dimension::Tld,
+            "pool" => Dimension::Pool,
+            "kind" => Dimension::Kind,
+            _ => match s.strip_prefix("dir") {
+                Some(d) if d.parse::<usize>().is_ok_and(|d| d >= 1) => Dimension::Dir(d.parse().unwrap_or(1)),
+                _ => {
+                    return Err(format!(
+                        "unknown group '{s}' (expected uid, gid, fileset, tld, pool, kind or dirN, e.g. dir4)"
+                    ));
+                }
+            },
+        })
+    }
+}
+
+/// Which time an age is measured from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum TimeField {
+    Access,
+    Modify,
+    Change,
+}
+
+impl TimeField {
+    pub fn column(self) -> &'static str {
+        match self {
+            TimeField::Access => "access",
+            TimeField::Modify => "modify",
+            TimeField::Change => "change",
+        }
+    }
+}
+
+impl FromStr for TimeField {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Self, String> {
+        match s {
+            "access" | "atime" => Ok(TimeField::Access),
+            "modify" | "mtime" => Ok(TimeField::Modify),
+            "change" | "ctime" => Ok(TimeField::Change),
+            _ => Err(format!("unknown time '{s}' (expected access, modify or change)")),
+        }
+    }
+}
+
+/// Ascending bucket edges: bucket 0 is below the first edge, bucket `i` is `[edge[i-1], edge[i])`,
+/// the last is at or above the last edge. A missing value goes to no bucket (`unknown`).
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub struct Buckets {
+    edges: Vec<i64>,
+    unit: BucketUnit,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum BucketUnit {
+    Days,
+    Bytes,
+}
+
+pub const DEFAULT_AGE_EDGES_DAYS: [i64; 9] = [30, 90, 180, 365, 730, 1095, 1460, 1825, 2555];
+pub const DEFAULT_SIZE_EDGES: [i64; 9] =
+    [1 << 10, 10 << 10, 100 << 10, 1 << 20, 10 << 20, 100 << 20, 1 << 30, 10 << 30, 100 << 30];
+
+impl Buckets {
+    /// Checks that the edges are positive and strictly ascending.
+    pub fn new(edges: Vec<i64>, unit: BucketUnit) -> Result<Buckets> {
+        if edges.is_empty() {
+            bail!("a bucket list needs at least one edge");
+        }
+        if let Some(e) = edges.iter().find(|&&e| e <= 0) {
+            bail!("bucket edge {e} is not positive (edges are upper bounds of buckets, the first starts at 0)");
+        }
+        if let Some(w) = edges.windows(2).find(|w| w[0] >= w[1]) {
+            bail!("bucket edges must be strictly ascending, but {} is followed by {}", w[0], w[1]);
+        }
+        Ok(Buckets { edges, unit })
+    }
+
+    pub fn default_age() -> Buckets {
+        Buckets { edges: DEFAULT_AGE_EDGES_DAYS.to_vec(), unit: BucketUnit::Days }
+    }
+
+    pub fn default_size() -> Buckets {
+        Buckets { edges: DEFAULT_SIZE_EDGES.to_vec(), unit: BucketUnit::Bytes }
+    }
+
+    /// Parses `30,90,365` (days) or `1K,1M,1G` / `1KiB,10MiB` (bytes, binary units).
+    pub fn parse(text: &str, unit: BucketUnit) -> Result<Buckets> {
+        let edges = text
+            .split(',')
+            .map(|t| parse_edge(t.trim(), unit))
+            .collect::<Result<Vec<_>, _>>()
+            .map_err(|e| anyhow::anyhow!("bad bucket list '{text}': {e}"))?;
+        Buckets::new(edges, unit)
+    }
+
+    pub fn edges(&self) -> &[i64] {
+        &self.edges
+    }
+
+    pub fn unit(&self) -> BucketUnit {
+        self.unit
+    }
+
+    pub fn len(&self) -> usize {
+        self.edges.len() + 1
+    }
+
+    pub fn is_empty(&self) -> bool {
+        false
+    }
+
+    /// The bucket of a value: the number of edges at or below it.
+    pub fn bucket(&self, value: i64) -> u32 {
+        self.edges.partition_point(|&e| e <= value) as u32
+    }
+
+    /// `<30d`, `30d-90d`, …, `>=2555d`; `<1KiB`, `1KiB-10KiB`, …
+    pub fn label(&self, bucket: u32) -> String {
+        let b = bucket as usize;
+        let show = |v: i64| match self.unit {
+            BucketUnit::Days => format!("{v}d"),
+            BucketUnit::Bytes => binary_size(v),
+        };
+        if b == 0 {
+            format!("<{}", show(self.edges[0]))
+        } else if b >= self.edges.len() {
+            format!(">={}", show(self.edges[self.edges.len() - 1]))
+        } else {
+            format!("{}-{}", show(self.edges[b - 1]), show(self.edges[b]))
+        }
+    }
+}
+
+fn parse_edge(t: &str, unit: BucketUnit) -> Result<i64, String> {
+    let split = t.find(|c: char| !c.is_ascii_digit()).unwrap_or(t.len());
+    let (digits, suffix) = t.split_at(split);
+    let n: i64 = digits.parse().map_err(|_| format!("'{t}' is not a number"))?;
+    let mult: i64 = match (unit, suffix.trim()) {
+        (_, "") => 1,
+        (BucketUnit::Days, "d") => 1,
+        (BucketUnit::Days, "w") => 7,
+        (BucketUnit::Days, "y") => 365,
+        (BucketUnit::Bytes, "B") => 1,
+        (BucketUnit::Bytes, "K" | "KiB" | "k") => 1 << 10,
+        (BucketUnit::Bytes, "M" | "MiB") => 1 << 20,
+        (BucketUnit::Bytes, "G" | "GiB") => 1 << 30,
+        (BucketUnit::Bytes, "T" | "TiB") => 1 << 40,
+        (BucketUnit::Bytes, "P" | "PiB") => 1 << 50,
+        (_, s) => return Err(format!("unknown unit '{s}' in '{t}'")),
+    };
+    n.checked_mul(mult).ok_or_else(|| format!("'{t}' is too large"))
+}
+
+/// An exact binary size for labels: `1KiB`, `10MiB`, `1536B`.
+fn binary_size(v: i64) -> String {
+    for (shift, unit) in [(50, "PiB"), (40, "TiB"), (30, "GiB"), (20, "MiB"), (10, "KiB")] {
+        if v >= 1 << shift && v % (1 << shift) == 0 {
+            return format!("{}{unit}", v >> shift);
+        }
+    }
+    format!("{v}B")
+}
+
+/// Rows a report looks at. Empty lists mean "all".
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Filter {
+    pub acq: Vec<ScanDate>,
+    /// A directory (or file) path: rows at it or under it.
+    pub prefix: Option<Vec<u8>>,
+    pub uid: Vec<u32>,
+    pub gid: Vec<u32>,
+    pub fileset: Vec<String>,
+    /// Top-level directories as shown in reports.
+    pub tld: Vec<String>,
+    pub kind: Vec<String>,
+}
+
+/// Usage, age and size: one row per group with the standard counters.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct GroupedReport {
+    pub by: Vec<Dimension>,
+    /// Bucket by the age of this time relative to the scan date.
+    pub age: Option<(TimeField, Buckets)>,
+    /// Bucket by file size.
+    pub size: Option<Buckets>,
+}
+
+/// Recursive totals per directory under the filter's prefix, down to `max_depth` components.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DuReport {
+    pub max_depth: usize,
+    /// Rows of shallower directories are left out (`top dirs` drops the prefix's own total).
+    pub min_depth: usize,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ChurnBy {
+    Tld,
+    Uid,
+}
+
+/// What changed between two scans, matched by path.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ChurnReport {
+    pub from: ScanDate,
+    pub to: ScanDate,
+    pub by: ChurnBy,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ReportKind {
+    Grouped(GroupedReport),
+    Du(DuReport),
+    Churn(ChurnReport),
+}
+
+/// Keep the `n` rows largest in `column` (ties broken by the group columns).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Top {
+    pub n: usize,
+    pub column: String,
+}
+
+/// A report as asked for: what to compute, over which rows, and how to cut the result.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Report {
+    /// The name users know it by (`usage`, `age`, `size`, `top`, `du`, `churn`).
+    pub name: String,
+    pub kind: ReportKind,
+    pub filter: Filter,
+    pub top: Option<Top>,
+}
+
+impl Report {
+    /// Dataset columns (SHOW keys) the report reads, besides the identity and path columns.
+    pub fn required_columns(&self) -> Vec<&'static str> {
+        let mut cols: Vec<&'static str> = Vec::new();
+        match &self.kind {
+            ReportKind::Grouped(g) => {
+                cols.extend(["size", "kballoc", "mode"]);
+                cols.extend(g.by.iter().filter_map(|d| d.source_column()));
+                if let Some((t, _)) = &g.age {
+                    cols.push(t.column());
+                }
+            }
+            ReportKind::Du(_) => cols.extend(["size", "kballoc", "mode", "access"]),
+            ReportKind::Churn(c) => {
+                cols.extend(["size", "modify"]);
+                if c.by == ChurnBy::Uid {
+                    cols.push("uid");
+                }
+            }
+        }
+        if !self.filter.uid.is_empty() {
+            cols.push("uid");
+        }
+        if !self.filter.gid.is_empty() {
+            cols.push("gid");
+        }
+        if !self.filter.fileset.is_empty() {
+            cols.push("fileset");
+        }
+        if !self.filter.kind.is_empty() {
+            cols.push("mode");
+        }
+        let mut seen = std::collections::HashSet::new();
+        cols.retain(|c| seen.insert(*c));
+        cols
+    }
+
+    /// Whether the number of result rows grows with the number of directories.
+    pub fn is_high_cardinality(&self) -> bool {
+        match &self.kind {
+            ReportKind::Grouped(g) => g.by.iter().any(|d| d.is_high_cardinality()),
+            ReportKind::Du(_) | ReportKind::Churn(_) => true,
+        }
+    }
+
+    /// Checks what can be checked without data.
+    pub fn validate(&self) -> Result<()> {
+        match &self.kind {
+            ReportKind::Grouped(g) => {
+                if g.by.len() > MAX_GROUPS {
+                    bail!("at most {MAX_GROUPS} group columns, got {}", g.by.len());
+                }
+                let mut seen = std::collections::HashSet::new();
+                if let Some(d) = g.by.iter().find(|d| !seen.insert(**d)) {
+                    bail!("group '{}' is given twice", d.name());
+                }
+            }
+            ReportKind::Du(d) => {
+                if d.max_depth == 0 {
+                    bail!("du needs --max-depth of at least 1");
+                }
+                if d.min_depth > d.max_depth {
+                    bail!("--max-depth {} is shallower than the prefix (depth {})", d.max_depth, d.min_depth);
+                }
+            }
+            ReportKind::Churn(c) => {
+                if c.from == c.to {
+                    bail!("churn needs two different scan dates, got {} twice", c.from);
+                }
+            }
+        }
+        if let Some(t) = &self.top
+            && t.n == 0
+        {
+            bail!("top needs -n of at least 1");
+        }
+        Ok(())
+    }
+}
+
+/// Group columns a grouped report can have (besides `acq` and the buckets).
+pub const MAX_GROUPS: usize = 4;
+
+impl fmt::Display for Dimension {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.name())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn buckets_place_values_at_or_above_an_edge_in_the_next_bucket() {
+        let b = Buckets::default_age();
+        assert_eq!(b.len(), 10);
+        assert_eq!(b.bucket(-5), 0);
+        assert_eq!(b.bucket(29), 0);
+        assert_eq!(b.bucket(30), 1);
+        assert_eq!(b.bucket(2554), 8);
+        assert_eq!(b.bucket(2555), 9);
+        assert_eq!(b.label(0), "<30d");
+        assert_eq!(b.label(1), "30d-90d");
+        assert_eq!(b.label(9), ">=2555d");
+        let s = Buckets::default_size();
+        assert_eq!(s.bucket(1023), 0);
+        assert_eq!(s.bucket(1024), 1);
+        assert_eq!(s.label(0), "<1KiB");
+        assert_eq!(s.label(9), ">=100GiB");
+    }
+
+    #[test]
+    fn impossible_bucket_lists_are_refused_with_the_reason() {
+        let err = |t: &str, u| Buckets::parse(t, u).unwrap_err().to_string();
+        assert!(err("30,10", BucketUnit::Days).contains("30 is followed by 10"));
+        assert!(err("30,30", BucketUnit::Days).contains("strictly ascending"));
+        assert!(err("0,10", BucketUnit::Days).contains("not positive"));
+        assert!(err("1X", BucketUnit::Bytes).contains("unknown unit 'X'"));
+        assert!(err("", BucketUnit::Days).contains("not a number"));
+        assert_eq!(Buckets::parse("1K,1M", BucketUnit::Bytes).unwrap().edges(), &[1024, 1 << 20]);
+        assert_eq!(Buckets::parse("1y,2y", BucketUnit::Days).unwrap().edges(), &[365, 730]);
+    }
+
+    #[test]
+    fn dimensions_parse_by_name() {
+        assert_eq!("dir4".parse::<Dimension>(), Ok(Dimension::Dir(4)));
+        assert_eq!("user".parse::<Dimension>(), Ok(Dimension::Uid));
+        assert!("dir0".parse::<Dimension>().unwrap_err().contains("unknown group"));
+    }
+}

@@ -1,0 +1,167 @@
+//! churn: both scans of a tld are sorted by path, so a merge-join over them (each side a k-way
+//! merge of its files) classifies every path with one batch per file in memory.
+
+use super::columns::{Cols, keep, opt, reader};
+use crate::aggregate::partial::{ChurnCounters, ChurnPartial, Key};
+use crate::aggregate::spec::{ChurnBy, ChurnReport, Filter};
+use crate::aggregate::view::Partition;
+use anyhow::Result;
+use parquet::arrow::arrow_reader::ParquetRecordBatchReader;
+use rayon::prelude::*;
+use std::collections::BTreeMap;
+use std::collections::HashMap;
+
+pub fn run(partitions: &[&Partition], report: &ChurnReport, filter: &Filter) -> Result<ChurnPartial> {
+    let mut pairs: BTreeMap<&str, (Option<&Partition>, Option<&Partition>)> = BTreeMap::new();
+    for p in partitions {
+        let e = pairs.entry(p.tld_text.as_str()).or_default();
+        if p.acq == report.from {
+            e.0 = Some(p);
+        } else if p.acq == report.to {
+            e.1 = Some(p);
+        }
+    }
+    let pairs: Vec<_> = pairs.into_values().collect();
+    pairs.par_iter().map(|(old, new)| join(*old, *new, report, filter)).try_reduce(ChurnPartial::default, |mut a, b| {
+        for (k, v) in b.groups {
+            a.groups.entry(k).or_default().add(&v);
+        }
+        Ok(a)
+    })
+}
+
+#[derive(Debug)]
+struct Row {
+    path: Vec<u8>,
+    size: Option<i64>,
+    modify: Option<i64>,
+    uid: Option<u32>,
+}
+
+fn join(
+    old: Option<&Partition>,
+    new: Option<&Partition>,
+    report: &ChurnReport,
+    filter: &Filter,
+) -> Result<ChurnPartial> {
+    let tld = old.or(new).map(|p| p.tld_text.clone()).unwrap_or_default();
+    let mut a = Side::open(old, filter)?;
+    let mut b = Side::open(new, filter)?;
+    let mut groups: HashMap<Key, ChurnCounters> = HashMap::new();
+    let key = |r: &Row| match report.by {
+        ChurnBy::Tld => Key::Path(tld.clone().into_bytes()),
+        ChurnBy::Uid => r.uid.map_or(Key::Null, |u| Key::Int(i64::from(u))),
+    };
+    // Runs of equal paths pair up as a SQL full outer join does (paths repeat only when one
+    // scan date holds overlapping inputs): every old row with every new row.
+    let (mut olds, mut news) = (Vec::new(), Vec::new());
+    let (mut x, mut y) = (a.next()?, b.next()?);
+    loop {
+        let path = match (&x, &y) {
+            (None, None) => break,
+            (Some(r), None) => r.path.clone(),
+            (None, Some(s)) => s.path.clone(),
+            (Some(r), Some(s)) => r.path.clone().min(s.path.clone()),
+        };
+        olds.clear();
+        news.clear();
+        while x.as_ref().is_some_and(|r| r.path == path) {
+            olds.push(x.take().expect("old row"));
+            x = a.next()?;
+        }
+        while y.as_ref().is_some_and(|s| s.path == path) {
+            news.push(y.take().expect("new row"));
+            y = b.next()?;
+        }
+        if news.is_empty() {
+            for r in &olds {
+                let c = groups.entry(key(r)).or_default();
+                c.deleted += 1;
+                c.deleted_bytes += r.size.unwrap_or(0);
+            }
+        }
+        if olds.is_empty() {
+            for s in &news {
+                let c = groups.entry(key(s)).or_default();
+                c.created += 1;
+                c.created_bytes += s.size.unwrap_or(0);
+            }
+        }
+        for r in &olds {
+            for s in &news {
+                let c = groups.entry(key(s)).or_default();
+                if r.modify != s.modify || r.size != s.size {
+                    c.modified += 1;
+                    c.modified_bytes += s.size.unwrap_or(0);
+                } else {
+                    c.unchanged += 1;
+                    c.unchanged_bytes += s.size.unwrap_or(0);
+                }
+            }
+        }
+    }
+    Ok(ChurnPartial { groups })
+}
+
+/// One scan of a tld: the k-way merge of its files, rows the filter drops skipped.
+struct Side<'f> {
+    cursors: Vec<Cursor>,
+    filter: &'f Filter,
+}
+
+struct Cursor {
+    reader: ParquetRecordBatchReader,
+    /// Rows of the current batch that the filter kept and the merge has not taken yet.
+    rows: std::collections::VecDeque<Row>,
+}
+
+const COLUMNS: &[&str] = &["path", "path_bytes", "size", "modify", "uid", "gid", "fileset", "kind"];
+
+impl<'f> Side<'f> {
+    fn open(p: Option<&Partition>, filter: &'f Filter) -> Result<Side<'f>> {
+        let mut cursors = Vec::new();
+        for f in p.map_or(&[][..], |p| &p.files) {
+            let mut c = Cursor { reader: reader(&f.path, COLUMNS, None)?, rows: Default::default() };
+            c.fill(filter)?;
+            cursors.push(c);
+        }
+        Ok(Side { cursors, filter })
+    }
+
+    fn next(&mut self) -> Result<Option<Row>> {
+        let best = self
+            .cursors
+            .iter()
+            .enumerate()
+            .filter_map(|(i, c)| c.rows.front().map(|r| (i, r)))
+            .min_by(|a, b| a.1.path.cmp(&b.1.path))
+            .map(|(i, _)| i);
+        let Some(i) = best else { return Ok(None) };
+        let row = self.cursors[i].rows.pop_front();
+        if self.cursors[i].rows.is_empty() {
+            self.cursors[i].fill(self.filter)?;
+        }
+        Ok(row)
+    }
+}
+
+impl Cursor {
+    /// Loads batches until one has a kept row or the file ends.
+    fn fill(&mut self, filter: &Filter) -> Result<()> {
+        while self.rows.is_empty() {
+            let Some(batch) = self.reader.next().transpose()? else { return Ok(()) };
+            let c = Cols::new(&batch);
+            for i in 0..batch.num_rows() {
+                if keep(filter, &c, i) {
+                    self.rows.push_back(Row {
+                        path: c.path(i).to_vec(),
+                        size: opt(c.size, i),
+                        modify: opt(c.modify, i),
+                        uid: opt(c.uid, i),
+                    });
+                }
+            }
+        }
+        Ok(())
+    }
+}

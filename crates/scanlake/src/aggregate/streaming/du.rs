@@ -1,0 +1,100 @@
+//! du: rows are sorted by path in every file, so the directories above the current row form a
+//! stack; a directory's totals are complete when the stack leaves it. Memory is the result plus
+//! one stack per task, however many rows there are.
+
+use super::columns::{Cols, filter_columns, keep, opt, opt_str, reader, row_groups};
+use crate::aggregate::partial::{DuCounters, DuPartial};
+use crate::aggregate::pathkey;
+use crate::aggregate::spec::{DuReport, Filter};
+use crate::aggregate::view::Partition;
+use anyhow::Result;
+use rayon::prelude::*;
+use rustc_hash::FxHashMap;
+use std::path::Path;
+
+pub fn run(partitions: &[&Partition], report: &DuReport, filter: &Filter) -> Result<DuPartial> {
+    let from = filter.prefix.as_deref().map_or(0, pathkey::depth);
+    let mut columns = vec!["path", "path_bytes", "kind", "size", "kballoc", "access"];
+    columns.extend(filter_columns(filter));
+    let tasks: Vec<(&Partition, &Path)> =
+        partitions.iter().flat_map(|p| p.files.iter().map(move |f| (*p, f.path.as_path()))).collect();
+    let tasks: Vec<(&Partition, &Path, usize)> = tasks
+        .par_iter()
+        .map(|&(p, f)| Ok(row_groups(f, filter)?.into_iter().map(|g| (p, f, g)).collect::<Vec<_>>()))
+        .collect::<Result<Vec<_>>>()?
+        .into_iter()
+        .flatten()
+        .collect();
+    tasks
+        .par_iter()
+        .map(|&(p, f, g)| {
+            let mut walk = Walk { from, to: report.max_depth, stack: Vec::new(), done: FxHashMap::default() };
+            for batch in reader(f, &columns, Some(g))? {
+                let batch = batch?;
+                let c = Cols::new(&batch);
+                for i in 0..batch.num_rows() {
+                    if keep(filter, &c, i) {
+                        walk.row(&c, i);
+                    }
+                }
+            }
+            let acq = p.acq.days_since_epoch();
+            Ok(DuPartial { dirs: walk.finish().into_iter().map(|(dir, c)| ((acq, dir), c)).collect() })
+        })
+        .try_reduce(DuPartial::default, |mut a, b| {
+            a.merge(b);
+            Ok(a)
+        })
+}
+
+struct Walk {
+    from: usize,
+    to: usize,
+    /// The directories at depths `from..` above the last row, with their totals so far.
+    stack: Vec<(Vec<u8>, DuCounters)>,
+    done: FxHashMap<Vec<u8>, DuCounters>,
+}
+
+impl Walk {
+    fn row(&mut self, c: &Cols, i: usize) {
+        let path = c.path(i);
+        let parent = &path[..memchr::memrchr(b'/', path).unwrap_or(0)];
+        let parent_depth = memchr::memchr_iter(b'/', parent).count();
+        let deepest = parent_depth.min(self.to);
+        // Keep the stack entries that are still ancestors of this row, then push the new ones.
+        let mut keep = 0;
+        for depth in self.from..=deepest {
+            match self.stack.get(depth - self.from) {
+                Some((dir, _)) if dir.as_slice() == pathkey::dir_at(path, depth) => keep += 1,
+                _ => break,
+            }
+        }
+        while self.stack.len() > keep {
+            let (dir, totals) = self.stack.pop().expect("non-empty stack");
+            self.done.entry(dir).or_default().add(&totals);
+        }
+        if deepest >= self.from {
+            for depth in self.from + keep..=deepest {
+                self.stack.push((pathkey::dir_at(path, depth).to_vec(), DuCounters::default()));
+            }
+        }
+        let kind = opt_str(c.kind, i);
+        let row = DuCounters {
+            objects: 1,
+            files: i64::from(kind == Some("file")),
+            bytes: opt(c.size, i).unwrap_or(0),
+            allocated: opt(c.kballoc, i).unwrap_or(0) * 1024,
+            newest_access: opt(c.access, i),
+        };
+        for (_, totals) in &mut self.stack {
+            totals.add(&row);
+        }
+    }
+
+    fn finish(mut self) -> FxHashMap<Vec<u8>, DuCounters> {
+        while let Some((dir, totals)) = self.stack.pop() {
+            self.done.entry(dir).or_default().add(&totals);
+        }
+        self.done
+    }
+}

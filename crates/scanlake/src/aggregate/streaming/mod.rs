@@ -1,0 +1,45 @@
+//! The streaming engine: reads only the columns a report needs straight from the Parquet files,
+//! in parallel over files and row groups, and folds rows into small hash maps (usage, age, size),
+//! per-file directory stacks (du) or a merge-join of two sorted scans (churn). Memory grows with
+//! the number of result groups, never with the number of rows.
+
+mod churn;
+mod columns;
+mod du;
+mod grouped;
+
+use super::engine::{Engine, Limits, empty_partial};
+use super::partial::Partial;
+use super::spec::{Report, ReportKind};
+use super::view::{DatasetView, Partition};
+use anyhow::{Context, Result};
+
+pub struct StreamingEngine;
+
+impl Engine for StreamingEngine {
+    fn name(&self) -> &'static str {
+        "streaming"
+    }
+
+    fn partial(
+        &self,
+        _view: &DatasetView,
+        partitions: &[&Partition],
+        report: &Report,
+        limits: &Limits,
+    ) -> Result<Partial> {
+        if partitions.is_empty() {
+            return Ok(empty_partial(report));
+        }
+        let pool = rayon::ThreadPoolBuilder::new()
+            .num_threads(limits.threads.max(1))
+            .thread_name(|i| format!("scanlake-agg-{i}"))
+            .build()
+            .context("cannot start the aggregation threads")?;
+        pool.install(|| match &report.kind {
+            ReportKind::Grouped(g) => grouped::run(partitions, g, &report.filter).map(Partial::Grouped),
+            ReportKind::Du(d) => du::run(partitions, d, &report.filter).map(Partial::Du),
+            ReportKind::Churn(c) => churn::run(partitions, c, &report.filter).map(Partial::Churn),
+        })
+    }
+}

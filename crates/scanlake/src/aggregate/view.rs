@@ -1,0 +1,162 @@
+//! A dataset as the engines see it: its partitions and files (exactly those the manifest
+//! lists, so a conversion in progress is invisible), sizes for choosing an engine, and checks
+//! that turn a wrong dataset or a missing column into a clear error before any work starts.
+
+use super::pathkey;
+use super::spec::{Filter, Report, ReportKind};
+use crate::dataset::manifest::Manifest;
+use crate::dataset::partition::{ScanDate, unescape_value};
+use crate::format::fields;
+use anyhow::{Context, Result, bail};
+use std::collections::{BTreeMap, BTreeSet};
+use std::path::{Path, PathBuf};
+
+/// One `acq=…/tld=…` directory and the data files in it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Partition {
+    pub acq: ScanDate,
+    /// The tld's raw bytes.
+    pub tld: Vec<u8>,
+    /// The tld as reports show it ([`pathkey::display`]).
+    pub tld_text: String,
+    pub files: Vec<DataFile>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DataFile {
+    pub path: PathBuf,
+    pub bytes: u64,
+}
+
+#[derive(Debug, Clone)]
+pub struct DatasetView {
+    pub root: PathBuf,
+    pub manifest: Manifest,
+    /// Sorted by scan date, then tld in tree order.
+    pub partitions: Vec<Partition>,
+    /// Rows of all converted inputs.
+    pub rows: u64,
+    /// Bytes of all data files.
+    pub bytes: u64,
+    /// Columns that held a value in at least one input.
+    pub columns_seen: BTreeSet<String>,
+}
+
+impl DatasetView {
+    /// Opens a dataset for reading, or says why it cannot be read.
+    pub fn open(root: &Path) -> Result<DatasetView> {
+        if !root.exists() {
+            bail!(
+                "dataset {} does not exist\nhint: create one with `scanlake convert INPUT -o {}`",
+                root.display(),
+                root.display()
+            );
+        }
+        let manifest = crate::dataset::read::manifest(root)?;
+        // (The manifest loader refuses other formats and versions, with a hint.)
+        let mut by_partition: BTreeMap<(ScanDate, String), Vec<DataFile>> = BTreeMap::new();
+        let mut rows = 0;
+        let mut bytes = 0;
+        let mut columns_seen = BTreeSet::new();
+        for entry in manifest.inputs.values() {
+            rows += entry.rows;
+            columns_seen.extend(entry.columns_seen.iter().cloned());
+            for rel in &entry.files {
+                let (acq, tld) = parse_partition(rel).with_context(|| format!("manifest of {}", root.display()))?;
+                let path = root.join(rel);
+                let size = std::fs::metadata(&path)
+                    .with_context(|| format!("data file {} listed in the manifest is missing", path.display()))?
+                    .len();
+                bytes += size;
+                by_partition.entry((acq, tld)).or_default().push(DataFile { path, bytes: size });
+            }
+        }
+        if by_partition.is_empty() {
+            bail!(
+                "dataset {} holds no data (no converted input has rows)\nhint: convert a scan into it with `scanlake convert INPUT -o {}`",
+                root.display(),
+                root.display()
+            );
+        }
+        let mut partitions: Vec<Partition> = by_partition
+            .into_iter()
+            .map(|((acq, escaped), mut files)| {
+                files.sort_by(|a, b| a.path.cmp(&b.path));
+                let tld = unescape_value(&escaped).unwrap_or_else(|| escaped.clone().into_bytes());
+                Partition { acq, tld_text: pathkey::display(&tld), tld, files }
+            })
+            .collect();
+        partitions.sort_by(|a, b| a.acq.cmp(&b.acq).then_with(|| pathkey::tree_cmp(&a.tld, &b.tld)));
+        Ok(DatasetView { root: root.to_path_buf(), manifest, partitions, rows, bytes, columns_seen })
+    }
+
+    /// Scan dates present, ascending.
+    pub fn scan_dates(&self) -> Vec<ScanDate> {
+        let set: BTreeSet<ScanDate> = self.partitions.iter().map(|p| p.acq).collect();
+        set.into_iter().collect()
+    }
+
+    /// Fails unless the dataset can answer `report`: its dates exist and its columns were seen.
+    pub fn check(&self, report: &Report) -> Result<()> {
+        report.validate()?;
+        let dates = self.scan_dates();
+        let mut wanted = report.filter.acq.clone();
+        if let ReportKind::Churn(c) = &report.kind {
+            wanted.extend([c.from, c.to]);
+        }
+        for d in wanted {
+            if !dates.contains(&d) {
+                let have: Vec<String> = dates.iter().map(|d| d.to_string()).collect();
+                bail!("scan date {d} is not in this dataset (it has {})", have.join(", "));
+            }
+        }
+        for col in report.required_columns() {
+            if !self.columns_seen.contains(col) {
+                bail!("{}", missing_column_message(&report.name, col));
+            }
+        }
+        Ok(())
+    }
+
+    /// The partitions a report reads: pruned by scan date, tld and path prefix.
+    pub fn select(&self, report: &Report) -> Vec<&Partition> {
+        let f: &Filter = &report.filter;
+        let dates: Vec<ScanDate> = match &report.kind {
+            ReportKind::Churn(c) => vec![c.from, c.to],
+            _ => f.acq.clone(),
+        };
+        self.partitions
+            .iter()
+            .filter(|p| dates.is_empty() || dates.contains(&p.acq))
+            .filter(|p| f.tld.is_empty() || f.tld.contains(&p.tld_text))
+            .filter(|p| f.prefix.as_ref().is_none_or(|pre| pathkey::may_hold(&p.tld, pre)))
+            .collect()
+    }
+}
+
+/// `acq=2024-03-01/tld=%2Fgpfs/part-….parquet` → (date, escaped tld).
+fn parse_partition(rel: &str) -> Result<(ScanDate, String)> {
+    let mut parts = rel.split('/');
+    let acq = parts.next().and_then(|p| p.strip_prefix("acq="));
+    let tld = parts.next().and_then(|p| p.strip_prefix("tld="));
+    match (acq, tld) {
+        (Some(a), Some(t)) => {
+            let date = a.parse::<ScanDate>().map_err(anyhow::Error::msg)?;
+            Ok((date, t.to_string()))
+        }
+        _ => bail!("data file '{rel}' is not under acq=…/tld=…"),
+    }
+}
+
+/// `report 'age' needs column 'access', which this dataset lacks`, with the SHOW key to add.
+pub fn missing_column_message(report: &str, column: &str) -> String {
+    let mut msg = format!("report '{report}' needs column '{column}', which this dataset lacks");
+    match fields::lookup(column) {
+        Some(f) => msg.push_str(&format!(
+            "\nhint: no converted input had the SHOW key '{}' ({}): add `|| '|{}=' || varchar({})` to the SHOW clause of the LIST policy (see policy/README.md), or name '{}' in --fields for a positional layout, then convert again",
+            f.key, f.attribute, f.key, f.attribute, f.key
+        )),
+        None => msg.push_str("\nhint: convert the scan again with a layout that has this column"),
+    }
+    msg
+}
