@@ -51,11 +51,13 @@ DUCK = {
     "size": """
       SELECT acq, """ + case("size", SIZE) + """ AS bucket, count(*), sum(size), sum(kballoc)*1024 FROM f WHERE kind='file' GROUP BY ALL ORDER BY ALL""",
     "top users": """
-      SELECT * FROM (SELECT acq, uid, sum(size) b, row_number() OVER (PARTITION BY acq ORDER BY sum(size) DESC, uid) r FROM f GROUP BY ALL) WHERE r <= 20 ORDER BY acq, r""",
+      SELECT * FROM (SELECT *, row_number() OVER (PARTITION BY acq ORDER BY b DESC, uid) r
+                     FROM (SELECT acq, uid, sum(size) b FROM f GROUP BY ALL)) WHERE r <= 20 ORDER BY acq, r""",
     "top dirs": """
       WITH a AS (SELECT acq, size, unnest(list_transform(range(1, least(len(string_split(path, '/')) - 2, 5) + 1),
                    i -> array_to_string(string_split(path, '/')[1:i+1], '/'))) AS dir FROM f)
-      SELECT * FROM (SELECT acq, dir, sum(size) b, row_number() OVER (PARTITION BY acq ORDER BY sum(size) DESC, dir) r FROM a GROUP BY ALL) WHERE r <= 20""",
+      SELECT * FROM (SELECT *, row_number() OVER (PARTITION BY acq ORDER BY b DESC, dir) r
+                     FROM (SELECT acq, dir, sum(size) b FROM a GROUP BY ALL)) WHERE r <= 20""",
     "du": """
       WITH a AS (SELECT acq, size, kballoc, kind, access, unnest(list_transform(range(0, least(len(string_split(path, '/')) - 2, 6) + 1),
                    i -> array_to_string(string_split(path, '/')[1:i+1], '/'))) AS dir FROM f)
@@ -76,13 +78,14 @@ DUCK_RUNNER = r"""
 import duckdb, json, sys
 files, sql, memory = json.loads(sys.argv[1]), sys.argv[2], sys.argv[3]
 con = duckdb.connect()
+con.execute("SET enable_progress_bar = false")
 con.execute("SET TimeZone='UTC'")
 con.execute(f"SET memory_limit='{memory}MiB'")
 listed = "[" + ", ".join("'" + f.replace("'", "''") + "'" for f in files) + "]"
 con.execute("CREATE VIEW f AS SELECT * EXCLUDE (filename), CAST(regexp_extract(filename, 'acq=([0-9-]+)', 1) AS DATE) AS acq, "
             f"url_decode(regexp_extract(filename, 'tld=([^/]+)', 1)) AS tld FROM read_parquet({listed}, filename=true, union_by_name=true)")
-rows = con.execute(sql).fetchall()
-print(len(rows))
+con.execute(f"CREATE TEMP TABLE result AS {sql}")  # materialised whole, as scanlake's are
+print(con.execute("SELECT count(*) FROM result").fetchone()[0])
 """
 
 
@@ -95,7 +98,7 @@ def run_measured(cmd):
     _, status, usage = os.wait4(proc.pid, 0)
     wall = time.perf_counter() - start
     if os.waitstatus_to_exitcode(status) != 0:
-        sys.exit(f"failed: {' '.join(cmd)}\n{err.decode(errors='replace')}")
+        sys.exit(f"failed: {' '.join(cmd)[:300]}\n{err.decode(errors='replace')[-2000:]}")
     return wall, usage.ru_utime + usage.ru_stime, usage.ru_maxrss / 1024, out, err
 
 

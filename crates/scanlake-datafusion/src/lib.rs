@@ -54,7 +54,11 @@ impl Engine for DataFusionEngine {
                 let linked = session.run(&sql::linked(g, &report.filter))?;
                 partials::grouped(g, &groups, &linked)
             }
-            ReportKind::Du(d) => partials::du(&session.run(&sql::du(d, &report.filter))?),
+            ReportKind::Du(d) => {
+                let mut p = scanlake::aggregate::partial::DuPartial::default();
+                session.each(&sql::du(d, &report.filter), |b| partials::add_du(&mut p, &b))?;
+                Ok(Partial::Du(p))
+            }
             ReportKind::Churn(c) => partials::churn(c, &session.run(&sql::churn(c, &report.filter))?),
         }
     }
@@ -103,9 +107,24 @@ impl Session {
     }
 
     fn run(&self, sql: &str) -> Result<Vec<RecordBatch>> {
+        let mut batches = Vec::new();
+        self.each(sql, |b| {
+            batches.push(b);
+            Ok(())
+        })?;
+        Ok(batches)
+    }
+
+    /// Runs `sql`, handing each result batch to `f` as it arrives (nothing is collected).
+    fn each(&self, sql: &str, mut f: impl FnMut(RecordBatch) -> Result<()>) -> Result<()> {
+        use futures::StreamExt;
         self.runtime.block_on(async {
             let df = self.ctx.sql(sql).await.map_err(|e| anyhow::anyhow!("{e}")).context("SQL error")?;
-            df.collect().await.map_err(|e| anyhow::anyhow!("{e}")).context("query failed")
+            let mut stream = df.execute_stream().await.map_err(|e| anyhow::anyhow!("{e}")).context("query failed")?;
+            while let Some(batch) = stream.next().await {
+                f(batch.map_err(|e| anyhow::anyhow!("{e}")).context("query failed")?)?;
+            }
+            Ok(())
         })
     }
 }

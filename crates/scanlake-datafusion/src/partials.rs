@@ -97,9 +97,9 @@ pub fn grouped(r: &GroupedReport, groups: &[RecordBatch], linked: &[RecordBatch]
     Ok(Partial::Grouped(p))
 }
 
-pub fn du(batches: &[RecordBatch]) -> Result<Partial> {
-    let mut p = DuPartial::default();
-    for b in batches {
+/// Adds one batch of the du query to `p`.
+pub fn add_du(p: &mut DuPartial, b: &RecordBatch) -> Result<()> {
+    {
         let acq = cast(b.column(0), KeyKind::Int)?;
         let dir = cast(b.column(1), KeyKind::Path)?;
         let m = ints(b, 2)?;
@@ -115,7 +115,7 @@ pub fn du(batches: &[RecordBatch]) -> Result<Partial> {
             p.dirs.entry((int(&acq, row), d)).or_default().add(&c);
         }
     }
-    Ok(Partial::Du(p))
+    Ok(())
 }
 
 pub fn churn(r: &ChurnReport, batches: &[RecordBatch]) -> Result<Partial> {

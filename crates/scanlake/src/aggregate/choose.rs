@@ -110,8 +110,9 @@ pub const KNOWN_ENGINES: [&str; 4] = ["streaming", "datafusion", "slurm", "gpu"]
 
 /// Estimated bytes of memory per result group of a high-cardinality report.
 const BYTES_PER_GROUP: u64 = 192;
-/// Estimated objects per directory, for guessing how many directories a scan holds.
-const OBJECTS_PER_DIR: u64 = 8;
+/// Estimated objects per directory, for guessing how many directories a scan holds (generated
+/// scans have ~23; real file systems 10 to 50).
+const OBJECTS_PER_DIR: u64 = 16;
 
 /// Picks an engine. `requested` is the user's choice and where it came from (`--engine`,
 /// `SCANLAKE_ENGINE`, the configuration file), `auto` or absent for an automatic choice.
@@ -177,19 +178,92 @@ pub fn choose(
     } else {
         let groups = rows_in_scope / OBJECTS_PER_DIR;
         let need = groups * BYTES_PER_GROUP;
-        if need <= memory_limit / 2 || !available.contains(&"datafusion") {
+        if need <= memory_limit || !available.contains(&"datafusion") {
             reasons.push(format!(
-                "streaming: ~{groups} directories expected (~{} MiB of results), within half the memory limit",
+                "streaming: ~{groups} directories expected (~{} MiB of partial results), within the memory limit; its directory stacks need nothing more",
                 need >> 20
             ));
             "streaming"
         } else {
             reasons.push(format!(
-                "datafusion: ~{groups} directories expected (~{} MiB of results) exceed half the memory limit; DataFusion spills to disk",
+                "datafusion: ~{groups} directories expected (~{} MiB of partial results) exceed the memory limit; DataFusion spills its aggregation to disk",
                 need >> 20
             ));
             "datafusion"
         }
     };
     Ok(Choice { engine: engine.to_string(), reasons })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::aggregate::spec::{DuReport, Filter, GroupedReport, Report};
+    use crate::aggregate::view::{DataFile, Partition};
+    use crate::dataset::manifest::Manifest;
+
+    fn view(rows: u64) -> DatasetView {
+        let manifest: Manifest = serde_json::from_value(serde_json::json!({
+            "format": "scanlake-dataset", "format_version": 1, "tld_depth": 3, "inputs": {}
+        }))
+        .unwrap();
+        let partition = Partition {
+            acq: "2026-11-01".parse().unwrap(),
+            tld: b"/gpfs/fs1/home".to_vec(),
+            tld_text: "/gpfs/fs1/home".into(),
+            files: vec![DataFile { path: "x.parquet".into(), bytes: 1 << 30 }],
+        };
+        DatasetView {
+            root: "lake".into(),
+            manifest,
+            partitions: vec![partition],
+            rows,
+            bytes: 1 << 30,
+            columns_seen: Default::default(),
+        }
+    }
+
+    fn machine(gpu: Option<&str>) -> Resources {
+        Resources {
+            cpus: 4,
+            cpus_from: "test".into(),
+            memory_bytes: 8 << 30,
+            memory_from: "test".into(),
+            gpu: gpu.map(String::from),
+        }
+    }
+
+    fn report(kind: ReportKind) -> Report {
+        Report { name: "r".into(), kind, filter: Filter::default(), top: None }
+    }
+
+    const BOTH: [&str; 2] = ["streaming", "datafusion"];
+
+    #[test]
+    fn few_groups_stream_and_many_directories_spill_to_datafusion() {
+        let usage = report(ReportKind::Grouped(GroupedReport { by: vec![], age: None, size: None }));
+        let du = report(ReportKind::Du(DuReport { max_depth: 6, min_depth: 0 }));
+        let c = choose(None, &BOTH, &usage, &view(1_000_000_000), &machine(None), 1 << 30).unwrap();
+        assert_eq!(c.engine, "streaming");
+        let c = choose(None, &BOTH, &du, &view(1_000_000), &machine(None), 1 << 30).unwrap();
+        assert_eq!(c.engine, "streaming", "{c:?}");
+        let c = choose(None, &BOTH, &du, &view(1_000_000_000), &machine(None), 1 << 30).unwrap();
+        assert_eq!(c.engine, "datafusion", "{c:?}");
+        let c = choose(None, &["streaming"], &du, &view(1_000_000_000), &machine(None), 1 << 30).unwrap();
+        assert_eq!(c.engine, "streaming", "without DataFusion built in, streaming runs anyway");
+    }
+
+    #[test]
+    fn a_gpu_is_noticed_and_the_users_choice_wins() {
+        let usage = report(ReportKind::Grouped(GroupedReport { by: vec![], age: None, size: None }));
+        let c =
+            choose(Some(("datafusion", "--engine")), &BOTH, &usage, &view(10), &machine(Some("NVIDIA H100")), 1 << 30)
+                .unwrap();
+        assert_eq!(c.engine, "datafusion");
+        assert!(c.reasons[0].contains("a GPU is present (NVIDIA H100), but this scanlake has no GPU engine"), "{c:?}");
+        assert_eq!(c.reasons[1], "datafusion: asked for by --engine");
+        let err =
+            choose(Some(("gpu", "SCANLAKE_ENGINE")), &BOTH, &usage, &view(10), &machine(None), 1 << 30).unwrap_err();
+        assert!(err.to_string().starts_with("engine 'gpu' (from SCANLAKE_ENGINE) cannot run: no GPU engine is built"));
+    }
 }

@@ -1,7 +1,7 @@
 //! churn: both scans of a tld are sorted by path, so a merge-join over them (each side a k-way
 //! merge of its files) classifies every path with one batch per file in memory.
 
-use super::columns::{Cols, keep, opt, reader};
+use super::columns::{Cols, keep, opt, reader_with_batch};
 use crate::aggregate::partial::{ChurnCounters, ChurnPartial, Key};
 use crate::aggregate::spec::{ChurnBy, ChurnReport, Filter};
 use crate::aggregate::view::Partition;
@@ -115,13 +115,19 @@ struct Cursor {
     rows: std::collections::VecDeque<Row>,
 }
 
+/// Rows per batch in a merge: a tld can have dozens of files per date, each with a batch open.
+const MERGE_BATCH_ROWS: usize = 4096;
+
 const COLUMNS: &[&str] = &["path", "path_bytes", "size", "modify", "uid", "gid", "fileset", "kind"];
 
 impl<'f> Side<'f> {
     fn open(p: Option<&Partition>, filter: &'f Filter) -> Result<Side<'f>> {
         let mut cursors = Vec::new();
         for f in p.map_or(&[][..], |p| &p.files) {
-            let mut c = Cursor { reader: reader(&f.path, COLUMNS, None)?, rows: Default::default() };
+            let mut c = Cursor {
+                reader: reader_with_batch(&f.path, COLUMNS, None, MERGE_BATCH_ROWS)?,
+                rows: Default::default(),
+            };
             c.fill(filter)?;
             cursors.push(c);
         }

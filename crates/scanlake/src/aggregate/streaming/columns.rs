@@ -15,6 +15,7 @@ pub const BATCH_ROWS: usize = 64 * 1024;
 
 /// A batch's columns by role; a column the file lacks reads as all null.
 pub struct Cols<'a> {
+    pub rows: usize,
     pub path: Option<&'a StringArray>,
     pub path_bytes: Option<&'a BinaryArray>,
     pub kind: Option<&'a StringArray>,
@@ -37,6 +38,7 @@ impl<'a> Cols<'a> {
     pub fn new(b: &'a RecordBatch) -> Cols<'a> {
         let c = |n: &str| b.column_by_name(n);
         Cols {
+            rows: b.num_rows(),
             path: c("path").and_then(|a| a.as_string_opt()),
             path_bytes: c("path_bytes").and_then(|a| a.as_binary_opt()),
             kind: c("kind").and_then(|a| a.as_string_opt()),
@@ -108,10 +110,20 @@ pub fn keep(f: &Filter, c: &Cols, i: usize) -> bool {
 
 /// A reader of `columns` of one file, all row groups or one.
 pub fn reader(path: &Path, columns: &[&str], row_group: Option<usize>) -> Result<ParquetRecordBatchReader> {
+    reader_with_batch(path, columns, row_group, BATCH_ROWS)
+}
+
+/// [`reader`] with a batch size of one's own (merges hold a batch per file open at once).
+pub fn reader_with_batch(
+    path: &Path,
+    columns: &[&str],
+    row_group: Option<usize>,
+    batch_rows: usize,
+) -> Result<ParquetRecordBatchReader> {
     let file = File::open(path).with_context(|| format!("cannot open {}", path.display()))?;
     let builder = ParquetRecordBatchReaderBuilder::try_new(file)
         .with_context(|| format!("cannot read {}", path.display()))?
-        .with_batch_size(BATCH_ROWS);
+        .with_batch_size(batch_rows);
     let mask = ProjectionMask::columns(builder.parquet_schema(), columns.iter().copied());
     let builder = builder.with_projection(mask);
     let builder = match row_group {

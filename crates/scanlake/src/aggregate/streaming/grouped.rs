@@ -112,7 +112,7 @@ impl<'r> Folder<'r> {
     }
 
     fn fold(&mut self, c: &Cols, filter: &Filter) {
-        let rows = c.size.map_or(0, |a| a.len());
+        let rows = c.rows;
         let time = self.report.age.as_ref().map(|(t, _)| match t {
             TimeField::Access => c.access,
             TimeField::Modify => c.modify,
