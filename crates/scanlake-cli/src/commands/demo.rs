@@ -58,5 +58,6 @@ pub fn run(args: Args) -> Result<ExitCode> {
         println!("{uid:>8} {:>10} {:>12} {:>12}", u.objects, human_bytes(u.bytes), human_bytes(u.allocated_bytes));
     }
     println!("({} users in all)", users.len());
+    println!("\nmore reports: scanlake aggregate {} usage|age|size|top|du --help", dataset.display());
     Ok(ExitCode::SUCCESS)
 }
