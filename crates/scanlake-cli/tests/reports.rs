@@ -5,18 +5,8 @@ use serde_json::Value;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
-fn repo() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../..")
-}
-
-fn python() -> String {
-    if let Ok(p) = std::env::var("SCANLAKE_PYTHON") {
-        return p;
-    }
-    let out = Command::new(repo().join("scripts/python-env.sh")).output().expect("run scripts/python-env.sh");
-    assert!(out.status.success(), "scripts/python-env.sh failed: {}", String::from_utf8_lossy(&out.stderr));
-    String::from_utf8(out.stdout).unwrap().trim().to_string()
-}
+mod common;
+use common::python;
 
 fn scanlake(args: &[&str], cwd: &Path) -> Output {
     Command::new(env!("CARGO_BIN_EXE_scanlake"))

@@ -1,7 +1,7 @@
 //! Reports as SQL over the `files` table. Each query returns the rows of a partial result; the
 //! column order is what [`crate::partials`] reads back.
 
-use scanlake::aggregate::spec::{Buckets, ChurnBy, ChurnReport, Dimension, DuReport, Filter, GroupedReport, TimeField};
+use scanlake::aggregate::spec::{Buckets, ChurnBy, ChurnReport, Dimension, DuReport, Filter, GroupedReport};
 use scanlake::dataset::partition::ScanDate;
 
 const MICROS_PER_DAY: i64 = 86_400_000_000;
@@ -68,22 +68,14 @@ fn bucket_case(value: &str, b: &Buckets) -> String {
 fn grouped_keys(r: &GroupedReport) -> Vec<String> {
     let mut keys = vec!["CAST(acq AS INT)".to_string()];
     for d in &r.by {
-        keys.push(match d {
-            Dimension::Uid => "uid".into(),
-            Dimension::Gid => "gid".into(),
-            Dimension::Fileset => "fileset".into(),
-            Dimension::Tld => "tld".into(),
-            Dimension::Pool => "pool".into(),
-            Dimension::Kind => "kind".into(),
-            Dimension::Dir(depth) => format!("scanlake_dir({PATH}, {depth})"),
+        keys.push(match (d, d.column()) {
+            (Dimension::Dir(depth), _) => format!("scanlake_dir({PATH}, {depth})"),
+            (_, Some(column)) => column.to_string(),
+            (_, None) => "tld".into(),
         });
     }
     if let Some((t, b)) = &r.age {
-        let col = match t {
-            TimeField::Access => "access",
-            TimeField::Modify => "modify",
-            TimeField::Change => "change",
-        };
+        let col = t.column();
         // Whole days between the scan date and the time's UTC date (floor division).
         let micros = format!("CAST({col} AS BIGINT)");
         let day = format!(

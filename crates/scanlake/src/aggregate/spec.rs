@@ -45,6 +45,19 @@ impl Dimension {
         }
     }
 
+    /// The dataset column the group is read from (`tld` is the partition column; `dir` is cut
+    /// from the path).
+    pub fn column(self) -> Option<&'static str> {
+        match self {
+            Dimension::Uid => Some("uid"),
+            Dimension::Gid => Some("gid"),
+            Dimension::Fileset => Some("fileset"),
+            Dimension::Pool => Some("pool"),
+            Dimension::Kind => Some("kind"),
+            Dimension::Tld | Dimension::Dir(_) => None,
+        }
+    }
+
     /// Whether the number of groups can grow with the data (directories) rather than the site.
     pub fn is_high_cardinality(self) -> bool {
         matches!(self, Dimension::Dir(_))

@@ -2,6 +2,7 @@
 
 use crate::aggregate::pathkey;
 use crate::aggregate::spec::Filter;
+use crate::aggregate::view::Partition;
 use anyhow::{Context, Result};
 use arrow::array::{Array, AsArray, BinaryArray, Int64Array, PrimitiveArray, StringArray};
 use arrow::datatypes::{Int64Type, TimestampMicrosecondType, UInt32Type, UInt64Type};
@@ -134,7 +135,7 @@ pub fn reader_with_batch(
 }
 
 /// Row groups of a file whose uid/gid statistics can hold a row the filter wants.
-pub fn row_groups(path: &Path, f: &Filter) -> Result<Vec<usize>> {
+fn row_groups(path: &Path, f: &Filter) -> Result<Vec<usize>> {
     use parquet::file::reader::{FileReader, SerializedFileReader};
     use parquet::file::statistics::Statistics;
     let file = File::open(path).with_context(|| format!("cannot open {}", path.display()))?;
@@ -161,4 +162,16 @@ pub fn row_groups(path: &Path, f: &Filter) -> Result<Vec<usize>> {
             wanted(rg, "uid", &f.uid) && wanted(rg, "gid", &f.gid)
         })
         .collect())
+}
+
+/// The (partition, file, row group) tasks of a scan: every row group statistics cannot rule out.
+pub fn row_group_tasks<'p>(partitions: &[&'p Partition], f: &Filter) -> Result<Vec<(&'p Partition, &'p Path, usize)>> {
+    use rayon::prelude::*;
+    let files: Vec<(&Partition, &Path)> =
+        partitions.iter().flat_map(|p| p.files.iter().map(move |file| (*p, file.path.as_path()))).collect();
+    let groups = files
+        .par_iter()
+        .map(|&(p, file)| Ok(row_groups(file, f)?.into_iter().map(|g| (p, file, g)).collect::<Vec<_>>()))
+        .collect::<Result<Vec<_>>>()?;
+    Ok(groups.into_iter().flatten().collect())
 }

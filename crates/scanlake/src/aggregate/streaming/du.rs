@@ -2,7 +2,7 @@
 //! stack; a directory's totals are complete when the stack leaves it. Memory is the result plus
 //! one stack per task, however many rows there are.
 
-use super::columns::{Cols, filter_columns, keep, opt, opt_str, reader, row_groups};
+use super::columns::{Cols, filter_columns, keep, opt, opt_str, reader, row_group_tasks};
 use crate::aggregate::partial::{DuCounters, DuPartial};
 use crate::aggregate::pathkey;
 use crate::aggregate::spec::{DuReport, Filter};
@@ -10,22 +10,12 @@ use crate::aggregate::view::Partition;
 use anyhow::Result;
 use rayon::prelude::*;
 use rustc_hash::FxHashMap;
-use std::path::Path;
 
 pub fn run(partitions: &[&Partition], report: &DuReport, filter: &Filter) -> Result<DuPartial> {
     let from = filter.prefix.as_deref().map_or(0, pathkey::depth);
     let mut columns = vec!["path", "path_bytes", "kind", "size", "kballoc", "access"];
     columns.extend(filter_columns(filter));
-    let tasks: Vec<(&Partition, &Path)> =
-        partitions.iter().flat_map(|p| p.files.iter().map(move |f| (*p, f.path.as_path()))).collect();
-    let tasks: Vec<(&Partition, &Path, usize)> = tasks
-        .par_iter()
-        .map(|&(p, f)| Ok(row_groups(f, filter)?.into_iter().map(|g| (p, f, g)).collect::<Vec<_>>()))
-        .collect::<Result<Vec<_>>>()?
-        .into_iter()
-        .flatten()
-        .collect();
-    tasks
+    row_group_tasks(partitions, filter)?
         .par_iter()
         .map(|&(p, f, g)| {
             let mut walk = Walk { from, to: report.max_depth, stack: Vec::new(), done: FxHashMap::default() };

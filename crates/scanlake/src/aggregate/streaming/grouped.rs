@@ -2,7 +2,7 @@
 //! parallel, then merge. Keys are fixed arrays of integers while folding (strings interned per
 //! task) and become [`Key`]s only once per group.
 
-use super::columns::{Cols, filter_columns, keep, opt, opt_str, reader, row_groups};
+use super::columns::{Cols, filter_columns, keep, opt, opt_str, reader, row_group_tasks};
 use crate::aggregate::partial::{Counters, GroupedPartial, Key};
 use crate::aggregate::pathkey;
 use crate::aggregate::spec::{Dimension, Filter, GroupedReport, MAX_GROUPS, TimeField};
@@ -10,7 +10,6 @@ use crate::aggregate::view::Partition;
 use anyhow::Result;
 use rayon::prelude::*;
 use rustc_hash::FxHashMap;
-use std::path::Path;
 
 const MICROS_PER_DAY: i64 = 86_400_000_000;
 /// `[acq, groups…, age, size]`.
@@ -20,16 +19,7 @@ const NULL: i64 = i64::MIN;
 
 pub fn run(partitions: &[&Partition], report: &GroupedReport, filter: &Filter) -> Result<GroupedPartial> {
     let columns = needed_columns(report, filter);
-    let tasks: Vec<(&Partition, &Path)> =
-        partitions.iter().flat_map(|p| p.files.iter().map(move |f| (*p, f.path.as_path()))).collect();
-    let tasks: Vec<(&Partition, &Path, usize)> = tasks
-        .par_iter()
-        .map(|&(p, f)| Ok(row_groups(f, filter)?.into_iter().map(|g| (p, f, g)).collect::<Vec<_>>()))
-        .collect::<Result<Vec<_>>>()?
-        .into_iter()
-        .flatten()
-        .collect();
-    tasks
+    row_group_tasks(partitions, filter)?
         .par_iter()
         .map(|&(p, f, g)| {
             let mut acc = Folder::new(report, p);
@@ -47,14 +37,10 @@ pub fn run(partitions: &[&Partition], report: &GroupedReport, filter: &Filter) -
 fn needed_columns(report: &GroupedReport, filter: &Filter) -> Vec<&'static str> {
     let mut cols = vec!["size", "kballoc", "kind", "nlink", "inode", "gen", "snapshot"];
     for d in &report.by {
-        cols.extend(match d {
-            Dimension::Uid => &["uid"][..],
-            Dimension::Gid => &["gid"],
-            Dimension::Fileset => &["fileset"],
-            Dimension::Pool => &["pool"],
-            Dimension::Kind | Dimension::Tld => &[],
-            Dimension::Dir(_) => &["path", "path_bytes"],
-        });
+        match d {
+            Dimension::Dir(_) => cols.extend(["path", "path_bytes"]),
+            _ => cols.extend(d.column()),
+        }
     }
     if let Some((t, _)) = &report.age {
         cols.push(t.column());
