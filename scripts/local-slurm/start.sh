@@ -1,0 +1,98 @@
+#!/usr/bin/env bash
+# Starts a one-node Slurm cluster on localhost for scanlake's integration tests: Debian's munge,
+# slurmctld and slurmd (installed with apt-get if missing), all state under one directory, no
+# systemd, no cgroups. Prints the file to source for SLURM_CONF. Stop it with stop.sh.
+#
+#   eval "$(scripts/local-slurm/start.sh)"      # exports SLURM_CONF
+#
+# State directory: $SCANLAKE_SLURM_DIR, default ~/.cache/scanlake-slurm.
+set -euo pipefail
+dir="${SCANLAKE_SLURM_DIR:-$HOME/.cache/scanlake-slurm}"
+log() { echo "local-slurm: $*" >&2; }
+
+install_packages() {
+    local missing=()
+    for cmd in munged mungekey slurmctld slurmd sbatch; do
+        command -v "$cmd" >/dev/null 2>&1 || missing+=("$cmd")
+    done
+    [ ${#missing[@]} -eq 0 ] && return
+    log "installing munge and slurm (missing: ${missing[*]})"
+    # Keep apt from starting system-wide daemons (no systemd here; ours run from $dir).
+    local rc=/usr/sbin/policy-rc.d added=
+    if [ ! -e "$rc" ]; then
+        printf '#!/bin/sh\nexit 101\n' >"$rc" && chmod +x "$rc" && added=1
+    fi
+    DEBIAN_FRONTEND=noninteractive apt-get update -qq >&2
+    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends \
+        munge slurmctld slurmd slurm-client >&2
+    [ -n "$added" ] && rm -f "$rc"
+}
+
+running() { [ -f "$1" ] && kill -0 "$(cat "$1")" 2>/dev/null; }
+
+install_packages
+mkdir -p "$dir"/{munge,ctld,spool,log}
+chmod 711 "$dir" "$dir/munge"   # munged refuses a socket directory without o+x
+chmod 700 "$dir/ctld" "$dir/spool"
+host="$(hostname -s)"
+socket="$dir/munge/munge.socket"
+
+if ! running "$dir/munge/munged.pid"; then
+    [ -f "$dir/munge/munge.key" ] || mungekey --create --keyfile="$dir/munge/munge.key" >&2
+    chmod 600 "$dir/munge/munge.key"
+    munged --force --key-file="$dir/munge/munge.key" --socket="$socket" \
+        --pid-file="$dir/munge/munged.pid" --log-file="$dir/log/munged.log" \
+        --seed-file="$dir/munge/munge.seed" >&2
+fi
+
+# The node line as slurmd sees the machine (CPUs, sockets, cores, memory).
+node="$(slurmd -C | head -1)"
+cat >"$dir/slurm.conf" <<CONF
+ClusterName=scanlake
+SlurmctldHost=$host
+AuthType=auth/munge
+AuthInfo=socket=$socket
+CredType=cred/munge
+SlurmUser=$(id -un)
+SlurmdUser=$(id -un)
+StateSaveLocation=$dir/ctld
+SlurmdSpoolDir=$dir/spool
+SlurmctldPidFile=$dir/slurmctld.pid
+SlurmdPidFile=$dir/slurmd.pid
+SlurmctldLogFile=$dir/log/slurmctld.log
+SlurmdLogFile=$dir/log/slurmd.log
+ProctrackType=proctrack/linuxproc
+TaskPlugin=task/none
+JobAcctGatherType=jobacct_gather/none
+SelectType=select/cons_tres
+SelectTypeParameters=CR_CPU
+SchedulerParameters=batch_sched_delay=0
+SlurmdParameters=config_overrides
+JobCompType=jobcomp/filetxt
+JobCompLoc=$dir/log/jobcomp.txt
+ReturnToService=2
+MpiDefault=none
+MinJobAge=300
+$node State=UNKNOWN
+PartitionName=debug Nodes=$host Default=YES MaxTime=INFINITE State=UP
+CONF
+export SLURM_CONF="$dir/slurm.conf"
+echo "export SLURM_CONF=$dir/slurm.conf" >"$dir/env"
+
+# By their command names: Slurm picks a daemon's role from argv[0].
+running "$dir/slurmctld.pid" || slurmctld
+running "$dir/slurmd.pid" || slurmd
+
+# Ready when the node has registered (SlurmdStartTime set) and is idle.
+for _ in $(seq 100); do
+    line="$(scontrol show node "$host" -o 2>/dev/null || true)"
+    if [[ "$line" == *"State=IDLE"* && "$line" != *"SlurmdStartTime=None"* ]]; then
+        log "cluster up: node $host idle (state in $dir)"
+        cat "$dir/env"
+        exit 0
+    fi
+    sleep 0.1
+done
+log "the node did not become idle; logs in $dir/log"
+scontrol show node "$host" >&2 || true
+exit 1
