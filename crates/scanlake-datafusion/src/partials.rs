@@ -128,17 +128,7 @@ pub fn churn(r: &ChurnReport, batches: &[RecordBatch]) -> Result<Partial> {
         let k = cast(b.column(0), kind)?;
         let m = ints(b, 1)?;
         for row in 0..b.num_rows() {
-            let v = |i: usize| int(&m[i], row);
-            let c = ChurnCounters {
-                created: v(0),
-                created_bytes: v(1),
-                deleted: v(2),
-                deleted_bytes: v(3),
-                modified: v(4),
-                modified_bytes: v(5),
-                unchanged: v(6),
-                unchanged_bytes: v(7),
-            };
+            let c = ChurnCounters::from_array(std::array::from_fn(|i| int(&m[i], row)));
             p.groups.entry(key(&k, kind, row)).or_default().add(&c);
         }
     }

@@ -70,7 +70,6 @@ fn engine_named(name: &str) -> Box<dyn Engine> {
 
 /// Chooses an engine (explaining why when asked) and runs the report on it.
 pub fn run_report(view: &DatasetView, report: &Report, args: &EngineArgs) -> Result<Table> {
-    view.check(report)?;
     let (limits, resources, config) = args.limits.limits()?;
     let env = std::env::var("SCANLAKE_ENGINE").ok().filter(|v| !v.is_empty());
     let requested = match (&args.engine, &env, &config.aggregate.engine) {

@@ -2,7 +2,6 @@
 //! partitions merge exactly (sums, maxima, and hard-linked objects kept by identity until the end),
 //! so that they can be computed on many machines, stored, and merged on another.
 
-use crate::dataset::partition::ScanDate;
 use serde::{Deserialize, Serialize};
 use std::cmp::Ordering;
 use std::collections::HashMap;
@@ -102,18 +101,11 @@ impl DuCounters {
     }
 }
 
-/// Per scan date and directory (raw bytes).
+/// Per scan date (days since the epoch) and directory (raw bytes).
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct DuPartial {
     #[serde(with = "as_pairs")]
-    pub dirs: HashMap<(ScanDateKey, Vec<u8>), DuCounters>,
-}
-
-/// A scan date as days since the epoch (hashable, serialisable).
-pub type ScanDateKey = i64;
-
-pub fn scan_date_key(d: ScanDate) -> ScanDateKey {
-    d.days_since_epoch()
+    pub dirs: HashMap<(i64, Vec<u8>), DuCounters>,
 }
 
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
@@ -129,15 +121,48 @@ pub struct ChurnCounters {
 }
 
 impl ChurnCounters {
+    /// Output column names, in the order of [`ChurnCounters::to_array`].
+    pub const COLUMNS: [&'static str; 8] = [
+        "created",
+        "created_bytes",
+        "deleted",
+        "deleted_bytes",
+        "modified",
+        "modified_bytes",
+        "unchanged",
+        "unchanged_bytes",
+    ];
+
+    pub fn to_array(&self) -> [i64; 8] {
+        [
+            self.created,
+            self.created_bytes,
+            self.deleted,
+            self.deleted_bytes,
+            self.modified,
+            self.modified_bytes,
+            self.unchanged,
+            self.unchanged_bytes,
+        ]
+    }
+
+    pub fn from_array(v: [i64; 8]) -> ChurnCounters {
+        let [created, created_bytes, deleted, deleted_bytes, modified, modified_bytes, unchanged, unchanged_bytes] = v;
+        ChurnCounters {
+            created,
+            created_bytes,
+            deleted,
+            deleted_bytes,
+            modified,
+            modified_bytes,
+            unchanged,
+            unchanged_bytes,
+        }
+    }
+
     pub fn add(&mut self, o: &ChurnCounters) {
-        self.created += o.created;
-        self.created_bytes += o.created_bytes;
-        self.deleted += o.deleted;
-        self.deleted_bytes += o.deleted_bytes;
-        self.modified += o.modified;
-        self.modified_bytes += o.modified_bytes;
-        self.unchanged += o.unchanged;
-        self.unchanged_bytes += o.unchanged_bytes;
+        let (a, b) = (self.to_array(), o.to_array());
+        *self = ChurnCounters::from_array(std::array::from_fn(|i| a[i] + b[i]));
     }
 }
 
@@ -168,9 +193,7 @@ impl Partial {
                 Partial::Du(a)
             }
             (Partial::Churn(mut a), Partial::Churn(b)) => {
-                for (k, v) in b.groups {
-                    a.groups.entry(k).or_default().add(&v);
-                }
+                a.merge(b);
                 Partial::Churn(a)
             }
             (a, _) => panic!("merging partials of different reports ({})", a.kind_name()),
@@ -203,6 +226,14 @@ impl GroupedPartial {
         for (k, size) in other.linked {
             let e = self.linked.entry(k).or_insert(size);
             *e = (*e).max(size);
+        }
+    }
+}
+
+impl ChurnPartial {
+    pub fn merge(&mut self, other: ChurnPartial) {
+        for (k, v) in other.groups {
+            self.groups.entry(k).or_default().add(&v);
         }
     }
 }

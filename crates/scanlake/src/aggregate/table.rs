@@ -2,10 +2,9 @@
 //! this; [`finish`] does, from their partials, so the order and spelling of every value are the
 //! same whichever engine ran.
 
-use super::partial::{Key, Partial, cmp_keys};
+use super::partial::{ChurnCounters, Key, Partial, cmp_keys};
 use super::pathkey;
 use super::spec::{ChurnBy, Dimension, GroupedReport, Report, ReportKind};
-use crate::dataset::partition::ScanDate;
 use crate::format::time;
 use std::cmp::Ordering;
 
@@ -55,11 +54,6 @@ fn col(name: &str, ty: ColumnType) -> Column {
 fn date_text(days: i64) -> String {
     let (y, m, d) = time::civil_from_days(days);
     format!("{y:04}-{m:02}-{d:02}")
-}
-
-/// The text of a scan date key.
-pub fn scan_date_text(d: ScanDate) -> String {
-    d.to_string()
 }
 
 /// Turns the merged partial of `report` into its table: groups sorted, buckets labelled, linked
@@ -132,35 +126,15 @@ pub fn finish(report: &Report, partial: Partial) -> Table {
                 ChurnBy::Tld => col("tld", ColumnType::Text),
                 ChurnBy::Uid => col("uid", ColumnType::Int),
             }];
-            for (n, t) in [
-                ("created", ColumnType::Int),
-                ("created_bytes", ColumnType::Bytes),
-                ("deleted", ColumnType::Int),
-                ("deleted_bytes", ColumnType::Bytes),
-                ("modified", ColumnType::Int),
-                ("modified_bytes", ColumnType::Bytes),
-                ("unchanged", ColumnType::Int),
-                ("unchanged_bytes", ColumnType::Bytes),
-            ] {
-                columns.push(col(n, t));
-            }
+            columns.extend(
+                ChurnCounters::COLUMNS
+                    .map(|n| col(n, if n.ends_with("_bytes") { ColumnType::Bytes } else { ColumnType::Int })),
+            );
             let rows = rows
                 .into_iter()
                 .map(|(k, v)| {
                     let mut cells = vec![key_cell(k)];
-                    cells.extend(
-                        [
-                            v.created,
-                            v.created_bytes,
-                            v.deleted,
-                            v.deleted_bytes,
-                            v.modified,
-                            v.modified_bytes,
-                            v.unchanged,
-                            v.unchanged_bytes,
-                        ]
-                        .map(Cell::Int),
-                    );
+                    cells.extend(v.to_array().map(Cell::Int));
                     cells
                 })
                 .collect();

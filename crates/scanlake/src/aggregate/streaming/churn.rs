@@ -23,9 +23,7 @@ pub fn run(partitions: &[&Partition], report: &ChurnReport, filter: &Filter) -> 
     }
     let pairs: Vec<_> = pairs.into_values().collect();
     pairs.par_iter().map(|(old, new)| join(*old, *new, report, filter)).try_reduce(ChurnPartial::default, |mut a, b| {
-        for (k, v) in b.groups {
-            a.groups.entry(k).or_default().add(&v);
-        }
+        a.merge(b);
         Ok(a)
     })
 }

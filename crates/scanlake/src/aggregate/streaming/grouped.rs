@@ -54,13 +54,13 @@ fn needed_columns(report: &GroupedReport, filter: &Filter) -> Vec<&'static str> 
 struct Interner {
     ids: FxHashMap<Vec<u8>, i64>,
     values: Vec<Vec<u8>>,
-    last: Option<(usize, i64)>,
+    /// The id of the last string asked for (rows sorted by path repeat values in runs).
+    last: Option<i64>,
 }
 
 impl Interner {
     fn id(&mut self, s: &[u8]) -> i64 {
-        if let Some((n, id)) = self.last
-            && self.values[id as usize].len() == n
+        if let Some(id) = self.last
             && self.values[id as usize] == s
         {
             return id;
@@ -70,7 +70,7 @@ impl Interner {
         if id == next {
             self.values.push(s.to_vec());
         }
-        self.last = Some((s.len(), id));
+        self.last = Some(id);
         id
     }
 }
