@@ -138,6 +138,11 @@ impl Store {
         Ok(())
     }
 
+    pub fn clear_events(&self, kind: &str) -> Result<()> {
+        self.db.execute("DELETE FROM event WHERE kind = ?1", [kind])?;
+        Ok(())
+    }
+
     pub fn events(&self, kind: &str) -> Result<Vec<(i64, String)>> {
         let mut q = self.db.prepare("SELECT at, detail FROM event WHERE kind = ?1 ORDER BY rowid")?;
         let rows = q.query_map([kind], |r| Ok((r.get(0)?, r.get(1)?)))?;

@@ -2,19 +2,20 @@
 
 mod commands;
 mod output;
+mod pipeline;
 
 use clap::{Parser, Subcommand};
 use std::process::ExitCode;
 
 #[derive(Parser)]
 #[command(name = "scanlake", version, about = "GPFS policy scans to a partitioned Parquet dataset")]
-struct Cli {
+pub(crate) struct Cli {
     #[command(subcommand)]
     command: Command,
 }
 
 #[derive(Subcommand)]
-enum Command {
+pub(crate) enum Command {
     /// Convert mmapplypolicy LIST files into a partitioned Parquet dataset.
     Convert(commands::convert::Args),
     /// Cut a LIST file into line-aligned chunks (for batch arrays).
@@ -27,6 +28,21 @@ enum Command {
     Aggregate(commands::aggregate::Args),
     /// Run SQL over a dataset's table `files` (DataFusion).
     Query(commands::query::Args),
+    /// The whole pipeline (split, convert, aggregate, export) as one run, here or on Slurm.
+    Run(commands::run::Args),
+    /// Where a run stands: tasks per state, % done, each task.
+    Status(commands::status::Args),
+    /// Wait for a run to end; fails unless it succeeded.
+    Wait(commands::wait::Args),
+    /// Run again what failed, was cancelled or never ran.
+    Resume(commands::resume::Args),
+    /// Cancel a run's jobs.
+    Cancel(commands::cancel::Args),
+    /// Why a run's tasks failed, and how to rerun each here.
+    Analyze(commands::analyze::Args),
+    /// What batch jobs run (used by the generated scripts).
+    #[command(hide = true)]
+    Batch(commands::batch::Args),
     /// Print the SHOW fields scanlake knows (the dataset's typed columns).
     Fields,
 }
@@ -40,6 +56,13 @@ fn main() -> ExitCode {
         Command::Demo(args) => commands::demo::run(args),
         Command::Aggregate(args) => commands::aggregate::run(args),
         Command::Query(args) => commands::query::run(args),
+        Command::Run(args) => commands::run::run(args),
+        Command::Status(args) => commands::status::run(args),
+        Command::Wait(args) => commands::wait::run(args),
+        Command::Resume(args) => commands::resume::run(args),
+        Command::Cancel(args) => commands::cancel::run(args),
+        Command::Analyze(args) => commands::analyze::run(args),
+        Command::Batch(args) => commands::batch::run(args),
         Command::Fields => {
             print!("{}", scanlake::format::fields::markdown_table());
             Ok(ExitCode::SUCCESS)

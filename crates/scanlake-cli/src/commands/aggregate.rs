@@ -1,7 +1,10 @@
 //! `scanlake aggregate DATASET REPORT`: a standard report, on an engine chosen automatically or
 //! by the user, exported in one of five formats.
 
+use super::batch::{self, BatchArgs};
 use super::engines::{self, EngineArgs, OutputArgs};
+use clap::{CommandFactory, Parser};
+
 use anyhow::Result;
 use clap::{Args as ClapArgs, Subcommand};
 use scanlake::aggregate::pathkey;
@@ -19,6 +22,14 @@ use std::process::ExitCode;
 pub struct Args {
     /// The dataset (made by `scanlake convert`).
     dataset: PathBuf,
+    #[command(subcommand)]
+    report: ReportCmd,
+}
+
+/// A report's own arguments alone (as a batch task is given them).
+#[derive(clap::Parser)]
+#[command(no_binary_name = true)]
+struct ReportLine {
     #[command(subcommand)]
     report: ReportCmd,
 }
@@ -114,6 +125,11 @@ enum TopWhat {
 /// Filters, engine and output options every report takes.
 #[derive(ClapArgs)]
 struct Common {
+    /// With the slurm engine or executor: this many aggregation tasks (default: 4).
+    #[arg(long)]
+    tasks: Option<u32>,
+    #[command(flatten)]
+    batch: BatchArgs,
     /// Only these scan dates (YYYY-MM-DD; repeat or comma-separate).
     #[arg(long, value_delimiter = ',')]
     acq: Vec<ScanDate>,
@@ -174,10 +190,96 @@ fn grouped(by: Vec<Dimension>, age: Option<(TimeField, Buckets)>, size: Option<B
     ReportKind::Grouped(GroupedReport { by, age, size })
 }
 
+/// A report and the options it was given.
+pub struct Built {
+    pub report: Report,
+    common: Common,
+}
+
+impl Built {
+    pub fn engine_args(&self) -> &EngineArgs {
+        &self.common.engine
+    }
+
+    pub fn output(&self) -> &OutputArgs {
+        &self.common.output
+    }
+}
+
+/// Builds a report from its arguments (`usage --by uid …`), as stored in a run.
+pub fn parse(view: &DatasetView, argv: &[String]) -> Result<Built> {
+    let line = ReportLine::try_parse_from(argv).map_err(|e| anyhow::anyhow!("bad report arguments {argv:?}: {e}"))?;
+    build(view, line.report)
+}
+
 pub fn run(args: Args) -> Result<ExitCode> {
     let view = DatasetView::open(&args.dataset)?;
-    let (name, kind, common, top, filter_kind) = match args.report {
-        ReportCmd::Usage { by, common } => ("usage", grouped(by, None, None), common, None, None),
+    let built = build(&view, args.report)?;
+    let common = &built.common;
+    let slurm_engine = common.engine.requested()?.is_some_and(|(e, _)| e == "slurm");
+    if slurm_engine || common.batch.is_batch() {
+        return submit(&args.dataset, &view, built);
+    }
+    let table = engines::run_report(&view, &built.report, &common.engine)?;
+    common.output.write(&table)?;
+    Ok(ExitCode::SUCCESS)
+}
+
+/// The slurm engine (or any executor with a run): aggregation tasks over disjoint tlds, then a
+/// merge that writes the result where a local run would.
+fn submit(dataset: &std::path::Path, view: &DatasetView, built: Built) -> Result<ExitCode> {
+    view.check(&built.report)?;
+    let mut batch = built.common.batch.clone();
+    if batch.executor.is_none() && !batch.submit {
+        // `--engine slurm` alone means Slurm jobs.
+        batch.executor = Some(batch::ExecutorArg::Slurm);
+    }
+    let cli = crate::Cli::command();
+    let report_cmd = cli
+        .find_subcommand("aggregate")
+        .and_then(|a| a.find_subcommand(&built.report.name))
+        .expect("every report is a subcommand");
+    // The report's own arguments, with -o made absolute (tasks run elsewhere).
+    let batch_ids = BatchArgs::ids();
+    let mut argv = crate::pipeline::utf8_args(batch::select_args(
+        report_cmd,
+        &report_args_on_command_line(),
+        |id| id != "output" && !batch_ids.iter().any(|b| b == id),
+    ))?;
+    argv.insert(0, built.report.name.clone());
+    let format = built.common.output.format();
+    let result = match built.common.output.path() {
+        Some(p) => crate::pipeline::absolute(p)?,
+        None => std::path::PathBuf::from(format!("work/result.{}", format.extension())),
+    };
+    argv.extend(["--format".into(), format.to_string(), "-o".into(), crate::pipeline::path_text(&result)?]);
+    let stages = crate::pipeline::aggregate_stages(dataset, vec![argv], built.common.tasks.unwrap_or(4), &[])?;
+    let run = batch.create_run(&crate::pipeline::runs_dir(dataset), stages, vec![result.clone()])?;
+    let dir = run.dir.clone();
+    let code = batch.start(run)?;
+    // Waited for, with no -o: print the result as a local run would have.
+    if batch.wait && built.common.output.path().is_none() {
+        let mut out = std::io::stdout().lock();
+        std::io::Write::write_all(&mut out, &std::fs::read(dir.join(&result))?)?;
+    }
+    Ok(code)
+}
+
+/// What follows `aggregate DATASET REPORT` on this process's command line.
+fn report_args_on_command_line() -> Vec<std::ffi::OsString> {
+    let raw = crate::pipeline::raw_args_after("aggregate");
+    // `aggregate` itself takes only the dataset, so the report's name comes right after it.
+    let dataset_at = raw.iter().position(|a| !a.to_string_lossy().starts_with('-')).unwrap_or(0);
+    raw.get(dataset_at + 2..).map(<[_]>::to_vec).unwrap_or_default()
+}
+
+/// Checks a report's arguments without a dataset (when a run will make the dataset first).
+pub fn check_syntax(argv: &[String]) -> Result<()> {
+    ReportLine::try_parse_from(argv).map(|_| ()).map_err(|e| anyhow::anyhow!("bad report {:?}: {e}", argv.join(" ")))
+}
+
+fn build(view: &DatasetView, report: ReportCmd) -> Result<Built> {
+    let (name, kind, common, top, filter_kind) = match report {        ReportCmd::Usage { by, common } => ("usage", grouped(by, None, None), common, None, None),
         ReportCmd::Age { by, time, edges, size_edges, common } => {
             let age = Some((time, buckets(edges.as_deref(), BucketUnit::Days)?));
             let size = size_edges.map(|s| buckets(Some(&s), BucketUnit::Bytes)).transpose()?;
@@ -240,9 +342,7 @@ pub fn run(args: Args) -> Result<ExitCode> {
         filter.kind.push(k.to_string());
     }
     let report = Report { name: name.to_string(), kind, filter, top };
-    let table = engines::run_report(&view, &report, &common.engine)?;
-    common.output.write(&table)?;
-    Ok(ExitCode::SUCCESS)
+    Ok(Built { report, common })
 }
 
 fn prefix_depth(common: &Common) -> usize {

@@ -1,6 +1,8 @@
 //! `scanlake convert`
 
+use super::batch::BatchArgs;
 use crate::output::{Bar, human_bytes};
+use scanlake::aggregate::choose::Resources;
 use anyhow::{Result, bail};
 use clap::ValueEnum;
 use scanlake::convert::{ConvertOptions, ConvertSummary, InputStatus, convert};
@@ -55,6 +57,21 @@ pub struct Args {
     /// The dataset directory (created if missing).
     #[arg(short, long)]
     pub output: PathBuf,
+    #[command(flatten)]
+    pub flags: ConvertFlags,
+    /// Print the summary as JSON.
+    #[arg(long)]
+    pub json: bool,
+    /// No progress bar.
+    #[arg(short, long)]
+    pub quiet: bool,
+    #[command(flatten)]
+    pub batch: BatchArgs,
+}
+
+/// How to convert: everything but the inputs and the dataset, so batch tasks get the same flags.
+#[derive(clap::Args, Clone)]
+pub struct ConvertFlags {
     /// Scan date (YYYY-MM-DD); by default taken from each input's name.
     #[arg(long)]
     pub acq: Option<ScanDate>,
@@ -63,7 +80,7 @@ pub struct Args {
     /// Directory depth of the `tld` partition (`/gpfs/fs1/home` is depth 3).
     #[arg(long, default_value_t = ConvertOptions::default().tld_depth)]
     pub tld_depth: usize,
-    /// Worker threads (default: all cores).
+    /// Worker threads (default: the cores available, e.g. in a Slurm allocation).
     #[arg(long)]
     pub threads: Option<usize>,
     /// Fail an input when more than this fraction of its lines is rejected.
@@ -78,15 +95,17 @@ pub struct Args {
     /// In-memory size of a partition's rows that makes one file, in MiB.
     #[arg(long, default_value_t = ConvertOptions::default().target_file_bytes >> 20)]
     pub target_file_mib: usize,
-    /// Print the summary as JSON.
-    #[arg(long)]
-    pub json: bool,
-    /// No progress bar.
-    #[arg(short, long)]
-    pub quiet: bool,
 }
 
-impl Args {
+/// Parses convert flags alone (what a batch task was given).
+#[derive(clap::Parser)]
+#[command(no_binary_name = true)]
+pub struct FlagsOnly {
+    #[command(flatten)]
+    pub flags: ConvertFlags,
+}
+
+impl ConvertFlags {
     pub fn options(&self) -> Result<ConvertOptions> {
         if !(0.0..=1.0).contains(&self.max_reject_fraction) {
             bail!("--max-reject-fraction must be between 0 and 1, not {}", self.max_reject_fraction);
@@ -96,7 +115,7 @@ impl Args {
             layout: self.layout.layout()?,
             acq: self.acq,
             tld_depth: self.tld_depth,
-            threads: self.threads.unwrap_or(defaults.threads).max(1),
+            threads: self.threads.unwrap_or_else(|| Resources::detect().cpus).max(1),
             target_file_bytes: self.target_file_mib.max(1) << 20,
             memory_budget_bytes: self.memory_mib.max(16) << 20,
             max_reject_fraction: self.max_reject_fraction,
@@ -104,10 +123,22 @@ impl Args {
             ..defaults
         })
     }
+
+    /// The ids of these flags (to pick them out of a command line).
+    pub fn ids() -> Vec<String> {
+        let cmd = <ConvertFlags as clap::Args>::augment_args(clap::Command::new("flags"));
+        cmd.get_arguments().map(|a| a.get_id().to_string()).collect()
+    }
 }
 
 pub fn run(args: Args) -> Result<ExitCode> {
-    let opts = args.options()?;
+    let opts = args.flags.options()?;
+    if args.batch.is_batch() {
+        let flags = crate::pipeline::own_convert_flags("convert")?;
+        let (stages, outputs) = crate::pipeline::convert_stages(&args.inputs, None, &args.output, &args.flags, flags)?;
+        let run = args.batch.create_run(&crate::pipeline::runs_dir(&args.output), stages, outputs)?;
+        return args.batch.start(run);
+    }
     let bar = Bar::new(args.quiet || args.json);
     let summary = convert(&args.inputs, &args.output, &opts, &bar)?;
     report(&summary, args.json)

@@ -18,7 +18,7 @@ use std::path::PathBuf;
 /// The engines built into this program.
 pub const AVAILABLE: [&str; 2] = ["streaming", "datafusion"];
 
-#[derive(ClapArgs)]
+#[derive(ClapArgs, Clone)]
 pub struct EngineArgs {
     /// auto, streaming or datafusion (else $SCANLAKE_ENGINE, else the configuration file, else auto).
     #[arg(long)]
@@ -30,7 +30,7 @@ pub struct EngineArgs {
     limits: LimitArgs,
 }
 
-#[derive(ClapArgs)]
+#[derive(ClapArgs, Clone)]
 pub struct LimitArgs {
     /// Working memory of the engine in MiB (default: half the memory available, at most 8 GiB).
     #[arg(long)]
@@ -68,17 +68,31 @@ fn engine_named(name: &str) -> Box<dyn Engine> {
     }
 }
 
-/// Chooses an engine (explaining why when asked) and runs the report on it.
-pub fn run_report(view: &DatasetView, report: &Report, args: &EngineArgs) -> Result<Table> {
-    let (limits, resources, config) = args.limits.limits()?;
-    let env = std::env::var("SCANLAKE_ENGINE").ok().filter(|v| !v.is_empty());
-    let requested = match (&args.engine, &env, &config.aggregate.engine) {
-        (Some(e), _, _) => Some((e.as_str(), "--engine")),
-        (None, Some(e), _) => Some((e.as_str(), "SCANLAKE_ENGINE")),
-        (None, None, Some(e)) => Some((e.as_str(), "the configuration file")),
-        _ => None,
-    };
-    let choice = choose(requested, &AVAILABLE, report, view, &resources, limits.memory_bytes)?;
+impl EngineArgs {
+    /// The engine asked for, and by what: flag, then $SCANLAKE_ENGINE, then the configuration file.
+    pub fn requested(&self) -> Result<Option<(String, &'static str)>> {
+        let (config, _) = Config::load()?;
+        let env = std::env::var("SCANLAKE_ENGINE").ok().filter(|v| !v.is_empty());
+        Ok(match (&self.engine, env, config.aggregate.engine) {
+            (Some(e), _, _) => Some((e.clone(), "--engine")),
+            (None, Some(e), _) => Some((e, "SCANLAKE_ENGINE")),
+            (None, None, Some(e)) => Some((e, "the configuration file")),
+            _ => None,
+        })
+    }
+}
+
+/// Chooses the engine for a report (explaining why when asked) and its limits. Inside a task of
+/// the `slurm` engine, a request for `slurm` means: choose here.
+pub fn prepare(
+    view: &DatasetView,
+    report: &Report,
+    args: &EngineArgs,
+    in_slurm_task: bool,
+) -> Result<(Box<dyn Engine>, Limits)> {
+    let (limits, resources, _) = args.limits.limits()?;
+    let requested = args.requested()?.filter(|(e, _)| !(in_slurm_task && e == "slurm"));
+    let choice = choose(requested.as_ref().map(|(e, s)| (e.as_str(), *s)), &AVAILABLE, report, view, &resources, limits.memory_bytes)?;
     if args.explain {
         let mut err = std::io::stderr().lock();
         writeln!(err, "engine: {}", choice.engine)?;
@@ -87,14 +101,19 @@ pub fn run_report(view: &DatasetView, report: &Report, args: &EngineArgs) -> Res
         }
         writeln!(err, "  - limits: {} threads, {} MiB", limits.threads, limits.memory_bytes >> 20)?;
     }
-    let engine = engine_named(&choice.engine);
+    Ok((engine_named(&choice.engine), limits))
+}
+
+/// Chooses an engine and runs the report on it.
+pub fn run_report(view: &DatasetView, report: &Report, args: &EngineArgs) -> Result<Table> {
+    let (engine, limits) = prepare(view, report, args, false)?;
     let spinner = spinner(&format!("{} on {}", report.name, engine.name()));
     let table = engine::run(engine.as_ref(), view, report, &limits);
     spinner.finish_and_clear();
     table
 }
 
-#[derive(ClapArgs)]
+#[derive(ClapArgs, Clone)]
 pub struct OutputArgs {
     /// table, csv, tsv, json or parquet (default: from -o's extension; else table on a terminal, csv otherwise).
     #[arg(long)]
@@ -105,13 +124,27 @@ pub struct OutputArgs {
 }
 
 impl OutputArgs {
-    pub fn write(&self, table: &Table) -> Result<()> {
+    pub fn path(&self) -> Option<&PathBuf> {
+        self.output.as_ref()
+    }
+
+    /// Relative output paths resolved against `base`.
+    pub fn relative_to(&self, base: &std::path::Path) -> OutputArgs {
+        OutputArgs { format: self.format, output: self.output.as_ref().map(|p| base.join(p)) }
+    }
+
+    /// The format: --format, else -o's extension, else table on a terminal and CSV otherwise.
+    pub fn format(&self) -> Format {
         let from_ext =
             self.output.as_ref().and_then(|p| p.extension()).and_then(|e| e.to_str()).and_then(|e| e.parse().ok());
-        // Machine-readable when piped; for people on a terminal or in a file without a known extension.
         let fallback =
             if self.output.is_none() && !std::io::stdout().is_terminal() { Format::Csv } else { Format::Table };
-        let format = self.format.or(from_ext).unwrap_or(fallback);
+        self.format.or(from_ext).unwrap_or(fallback)
+    }
+
+    pub fn write(&self, table: &Table) -> Result<()> {
+        // Machine-readable when piped; for people on a terminal or in a file without a known extension.
+        let format = self.format();
         let bytes = export::render(table, format)?;
         match &self.output {
             Some(path) => scanlake::dataset::write_atomically(path, &bytes)

@@ -1,7 +1,14 @@
 pub mod aggregate;
+pub mod analyze;
+pub mod batch;
+pub mod cancel;
 pub mod convert;
 pub mod demo;
 pub mod engines;
 pub mod gen_scan;
 pub mod query;
+pub mod resume;
+pub mod run;
 pub mod split;
+pub mod status;
+pub mod wait;

@@ -33,6 +33,8 @@ pub struct Args {
     /// Print the chunk list as JSON.
     #[arg(long)]
     pub json: bool,
+    #[command(flatten)]
+    pub batch: super::batch::BatchArgs,
 }
 
 pub fn run(args: Args) -> Result<ExitCode> {
@@ -46,6 +48,13 @@ pub fn run(args: Args) -> Result<ExitCode> {
         CompressArg::Gz => ChunkCompression::Gzip,
         CompressArg::Zst => ChunkCompression::Zstd,
     };
+    if args.batch.is_batch() {
+        let compress = ["none", "gz", "zst"][args.compress as usize];
+        let stage = crate::pipeline::split_stage(&args.input, &args.output, args.lines, args.chunks, compress)?;
+        let parent = crate::pipeline::absolute(&args.output)?.join(".scanlake-runs");
+        let run = args.batch.create_run(&parent, vec![stage], vec![args.output.clone()])?;
+        return args.batch.start(run);
+    }
     let summary = split(&args.input, &args.output, by, compress)?;
     if args.json {
         println!("{}", serde_json::to_string_pretty(&summary)?);

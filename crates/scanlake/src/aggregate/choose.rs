@@ -36,6 +36,10 @@ impl Resources {
         for (limit, from) in [
             (cgroup_memory_limit(), "cgroup memory limit"),
             (env("SLURM_MEM_PER_NODE").and_then(|v| v.parse::<u64>().ok()).map(|mb| mb << 20), "SLURM_MEM_PER_NODE"),
+            (
+                env("SLURM_MEM_PER_CPU").and_then(|v| v.parse::<u64>().ok()).map(|mb| (mb << 20) * cpus as u64),
+                "SLURM_MEM_PER_CPU × CPUs",
+            ),
         ] {
             if let Some(l) = limit
                 && l < memory

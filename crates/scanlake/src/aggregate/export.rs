@@ -30,6 +30,32 @@ impl FromStr for Format {
     }
 }
 
+impl Format {
+    /// Its name, which is also the file extension it is recognised by (`table` → `txt`).
+    pub fn name(self) -> &'static str {
+        match self {
+            Format::Table => "table",
+            Format::Csv => "csv",
+            Format::Tsv => "tsv",
+            Format::Json => "json",
+            Format::Parquet => "parquet",
+        }
+    }
+
+    pub fn extension(self) -> &'static str {
+        match self {
+            Format::Table => "txt",
+            other => other.name(),
+        }
+    }
+}
+
+impl std::fmt::Display for Format {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.name())
+    }
+}
+
 /// The bytes of `table` in `format`.
 pub fn render(table: &Table, format: Format) -> Result<Vec<u8>> {
     Ok(match format {

@@ -53,6 +53,14 @@ pub enum Outcome {
     Failed(FailedEntry),
 }
 
+/// What [`Dataset::absorb`] published.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+pub struct AbsorbSummary {
+    pub inputs: usize,
+    pub failed: usize,
+    pub rows: u64,
+}
+
 #[derive(Serialize, Deserialize)]
 struct Journal {
     moves: Vec<(PathBuf, String)>,
@@ -123,21 +131,87 @@ impl Dataset {
 
     /// Publishes one input's files and replaces whatever that input had published before.
     pub fn commit(&mut self, commit: Commit) -> Result<()> {
+        self.commit_all(vec![commit])
+    }
+
+    /// Publishes several inputs in one commit: readers see all of them or none.
+    pub fn commit_all(&mut self, commits: Vec<Commit>) -> Result<()> {
         let mut manifest = self.manifest.clone();
-        let key = commit.key;
-        // The input's old rejects go whatever happens; its old data only when new data replaces it
-        // (a failed conversion keeps what an earlier good one published).
-        let mut deletes: Vec<String> = manifest.failed.remove(&key).and_then(|f| f.rejects_file).into_iter().collect();
-        deletes.extend(manifest.inputs.get_mut(&key).and_then(|e| e.rejects_file.take()));
-        match commit.outcome {
-            Outcome::Converted(entry) => {
-                deletes.extend(manifest.inputs.insert(key, entry).map(|old| old.files).unwrap_or_default())
+        let mut deletes: Vec<String> = Vec::new();
+        let mut moves = Vec::new();
+        for commit in commits {
+            let key = commit.key;
+            // The input's old rejects go whatever happens; its old data only when new data replaces
+            // it (a failed conversion keeps what an earlier good one published).
+            deletes.extend(manifest.failed.remove(&key).and_then(|f| f.rejects_file));
+            deletes.extend(manifest.inputs.get_mut(&key).and_then(|e| e.rejects_file.take()));
+            match commit.outcome {
+                Outcome::Converted(entry) => {
+                    deletes.extend(manifest.inputs.insert(key, entry).map(|old| old.files).unwrap_or_default())
+                }
+                Outcome::Failed(entry) => {
+                    manifest.failed.insert(key, entry);
+                }
             }
-            Outcome::Failed(entry) => {
-                manifest.failed.insert(key, entry);
+            moves.extend(commit.files);
+        }
+        // A file both published and listed as old (the same conversion absorbed again) stays.
+        deletes.retain(|d| !moves.iter().any(|(_, rel)| rel == d));
+        self.publish(Journal { moves, deletes, manifest })
+    }
+
+    /// Moves everything other datasets hold into this one, in one commit, and deletes them: how
+    /// the parts that batch tasks converted side by side become one dataset. They must be on the
+    /// same file system. Absorbing a part again (after a kill) publishes nothing twice.
+    pub fn absorb(&mut self, parts: &[PathBuf]) -> Result<AbsorbSummary> {
+        let mut commits = Vec::new();
+        let mut summary = AbsorbSummary::default();
+        for part in parts {
+            let manifest_path = part.join(META_DIR).join("manifest.json");
+            if !manifest_path.exists() {
+                continue;
+            }
+            let m = Manifest::load(&manifest_path)?;
+            if m.tld_depth != self.manifest.tld_depth {
+                bail!(
+                    "{} is partitioned with tld depth {}, the dataset {} with {}",
+                    part.display(),
+                    m.tld_depth,
+                    self.root.display(),
+                    self.manifest.tld_depth
+                );
+            }
+            for (key, entry) in m.inputs {
+                // Two parts with the same content (the same key) publish it once.
+                let published = |k: &String| commits.iter().any(|c: &Commit| &c.key == k);
+                if published(&key)
+                    || self.manifest.inputs.get(&key).is_some_and(|e| e.run == entry.run && e.files == entry.files)
+                {
+                    continue;
+                }
+                let files = entry.files.iter().chain(&entry.rejects_file).map(|rel| (part.join(rel), rel.clone())).collect();
+                summary.inputs += 1;
+                summary.rows += entry.rows;
+                commits.push(Commit { key, files, outcome: Outcome::Converted(entry) });
+            }
+            for (key, entry) in m.failed {
+                if self.manifest.failed.get(&key).is_some_and(|e| e.run == entry.run) {
+                    continue;
+                }
+                let files = entry.rejects_file.iter().map(|rel| (part.join(rel), rel.clone())).collect();
+                summary.failed += 1;
+                commits.push(Commit { key, files, outcome: Outcome::Failed(entry) });
             }
         }
-        self.publish(Journal { moves: commit.files, deletes, manifest })
+        if !commits.is_empty() {
+            self.commit_all(commits)?;
+        }
+        for part in parts {
+            if part.exists() {
+                fs::remove_dir_all(part).with_context(|| format!("cannot remove {}", part.display()))?;
+            }
+        }
+        Ok(summary)
     }
 
     fn publish(&mut self, journal: Journal) -> Result<()> {
