@@ -73,7 +73,12 @@ fn parse(text: &str) -> Result<Vec<Rule>> {
                 p.map(|p| Regex::new(&p).with_context(|| format!("rule '{}': bad regular expression", r.category)))
                     .transpose()
             };
-            if r.states.is_empty() && r.exit_code.is_none() && r.signal.is_none() && r.reason.is_none() && r.stderr.is_none() {
+            if r.states.is_empty()
+                && r.exit_code.is_none()
+                && r.signal.is_none()
+                && r.reason.is_none()
+                && r.stderr.is_none()
+            {
                 bail!("rule '{}' tests nothing (give states, exit_code, signal, reason or stderr)", r.category);
             }
             Ok(Rule {

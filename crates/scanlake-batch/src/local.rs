@@ -22,7 +22,12 @@ impl LocalProgress for Quiet {}
 
 /// Runs the selected tasks stage by stage. A stage whose prerequisite had a failed task is not
 /// started (its tasks stay unsubmitted, so `resume` runs them). Returns the number of failed tasks.
-pub fn run_local(run: &mut Run, runner: &dyn TaskRunner, selection: &Selection, progress: &dyn LocalProgress) -> Result<usize> {
+pub fn run_local(
+    run: &mut Run,
+    runner: &dyn TaskRunner,
+    selection: &Selection,
+    progress: &dyn LocalProgress,
+) -> Result<usize> {
     let stages = run.spec.stages.clone();
     let mut failed_stages: Vec<String> = Vec::new();
     let mut failures = 0;

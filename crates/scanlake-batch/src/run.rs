@@ -26,7 +26,11 @@ impl Run {
     pub fn create(dir: &Path, spec: RunSpec) -> Result<Run> {
         spec.validate()?;
         if dir.join(SPEC).exists() {
-            bail!("{} already holds a run\nhint: resume it with `scanlake resume {}`, or choose another --run-dir", dir.display(), dir.display());
+            bail!(
+                "{} already holds a run\nhint: resume it with `scanlake resume {}`, or choose another --run-dir",
+                dir.display(),
+                dir.display()
+            );
         }
         for sub in ["scripts", "logs", "work"] {
             fs::create_dir_all(dir.join(sub)).with_context(|| format!("cannot create {}", dir.join(sub).display()))?;
@@ -50,8 +54,8 @@ impl Run {
             }
             Err(e) => return Err(e).with_context(|| format!("cannot read {}", spec_path.display())),
         };
-        let spec: RunSpec =
-            serde_json::from_slice(&text).with_context(|| format!("cannot read the run spec {}", spec_path.display()))?;
+        let spec: RunSpec = serde_json::from_slice(&text)
+            .with_context(|| format!("cannot read the run spec {}", spec_path.display()))?;
         let dir = fs::canonicalize(dir)?;
         let store = Store::open(&dir.join(STATE))?;
         Ok(Run { dir, spec, store })

@@ -45,11 +45,7 @@ pub fn quote(s: &OsStr) -> Result<String> {
 
 /// The command that runs one task of a stage: the same for a job and for a rerun by hand.
 pub fn task_command(spec: &RunSpec, run_dir: &Path, stage: &str, task: &str) -> Result<String> {
-    Ok(format!(
-        "{} batch task {} {stage} {task}",
-        quote(spec.program.as_os_str())?,
-        quote(run_dir.as_os_str())?
-    ))
+    Ok(format!("{} batch task {} {stage} {task}", quote(spec.program.as_os_str())?, quote(run_dir.as_os_str())?))
 }
 
 /// Log file names relative to the run directory (`%A` array job, `%a` task).

@@ -39,11 +39,7 @@ impl Scheduler for Slurm {
         cmd.arg(s.script);
         let out = run(&mut cmd)?;
         if !out.status.success() {
-            bail!(
-                "sbatch {} failed: {}",
-                s.script.display(),
-                String::from_utf8_lossy(&out.stderr).trim()
-            );
+            bail!("sbatch {} failed: {}", s.script.display(), String::from_utf8_lossy(&out.stderr).trim());
         }
         // `--parsable` prints `ID` or `ID;CLUSTER`.
         let text = String::from_utf8_lossy(&out.stdout);

@@ -185,7 +185,8 @@ mod tests {
 
     #[test]
     fn flags_override_the_configuration() {
-        let config = SlurmSettings { partition: Some("batch".into()), time: Some("1:00:00".into()), ..Default::default() };
+        let config =
+            SlurmSettings { partition: Some("batch".into()), time: Some("1:00:00".into()), ..Default::default() };
         let flags = SlurmSettings { time: Some("2:00:00".into()), ..Default::default() };
         let s = config.overridden_by(&flags);
         assert_eq!(s.partition.as_deref(), Some("batch"));

@@ -10,12 +10,8 @@ use std::collections::{BTreeMap, BTreeSet};
 /// Asks the scheduler about every attempt still waiting or working and records the answers.
 /// An attempt the scheduler no longer knows, whose task never recorded its end, is `LOST`.
 pub fn refresh(run: &Run, scheduler: &dyn Scheduler) -> Result<()> {
-    let open: Vec<Attempt> = run
-        .store
-        .attempts()?
-        .into_iter()
-        .filter(|a| a.job_id != "local" && store::is_active(&a.state))
-        .collect();
+    let open: Vec<Attempt> =
+        run.store.attempts()?.into_iter().filter(|a| a.job_id != "local" && store::is_active(&a.state)).collect();
     if open.is_empty() {
         return Ok(());
     }

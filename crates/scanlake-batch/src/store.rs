@@ -65,8 +65,7 @@ CREATE TABLE IF NOT EXISTS event (
     at INTEGER NOT NULL, kind TEXT NOT NULL, detail TEXT NOT NULL);
 ";
 
-const COLUMNS: &str =
-    "id, stage, task, job_id, state, exit_code, signal, reason, host, submitted, started, ended, stdout, stderr, raw_job";
+const COLUMNS: &str = "id, stage, task, job_id, state, exit_code, signal, reason, host, submitted, started, ended, stdout, stderr, raw_job";
 
 fn attempt(row: &rusqlite::Row) -> rusqlite::Result<Attempt> {
     Ok(Attempt {

@@ -73,3 +73,12 @@ fn main() -> ExitCode {
         ExitCode::FAILURE
     })
 }
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn the_command_line_definition_is_consistent() {
+        // Catches, among others, two flags of one command with the same name.
+        <super::Cli as clap::CommandFactory>::command().debug_assert();
+    }
+}

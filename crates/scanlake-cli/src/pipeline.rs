@@ -80,7 +80,10 @@ pub fn raw_args_after(name: &str) -> Vec<std::ffi::OsString> {
 
 pub fn utf8_args(args: Vec<std::ffi::OsString>) -> Result<Vec<String>> {
     args.into_iter()
-        .map(|a| a.into_string().map_err(|a| anyhow::anyhow!("argument {a:?} is not UTF-8; batch runs store their arguments as text")))
+        .map(|a| {
+            a.into_string()
+                .map_err(|a| anyhow::anyhow!("argument {a:?} is not UTF-8; batch runs store their arguments as text"))
+        })
         .collect()
 }
 
@@ -93,7 +96,9 @@ pub fn own_convert_flags(name: &str) -> Result<Vec<String>> {
 }
 
 pub fn path_text(p: &Path) -> Result<String> {
-    p.to_str().map(str::to_string).with_context(|| format!("{} is not UTF-8; batch runs store paths as text", p.display()))
+    p.to_str()
+        .map(str::to_string)
+        .with_context(|| format!("{} is not UTF-8; batch runs store paths as text", p.display()))
 }
 
 /// split (with `chunks`), convert and publish stages for these inputs.
@@ -111,7 +116,10 @@ pub fn convert_stages(
         // Fixed now: a chunk's name or directory (the run id holds a date) must not decide it.
         match flags.acq.or_else(|| input::scan_date_from_path(f)) {
             Some(d) => acq.push(d.to_string()),
-            None => bail!("cannot tell the scan date of {}: its name holds no date\nhint: pass --acq YYYY-MM-DD", f.display()),
+            None => bail!(
+                "cannot tell the scan date of {}: its name holds no date\nhint: pass --acq YYYY-MM-DD",
+                f.display()
+            ),
         }
     }
     let dataset = absolute(dataset)?;
@@ -145,10 +153,12 @@ pub fn convert_stages(
         Work::Convert { inputs: files, acq, chunks, chunks_dir, parts_dir: parts_dir.clone(), flags: flag_args }
             .stage("convert", tasks, after, false)?,
     );
-    stages.push(
-        Work::Publish { dataset: dataset.clone(), parts_dir, tld_depth: flags.tld_depth }
-            .stage("publish", 1, &["convert"], true)?,
-    );
+    stages.push(Work::Publish { dataset: dataset.clone(), parts_dir, tld_depth: flags.tld_depth }.stage(
+        "publish",
+        1,
+        &["convert"],
+        true,
+    )?);
     Ok((stages, vec![dataset]))
 }
 
@@ -171,7 +181,12 @@ pub fn split_stage(input: &Path, out: &Path, lines: Option<u64>, chunks: Option<
     let (input, out) = (absolute(input)?, absolute(out)?);
     path_text(&input)?;
     path_text(&out)?;
-    Work::Split { inputs: vec![input], out_dirs: vec![out], lines, chunks, compress: compress.into() }.stage("split", 1, &[], true)
+    Work::Split { inputs: vec![input], out_dirs: vec![out], lines, chunks, compress: compress.into() }.stage(
+        "split",
+        1,
+        &[],
+        true,
+    )
 }
 
 pub fn absolute(p: &Path) -> Result<PathBuf> {
@@ -183,8 +198,9 @@ pub struct Pipeline;
 
 impl TaskRunner for Pipeline {
     fn run_task(&self, run: &Run, stage: &Stage, task: u32) -> Result<()> {
-        let work: Work = serde_json::from_value(stage.work.clone())
-            .with_context(|| format!("stage {} of run {} has work this program does not know", stage.name, run.spec.id))?;
+        let work: Work = serde_json::from_value(stage.work.clone()).with_context(|| {
+            format!("stage {} of run {} has work this program does not know", stage.name, run.spec.id)
+        })?;
         // Relative paths are inside the run directory.
         let at = |p: &Path| run.dir.join(p);
         let i = (task - 1) as usize;
@@ -222,7 +238,8 @@ impl TaskRunner for Pipeline {
                 };
                 let mut args = flags.clone();
                 args.extend(["--acq".to_string(), acq[input_index].clone()]);
-                let parsed = FlagsOnly::try_parse_from(&args).map_err(|e| anyhow::anyhow!("bad convert flags in the run: {e}"))?;
+                let parsed = FlagsOnly::try_parse_from(&args)
+                    .map_err(|e| anyhow::anyhow!("bad convert flags in the run: {e}"))?;
                 let opts = parsed.flags.options()?;
                 let summary = convert(&[source], &part, &opts, &NoProgress)?;
                 crate::commands::convert::report(&summary, false).map(|_| ())
@@ -248,7 +265,8 @@ impl TaskRunner for Pipeline {
                     view.check(&built.report)?;
                     let all = view.select(&built.report);
                     let mine = share(&all, stage.tasks, task);
-                    let (engine, limits) = crate::commands::engines::prepare(&view, &built.report, built.engine_args(), true)?;
+                    let (engine, limits) =
+                        crate::commands::engines::prepare(&view, &built.report, built.engine_args(), true)?;
                     let partial = if mine.is_empty() {
                         scanlake::aggregate::engine::empty_partial(&built.report)
                     } else {

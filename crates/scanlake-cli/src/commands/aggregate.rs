@@ -241,11 +241,9 @@ fn submit(dataset: &std::path::Path, view: &DatasetView, built: Built) -> Result
         .expect("every report is a subcommand");
     // The report's own arguments, with -o made absolute (tasks run elsewhere).
     let batch_ids = BatchArgs::ids();
-    let mut argv = crate::pipeline::utf8_args(batch::select_args(
-        report_cmd,
-        &report_args_on_command_line(),
-        |id| id != "output" && !batch_ids.iter().any(|b| b == id),
-    ))?;
+    let mut argv = crate::pipeline::utf8_args(batch::select_args(report_cmd, &report_args_on_command_line(), |id| {
+        id != "output" && id != "format" && !batch_ids.iter().any(|b| b == id)
+    }))?;
     argv.insert(0, built.report.name.clone());
     let format = built.common.output.format();
     let result = match built.common.output.path() {
@@ -253,6 +251,7 @@ fn submit(dataset: &std::path::Path, view: &DatasetView, built: Built) -> Result
         None => std::path::PathBuf::from(format!("work/result.{}", format.extension())),
     };
     argv.extend(["--format".into(), format.to_string(), "-o".into(), crate::pipeline::path_text(&result)?]);
+    check_syntax(&argv)?;
     let stages = crate::pipeline::aggregate_stages(dataset, vec![argv], built.common.tasks.unwrap_or(4), &[])?;
     let run = batch.create_run(&crate::pipeline::runs_dir(dataset), stages, vec![result.clone()])?;
     let dir = run.dir.clone();
@@ -279,7 +278,8 @@ pub fn check_syntax(argv: &[String]) -> Result<()> {
 }
 
 fn build(view: &DatasetView, report: ReportCmd) -> Result<Built> {
-    let (name, kind, common, top, filter_kind) = match report {        ReportCmd::Usage { by, common } => ("usage", grouped(by, None, None), common, None, None),
+    let (name, kind, common, top, filter_kind) = match report {
+        ReportCmd::Usage { by, common } => ("usage", grouped(by, None, None), common, None, None),
         ReportCmd::Age { by, time, edges, size_edges, common } => {
             let age = Some((time, buckets(edges.as_deref(), BucketUnit::Days)?));
             let size = size_edges.map(|s| buckets(Some(&s), BucketUnit::Bytes)).transpose()?;

@@ -35,7 +35,13 @@ pub fn run(args: Args) -> Result<ExitCode> {
         println!("{}", serde_json::to_string_pretty(&findings)?);
         return Ok(ExitCode::SUCCESS);
     }
-    println!("run {} ({}): {}, {} failed task(s)", run.spec.id, summary.executor, summary.status.as_str(), findings.len());
+    println!(
+        "run {} ({}): {}, {} failed task(s)",
+        run.spec.id,
+        summary.executor,
+        summary.status.as_str(),
+        findings.len()
+    );
     for f in &findings {
         println!();
         let exit = match (f.exit_code, f.signal) {
@@ -43,7 +49,14 @@ pub fn run(args: Args) -> Result<ExitCode> {
             (Some(c), _) => format!("exit code {c}"),
             _ => "no exit code".into(),
         };
-        println!("{} task {} (job {}): {}, {exit}, on {}", f.stage, f.task, f.job_id, f.state, f.host.as_deref().unwrap_or("-"));
+        println!(
+            "{} task {} (job {}): {}, {exit}, on {}",
+            f.stage,
+            f.task,
+            f.job_id,
+            f.state,
+            f.host.as_deref().unwrap_or("-")
+        );
         println!("  category: {}", f.category);
         if let Some(r) = &f.reason {
             println!("  reason:   {r}");

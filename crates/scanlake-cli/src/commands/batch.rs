@@ -54,9 +54,9 @@ pub struct SlurmArgs {
     pub account: Option<String>,
     #[arg(long)]
     pub qos: Option<String>,
-    /// Time limit of each job (e.g. 2:00:00).
+    /// Time limit of each job (sbatch --time, e.g. 2:00:00).
     #[arg(long)]
-    pub time: Option<String>,
+    pub time_limit: Option<String>,
     /// CPUs per task of the heavy stages (convert, aggregate).
     #[arg(long)]
     pub cpus_per_task: Option<u32>,
@@ -83,7 +83,7 @@ impl SlurmArgs {
             partition: self.partition.clone(),
             account: self.account.clone(),
             qos: self.qos.clone(),
-            time: self.time.clone(),
+            time: self.time_limit.clone(),
             cpus_per_task: self.cpus_per_task,
             memory: self.mem.clone(),
             array_limit: self.array_limit,
@@ -219,7 +219,12 @@ pub fn wait_for(run: &Run, every: std::time::Duration, timeout: Option<std::time
             return finish_message(run, summary.status);
         }
         if timeout.is_some_and(|t| started.elapsed() >= t) {
-            bail!("run {} still running after {:?} ({:.0}% done)", run.spec.id, timeout.unwrap_or_default(), summary.percent_done);
+            bail!(
+                "run {} still running after {:?} ({:.0}% done)",
+                run.spec.id,
+                timeout.unwrap_or_default(),
+                summary.percent_done
+            );
         }
         std::thread::sleep(every);
     }

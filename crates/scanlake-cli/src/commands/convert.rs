@@ -2,9 +2,9 @@
 
 use super::batch::BatchArgs;
 use crate::output::{Bar, human_bytes};
-use scanlake::aggregate::choose::Resources;
 use anyhow::{Result, bail};
 use clap::ValueEnum;
+use scanlake::aggregate::choose::Resources;
 use scanlake::convert::{ConvertOptions, ConvertSummary, InputStatus, convert};
 use scanlake::dataset::ScanDate;
 use scanlake::format::{Escape, Layout};

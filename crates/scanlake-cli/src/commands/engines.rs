@@ -92,7 +92,14 @@ pub fn prepare(
 ) -> Result<(Box<dyn Engine>, Limits)> {
     let (limits, resources, _) = args.limits.limits()?;
     let requested = args.requested()?.filter(|(e, _)| !(in_slurm_task && e == "slurm"));
-    let choice = choose(requested.as_ref().map(|(e, s)| (e.as_str(), *s)), &AVAILABLE, report, view, &resources, limits.memory_bytes)?;
+    let choice = choose(
+        requested.as_ref().map(|(e, s)| (e.as_str(), *s)),
+        &AVAILABLE,
+        report,
+        view,
+        &resources,
+        limits.memory_bytes,
+    )?;
     if args.explain {
         let mut err = std::io::stderr().lock();
         writeln!(err, "engine: {}", choice.engine)?;

@@ -62,7 +62,9 @@ pub fn run(args: Args) -> Result<ExitCode> {
     let mut reports = Vec::new();
     let mut outputs = Vec::new();
     for text in &texts {
-        let Some(mut argv) = shlex::split(text) else { bail!("cannot split the report {text:?} into words (unbalanced quotes?)") };
+        let Some(mut argv) = shlex::split(text) else {
+            bail!("cannot split the report {text:?} into words (unbalanced quotes?)")
+        };
         aggregate::check_syntax(&argv)?;
         let given = argv.iter().position(|a| a == "-o" || a == "--output");
         let out = match given {

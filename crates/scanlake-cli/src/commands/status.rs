@@ -43,7 +43,9 @@ pub fn run(args: Args) -> Result<ExitCode> {
             print!("{}", render(&summary, args.all));
         }
         match args.watch {
-            Some(secs) if summary.status == RunStatus::Running => std::thread::sleep(std::time::Duration::from_secs(secs.max(1))),
+            Some(secs) if summary.status == RunStatus::Running => {
+                std::thread::sleep(std::time::Duration::from_secs(secs.max(1)))
+            }
             _ => return Ok(ExitCode::SUCCESS),
         }
     }
