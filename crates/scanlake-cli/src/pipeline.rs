@@ -343,7 +343,7 @@ pub fn share<'a>(partitions: &[&'a Partition], tasks: u32, task: u32) -> Vec<&'a
         *by_tld.entry(p.tld.as_slice()).or_default() += p.files.iter().map(|f| f.bytes).sum::<u64>();
     }
     let mut tlds: Vec<(&[u8], u64)> = by_tld.into_iter().collect();
-    tlds.sort_by(|a, b| b.1.cmp(&a.1)); // stable: equal sizes keep tld order
+    tlds.sort_by_key(|t| std::cmp::Reverse(t.1)); // stable: equal sizes keep tld order
     let mut load = vec![0u64; tasks as usize];
     let mut owner: BTreeMap<&[u8], usize> = BTreeMap::new();
     for (tld, bytes) in tlds {
