@@ -6,8 +6,12 @@
 # Extra arguments go to `cargo test` (e.g. a test name).
 set -euo pipefail
 cd "$(dirname "$0")/.."
-SCANLAKE_PYTHON="$(scripts/python-env.sh)"
+# A failing setup step stops the run here, loudly: `eval "$(cmd)"` alone would hide its exit status.
+setup_failed() { echo "scripts/test.sh: setup step failed: $1 (see the messages above)" >&2; exit 1; }
+SCANLAKE_PYTHON="$(scripts/python-env.sh)" || setup_failed scripts/python-env.sh
 export SCANLAKE_PYTHON
-eval "$(scripts/local-slurm/start.sh)"
 trap 'scripts/local-slurm/stop.sh' EXIT
+slurm_env="$(scripts/local-slurm/start.sh)" || setup_failed scripts/local-slurm/start.sh
+eval "$slurm_env"
+[ -n "${SLURM_CONF:-}" ] || setup_failed "scripts/local-slurm/start.sh printed no SLURM_CONF"
 cargo test --release --workspace --locked "$@"

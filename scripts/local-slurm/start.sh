@@ -6,7 +6,8 @@
 #   eval "$(scripts/local-slurm/start.sh)"      # exports SLURM_CONF
 #
 # State directory: $SCANLAKE_SLURM_DIR, default ~/.cache/scanlake-slurm.
-set -euo pipefail
+set -Eeuo pipefail
+trap 'echo "local-slurm: start.sh failed at line $LINENO (exit $?)" >&2' ERR
 dir="${SCANLAKE_SLURM_DIR:-$HOME/.cache/scanlake-slurm}"
 log() { echo "local-slurm: $*" >&2; }
 
@@ -25,7 +26,7 @@ install_packages() {
     DEBIAN_FRONTEND=noninteractive apt-get update -qq >&2
     DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends \
         munge slurmctld slurmd slurm-client >&2
-    [ -n "$added" ] && rm -f "$rc"
+    if [ -n "$added" ]; then rm -f "$rc"; fi
 }
 
 running() { [ -f "$1" ] && kill -0 "$(cat "$1")" 2>/dev/null; }

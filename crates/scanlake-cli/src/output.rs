@@ -61,6 +61,10 @@ impl Progress for Bar {
     fn input(&self, path: &Path) {
         self.0.set_message(path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default());
     }
+    fn notice(&self, message: &str) {
+        // Always said, bar or not: a user must know why nothing happens.
+        self.0.suspend(|| eprintln!("scanlake: {message}"));
+    }
     fn finish(&self) {
         self.0.finish_and_clear();
     }

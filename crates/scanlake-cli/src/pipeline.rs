@@ -109,7 +109,14 @@ pub fn convert_stages(
     flags: &ConvertFlags,
     flag_args: Vec<String>,
 ) -> Result<(Vec<Stage>, Vec<PathBuf>)> {
-    let files = input::discover(inputs)?.iter().map(|f| absolute(f)).collect::<Result<Vec<_>>>()?;
+    let (sources, _ignored) = input::discover(inputs)?;
+    if let Some(s) = sources.iter().find(|s| !s.regular) {
+        bail!(
+            "{} is a stream; a batch run reads its inputs more than once\nhint: save it to a file first",
+            s.display()
+        );
+    }
+    let files = sources.iter().map(|s| absolute(&s.path)).collect::<Result<Vec<_>>>()?;
     let mut acq = Vec::new();
     for f in &files {
         path_text(f)?;
@@ -270,6 +277,7 @@ impl TaskRunner for Pipeline {
                     let partial = if mine.is_empty() {
                         scanlake::aggregate::engine::empty_partial(&built.report)
                     } else {
+                        view.verify(&mine)?;
                         engine.partial(&view, &mine, &built.report, &limits)?
                     };
                     let out = PartialFile { files: files_of(&view, &mine), partial };
@@ -308,7 +316,7 @@ impl TaskRunner for Pipeline {
                             expected.len()
                         );
                     }
-                    let table = finish(&built.report, merged.expect("at least one task"));
+                    let table = finish(&built.report, merged.expect("at least one task"))?;
                     built.output().relative_to(&run.dir).write(&table)?;
                 }
                 Ok(())

@@ -19,6 +19,7 @@ pub mod udf;
 
 use anyhow::{Context, Result};
 use arrow::record_batch::RecordBatch;
+use datafusion::execution::context::SQLOptions;
 use datafusion::execution::memory_pool::FairSpillPool;
 use datafusion::execution::runtime_env::RuntimeEnvBuilder;
 use datafusion::prelude::{SessionConfig, SessionContext};
@@ -66,10 +67,13 @@ impl Engine for DataFusionEngine {
 
 /// Runs `sql` over the table `files` (every partition of the dataset) and returns the result in
 /// the order the query gives.
+/// Read-only: statements that define, change or write anything (DDL, DML, `COPY … TO`, `SET`)
+/// are refused before they run, and so is reading anything but `files`.
 pub fn query(view: &DatasetView, sql: &str, limits: &Limits) -> Result<Table> {
     let all: Vec<&Partition> = view.partitions.iter().collect();
+    view.verify(&all)?;
     let session = Session::new(&all, limits, false)?;
-    partials::table(&session.run(sql)?)
+    partials::table(&session.run_read_only(sql)?)
 }
 
 /// A DataFusion context with the `files` table and scanlake's functions, and a runtime to drive it.
@@ -106,6 +110,20 @@ impl Session {
         Ok(Session { runtime, ctx })
     }
 
+    /// [`Session::run`] for SQL from users: only queries.
+    fn run_read_only(&self, sql: &str) -> Result<Vec<RecordBatch>> {
+        let read_only = SQLOptions::new().with_allow_ddl(false).with_allow_dml(false).with_allow_statements(false);
+        let mut batches = Vec::new();
+        self.each_with(sql, read_only, |b| {
+            batches.push(b);
+            Ok(())
+        })
+        .map_err(|e| {
+            e.context("hint: `scanlake query` runs read-only queries (SELECT, WITH, EXPLAIN) over the table `files`")
+        })?;
+        Ok(batches)
+    }
+
     fn run(&self, sql: &str) -> Result<Vec<RecordBatch>> {
         let mut batches = Vec::new();
         self.each(sql, |b| {
@@ -116,10 +134,20 @@ impl Session {
     }
 
     /// Runs `sql`, handing each result batch to `f` as it arrives (nothing is collected).
-    fn each(&self, sql: &str, mut f: impl FnMut(RecordBatch) -> Result<()>) -> Result<()> {
+    fn each(&self, sql: &str, f: impl FnMut(RecordBatch) -> Result<()>) -> Result<()> {
+        self.each_with(sql, SQLOptions::new(), f)
+    }
+
+    /// [`Session::each`] for statements that `options` allow.
+    fn each_with(&self, sql: &str, options: SQLOptions, mut f: impl FnMut(RecordBatch) -> Result<()>) -> Result<()> {
         use futures::StreamExt;
         self.runtime.block_on(async {
-            let df = self.ctx.sql(sql).await.map_err(|e| anyhow::anyhow!("{e}")).context("SQL error")?;
+            let df = self
+                .ctx
+                .sql_with_options(sql, options)
+                .await
+                .map_err(|e| anyhow::anyhow!("{e}"))
+                .context("SQL error")?;
             let mut stream = df.execute_stream().await.map_err(|e| anyhow::anyhow!("{e}")).context("query failed")?;
             while let Some(batch) = stream.next().await {
                 f(batch.map_err(|e| anyhow::anyhow!("{e}")).context("query failed")?)?;

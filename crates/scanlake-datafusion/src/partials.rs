@@ -2,10 +2,10 @@
 
 use anyhow::{Result, bail};
 use arrow::array::{Array, ArrayRef, AsArray};
-use arrow::datatypes::{DataType, Int64Type, TimeUnit};
+use arrow::datatypes::{DataType, Decimal128Type, Int64Type, TimeUnit};
 use arrow::record_batch::RecordBatch;
 use scanlake::aggregate::partial::{
-    ChurnCounters, ChurnPartial, Counters, DuCounters, DuPartial, GroupedPartial, Key, Partial,
+    ChurnCounters, ChurnPartial, Counters, DuCounters, DuPartial, GroupedPartial, Key, Partial, Sum,
 };
 use scanlake::aggregate::pathkey;
 use scanlake::aggregate::spec::{ChurnBy, ChurnReport, Dimension, GroupedReport};
@@ -47,6 +47,15 @@ fn int(a: &ArrayRef, row: usize) -> i64 {
     if a.is_null(row) { 0 } else { a.as_primitive::<Int64Type>().value(row) }
 }
 
+/// Sums as exact 128-bit integers (the SQL sums bytes as DECIMAL(38, 0), counts as BIGINT).
+fn sums(batch: &RecordBatch, from: usize, to: usize) -> Result<Vec<ArrayRef>> {
+    (from..to).map(|i| Ok(arrow::compute::cast(batch.column(i), &DataType::Decimal128(38, 0))?)).collect()
+}
+
+fn sum(a: &ArrayRef, row: usize) -> Sum {
+    if a.is_null(row) { 0 } else { a.as_primitive::<Decimal128Type>().value(row) }
+}
+
 fn grouped_kinds(r: &GroupedReport) -> Vec<KeyKind> {
     let mut kinds = vec![KeyKind::Int];
     kinds.extend(r.by.iter().map(|d| match d {
@@ -69,16 +78,16 @@ pub fn grouped(r: &GroupedReport, groups: &[RecordBatch], linked: &[RecordBatch]
     let mut p = GroupedPartial::default();
     for b in groups {
         let keys = keys_of(b, &kinds)?;
-        let m = ints(b, n)?;
+        let m = sums(b, n, n + 6)?;
         for row in 0..b.num_rows() {
             let k: Vec<Key> = keys.iter().zip(&kinds).map(|(a, kind)| key(a, *kind, row)).collect();
             let c = Counters {
-                objects: int(&m[0], row),
-                files: int(&m[1], row),
-                dirs: int(&m[2], row),
-                bytes: int(&m[3], row),
-                allocated: int(&m[4], row),
-                unique_bytes: int(&m[5], row),
+                objects: sum(&m[0], row),
+                files: sum(&m[1], row),
+                dirs: sum(&m[2], row),
+                bytes: sum(&m[3], row),
+                allocated: sum(&m[4], row),
+                unique_bytes: sum(&m[5], row),
             };
             p.groups.entry(k).or_default().add(&c);
         }
@@ -102,15 +111,16 @@ pub fn add_du(p: &mut DuPartial, b: &RecordBatch) -> Result<()> {
     {
         let acq = cast(b.column(0), KeyKind::Int)?;
         let dir = cast(b.column(1), KeyKind::Path)?;
-        let m = ints(b, 2)?;
+        let m = sums(b, 2, 6)?;
+        let newest = cast(b.column(6), KeyKind::Int)?;
         for row in 0..b.num_rows() {
             let Key::Path(d) = key(&dir, KeyKind::Path, row) else { bail!("du query returned a null directory") };
             let c = DuCounters {
-                objects: int(&m[0], row),
-                files: int(&m[1], row),
-                bytes: int(&m[2], row),
-                allocated: int(&m[3], row),
-                newest_access: (!m[4].is_null(row)).then(|| int(&m[4], row)),
+                objects: sum(&m[0], row),
+                files: sum(&m[1], row),
+                bytes: sum(&m[2], row),
+                allocated: sum(&m[3], row),
+                newest_access: (!newest.is_null(row)).then(|| int(&newest, row)),
             };
             p.dirs.entry((int(&acq, row), d)).or_default().add(&c);
         }
@@ -126,9 +136,9 @@ pub fn churn(r: &ChurnReport, batches: &[RecordBatch]) -> Result<Partial> {
     let mut p = ChurnPartial::default();
     for b in batches {
         let k = cast(b.column(0), kind)?;
-        let m = ints(b, 1)?;
+        let m = sums(b, 1, 9)?;
         for row in 0..b.num_rows() {
-            let c = ChurnCounters::from_array(std::array::from_fn(|i| int(&m[i], row)));
+            let c = ChurnCounters::from_array(std::array::from_fn(|i| sum(&m[i], row)));
             p.groups.entry(key(&k, kind, row)).or_default().add(&c);
         }
     }

@@ -97,16 +97,17 @@ fn group_by(n: usize) -> String {
     (0..n).map(|i| format!("k{i}")).collect::<Vec<_>>().join(", ")
 }
 
-/// Counters per group: `k0…, objects, files, dirs, bytes, allocated, unique_part`.
+/// Counters per group: `k0…, objects, files, dirs, bytes, allocated, unique_part`. Bytes are
+/// summed as DECIMAL(38, 0): exact where BIGINT sums would wrap around (see `partial::Sum`).
 pub fn grouped(r: &GroupedReport, f: &Filter) -> String {
     let keys = grouped_keys(r);
     format!(
         "SELECT {}, COUNT(*) AS objects, \
          SUM(CASE WHEN kind = 'file' THEN 1 ELSE 0 END) AS files, \
          SUM(CASE WHEN kind = 'dir' THEN 1 ELSE 0 END) AS dirs, \
-         COALESCE(SUM(size), 0) AS bytes, \
-         COALESCE(SUM(kballoc), 0) * 1024 AS allocated, \
-         COALESCE(SUM(CASE WHEN {LINKED} THEN 0 ELSE size END), 0) AS unique_part \
+         COALESCE(SUM(CAST(size AS DECIMAL(38, 0))), 0) AS bytes, \
+         COALESCE(SUM(CAST(kballoc AS DECIMAL(38, 0))), 0) * 1024 AS allocated, \
+         COALESCE(SUM(CAST(CASE WHEN {LINKED} THEN 0 ELSE size END AS DECIMAL(38, 0))), 0) AS unique_part \
          FROM files {} GROUP BY {}",
         select_keys(&keys),
         where_clause(f, &[]),
@@ -131,7 +132,7 @@ pub fn du(r: &DuReport, f: &Filter) -> String {
     format!(
         "SELECT acq_days, dir, COUNT(*) AS objects, \
          SUM(CASE WHEN kind = 'file' THEN 1 ELSE 0 END) AS files, \
-         COALESCE(SUM(size), 0) AS bytes, COALESCE(SUM(kballoc), 0) * 1024 AS allocated, \
+         COALESCE(SUM(CAST(size AS DECIMAL(38, 0))), 0) AS bytes, COALESCE(SUM(CAST(kballoc AS DECIMAL(38, 0))), 0) * 1024 AS allocated, \
          CAST(MAX(access) AS BIGINT) AS newest_access \
          FROM (SELECT CAST(acq AS INT) AS acq_days, unnest(scanlake_ancestors({PATH}, {from}, {})) AS dir, \
                kind, size, kballoc, access FROM files {}) \
@@ -160,13 +161,13 @@ pub fn churn(r: &ChurnReport, f: &Filter) -> String {
         "WITH a AS ({}), b AS ({}) \
          SELECT {key} AS k, \
          SUM(CASE WHEN a.p IS NULL THEN 1 ELSE 0 END) AS created, \
-         SUM(CASE WHEN a.p IS NULL THEN COALESCE(b.size, 0) ELSE 0 END) AS created_bytes, \
+         SUM(CAST(CASE WHEN a.p IS NULL THEN COALESCE(b.size, 0) ELSE 0 END AS DECIMAL(38, 0))) AS created_bytes, \
          SUM(CASE WHEN b.p IS NULL THEN 1 ELSE 0 END) AS deleted, \
-         SUM(CASE WHEN b.p IS NULL THEN COALESCE(a.size, 0) ELSE 0 END) AS deleted_bytes, \
+         SUM(CAST(CASE WHEN b.p IS NULL THEN COALESCE(a.size, 0) ELSE 0 END AS DECIMAL(38, 0))) AS deleted_bytes, \
          SUM(CASE WHEN {both} AND {changed} THEN 1 ELSE 0 END) AS modified, \
-         SUM(CASE WHEN {both} AND {changed} THEN COALESCE(b.size, 0) ELSE 0 END) AS modified_bytes, \
+         SUM(CAST(CASE WHEN {both} AND {changed} THEN COALESCE(b.size, 0) ELSE 0 END AS DECIMAL(38, 0))) AS modified_bytes, \
          SUM(CASE WHEN {both} AND NOT {changed} THEN 1 ELSE 0 END) AS unchanged, \
-         SUM(CASE WHEN {both} AND NOT {changed} THEN COALESCE(b.size, 0) ELSE 0 END) AS unchanged_bytes \
+         SUM(CAST(CASE WHEN {both} AND NOT {changed} THEN COALESCE(b.size, 0) ELSE 0 END AS DECIMAL(38, 0))) AS unchanged_bytes \
          FROM a FULL OUTER JOIN b ON a.tld = b.tld AND a.p = b.p GROUP BY 1",
         side(r.from),
         side(r.to)

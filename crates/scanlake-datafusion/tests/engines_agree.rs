@@ -382,7 +382,7 @@ fn partials_of_disjoint_partitions_stored_and_merged_elsewhere_give_the_same_tab
         let store = |p: Partial| Partial::from_json(&p.to_json().unwrap()).unwrap();
         let pa = store(StreamingEngine.partial(&view, &a, &r, &limits()).unwrap());
         let pb = store(DataFusionEngine.partial(&view, &b, &r, &limits()).unwrap());
-        let merged = finish(&r, pa.merge(pb));
+        let merged = finish(&r, pa.merge(pb)).unwrap();
         let whole = run(&StreamingEngine, &view, &r, &limits()).unwrap();
         assert_eq!(merged, whole, "{r:?}");
     }

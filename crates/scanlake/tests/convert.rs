@@ -30,7 +30,7 @@ fn rejects(dataset: &Path) -> Vec<(u64, String, String, Vec<u8>)> {
             let line = b.column_by_name("line").unwrap().as_primitive::<UInt64Type>().clone();
             let code = b.column_by_name("code").unwrap().as_string::<i32>().clone();
             let reason = b.column_by_name("reason").unwrap().as_string::<i32>().clone();
-            let raw = b.column_by_name("raw").unwrap().as_binary::<i32>().clone();
+            let raw = b.column_by_name("raw").unwrap().as_binary::<i64>().clone();
             for r in 0..b.num_rows() {
                 out.push((
                     line.value(r),

@@ -95,6 +95,9 @@ pub struct ConvertFlags {
     /// In-memory size of a partition's rows that makes one file, in MiB.
     #[arg(long, default_value_t = ConvertOptions::default().target_file_bytes >> 20)]
     pub target_file_mib: usize,
+    /// Seconds to wait for another writer of the dataset before giving up (default: wait).
+    #[arg(long, value_name = "SECONDS")]
+    pub lock_timeout: Option<f64>,
 }
 
 /// Parses convert flags alone (what a batch task was given).
@@ -107,21 +110,33 @@ pub struct FlagsOnly {
 
 impl ConvertFlags {
     pub fn options(&self) -> Result<ConvertOptions> {
-        if !(0.0..=1.0).contains(&self.max_reject_fraction) {
-            bail!("--max-reject-fraction must be between 0 and 1, not {}", self.max_reject_fraction);
-        }
+        let lock_timeout = match self.lock_timeout {
+            Some(s) if !(0.0..=1e9).contains(&s) => bail!("--lock-timeout must be between 0 and 1e9 seconds, not {s}"),
+            s => s.map(std::time::Duration::from_secs_f64),
+        };
         let defaults = ConvertOptions::default();
-        Ok(ConvertOptions {
+        let opts = ConvertOptions {
             layout: self.layout.layout()?,
             acq: self.acq,
             tld_depth: self.tld_depth,
-            threads: self.threads.unwrap_or_else(|| Resources::detect().cpus).max(1),
-            target_file_bytes: self.target_file_mib.max(1) << 20,
-            memory_budget_bytes: self.memory_mib.max(16) << 20,
+            threads: self.threads.unwrap_or_else(|| Resources::detect().cpus),
+            target_file_bytes: self.target_file_mib.saturating_mul(1 << 20),
+            memory_budget_bytes: self.memory_mib.saturating_mul(1 << 20),
             max_reject_fraction: self.max_reject_fraction,
             skip_existing: self.skip_existing,
+            lock_timeout,
             ..defaults
-        })
+        };
+        opts.validate().map_err(|e| {
+            // The library names the option; say the flag.
+            let text = e.to_string();
+            let flag = ["threads", "tld depth", "target file MiB", "memory MiB", "max reject fraction"]
+                .into_iter()
+                .find(|n| text.starts_with(n))
+                .map_or(String::new(), |n| format!("--{}", n.to_lowercase().replace(' ', "-")));
+            anyhow::anyhow!("{}", if flag.is_empty() { text } else { format!("{flag}: {text}") })
+        })?;
+        Ok(opts)
     }
 
     /// The ids of these flags (to pick them out of a command line).
@@ -154,11 +169,18 @@ pub fn report(summary: &ConvertSummary, json: bool) -> Result<ExitCode> {
                 InputStatus::Converted => "converted",
                 InputStatus::Unchanged => "unchanged",
                 InputStatus::Failed => "FAILED",
+                InputStatus::Error => "ERROR",
             };
             println!(
                 "{status:9} {} (acq {}): {} lines, {} rows, {} rejects, {} skipped",
                 i.input, i.acq, i.lines, i.rows, i.rejects, i.skipped
             );
+            if i.status == InputStatus::Error {
+                println!("          {}", i.message.as_deref().unwrap_or_default());
+            }
+        }
+        for i in &summary.ignored {
+            println!("ignored   {}: {}", i.path, i.reason);
         }
         println!(
             "{} lines: {} rows, {} rejects, {} skipped; {} read, {} files ({}) in {:.2} s, {:.0} lines/s",
@@ -174,6 +196,16 @@ pub fn report(summary: &ConvertSummary, json: bool) -> Result<ExitCode> {
         );
     }
     let failed: Vec<_> = summary.failed().collect();
+    if let Some(first) = failed.iter().find(|i| i.status == InputStatus::Error) {
+        let done = summary.inputs.iter().filter(|i| i.status != InputStatus::Error).count();
+        bail!(
+            "{} of {} input(s) could not be converted; first: {}: {}\nhint: the {done} other input(s) were committed (see the summary above); convert the failed ones again once fixed",
+            failed.len(),
+            summary.inputs.len(),
+            first.input,
+            first.message.as_deref().unwrap_or("error"),
+        );
+    }
     if let Some(first) = failed.first() {
         bail!(
             "{} input(s) failed; first: {}: {}\nhint: the rejected lines are in {}/{}; fix the input or the layout options, or raise --max-reject-fraction",

@@ -1,7 +1,7 @@
 //! What `aggregate` and `query` share: engine choice and limits, and writing the result.
 
 use crate::output::spinner;
-use anyhow::{Context, Result};
+use anyhow::Result;
 use clap::Args as ClapArgs;
 use scanlake::aggregate::choose::{Resources, choose};
 use scanlake::aggregate::engine::{self, Engine, Limits};
@@ -154,8 +154,7 @@ impl OutputArgs {
         let format = self.format();
         let bytes = export::render(table, format)?;
         match &self.output {
-            Some(path) => scanlake::dataset::write_atomically(path, &bytes)
-                .with_context(|| format!("cannot write {}", path.display()))?,
+            Some(path) => export::write_to(path, &bytes)?,
             None => {
                 if format == Format::Parquet && std::io::stdout().is_terminal() {
                     anyhow::bail!("not writing Parquet to a terminal\nhint: add -o FILE.parquet, or redirect stdout");

@@ -215,7 +215,7 @@ mod tests {
             acq: "2026-11-01".parse().unwrap(),
             tld: b"/gpfs/fs1/home".to_vec(),
             tld_text: "/gpfs/fs1/home".into(),
-            files: vec![DataFile { path: "x.parquet".into(), bytes: 1 << 30 }],
+            files: vec![DataFile { path: "x.parquet".into(), bytes: 1 << 30, checksum: None }],
         };
         DatasetView {
             root: "lake".into(),
@@ -223,6 +223,7 @@ mod tests {
             partitions: vec![partition],
             rows,
             bytes: 1 << 30,
+            lease: std::sync::Arc::new(crate::dataset::lock::ReadLease::default()),
             columns_seen: Default::default(),
         }
     }

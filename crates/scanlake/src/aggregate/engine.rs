@@ -50,8 +50,9 @@ pub trait Engine: Send + Sync {
 pub fn run(engine: &dyn Engine, view: &DatasetView, report: &Report, limits: &Limits) -> Result<Table> {
     view.check(report)?;
     let partitions = view.select(report);
+    view.verify(&partitions)?;
     let partial = engine.partial(view, &partitions, report, limits)?;
-    Ok(finish(report, partial))
+    finish(report, partial)
 }
 
 /// An empty partial of the right kind (for a report whose filters select nothing).

@@ -296,6 +296,46 @@ fn parquet(table: &Table) -> Result<Vec<u8>> {
     Ok(out)
 }
 
+/// Writes an export to `path` the way a shell redirection would, but safely: a regular file (new
+/// or existing) is replaced atomically, so a reader never sees half of it; a link is followed and
+/// its target written; a device or FIFO (`/dev/null`, `/dev/stdout`, a pipe) is written directly and
+/// never replaced; a directory is an error that leaves nothing behind.
+pub fn write_to(path: &std::path::Path, bytes: &[u8]) -> Result<()> {
+    use anyhow::Context;
+    use std::io::Write;
+    let mut target = path.to_path_buf();
+    for _ in 0..40 {
+        let meta = match std::fs::symlink_metadata(&target) {
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+                return crate::dataset::write_atomically(&target, bytes);
+            }
+            other => other.with_context(|| format!("cannot write {}", target.display()))?,
+        };
+        let kind = meta.file_type();
+        if kind.is_symlink() {
+            let link = std::fs::read_link(&target).with_context(|| format!("cannot read link {}", target.display()))?;
+            target = target.parent().map_or(link.clone(), |dir| dir.join(&link));
+            continue;
+        }
+        if kind.is_dir() {
+            bail!("{} is a directory\nhint: give a file name, e.g. {}/report.csv", target.display(), target.display());
+        }
+        if kind.is_file() {
+            return crate::dataset::write_atomically(&target, bytes);
+        }
+        // A device, FIFO or socket: write into it as it is.
+        let mut f = std::fs::OpenOptions::new()
+            .write(true)
+            .open(&target)
+            .with_context(|| format!("cannot open {}", target.display()))?;
+        return f
+            .write_all(bytes)
+            .and_then(|_| f.flush())
+            .with_context(|| format!("cannot write {}", target.display()));
+    }
+    bail!("{}: too many levels of symbolic links", path.display())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

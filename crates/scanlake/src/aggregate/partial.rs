@@ -45,16 +45,20 @@ pub fn cmp_keys(a: &[Key], b: &[Key]) -> Ordering {
     a.iter().zip(b).map(|(x, y)| x.cmp_key(y)).find(|o| o.is_ne()).unwrap_or(a.len().cmp(&b.len()))
 }
 
+/// Every counter: wide enough that no sum of 64-bit sizes overflows; a total that does not fit a
+/// report's 64-bit column is an error when the table is made ([`super::table::finish`]).
+pub type Sum = i128;
+
 /// Counters of the usage, age and size reports.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Counters {
-    pub objects: i64,
-    pub files: i64,
-    pub dirs: i64,
-    pub bytes: i64,
-    pub allocated: i64,
+    pub objects: Sum,
+    pub files: Sum,
+    pub dirs: Sum,
+    pub bytes: Sum,
+    pub allocated: Sum,
     /// Bytes of objects that cannot be hard links; linked ones are added at the end, once each.
-    pub unique_bytes: i64,
+    pub unique_bytes: Sum,
 }
 
 impl Counters {
@@ -83,10 +87,10 @@ pub struct GroupedPartial {
 /// Recursive totals of one directory.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct DuCounters {
-    pub objects: i64,
-    pub files: i64,
-    pub bytes: i64,
-    pub allocated: i64,
+    pub objects: Sum,
+    pub files: Sum,
+    pub bytes: Sum,
+    pub allocated: Sum,
     /// Microseconds since the epoch.
     pub newest_access: Option<i64>,
 }
@@ -110,14 +114,14 @@ pub struct DuPartial {
 
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ChurnCounters {
-    pub created: i64,
-    pub created_bytes: i64,
-    pub deleted: i64,
-    pub deleted_bytes: i64,
-    pub modified: i64,
-    pub modified_bytes: i64,
-    pub unchanged: i64,
-    pub unchanged_bytes: i64,
+    pub created: Sum,
+    pub created_bytes: Sum,
+    pub deleted: Sum,
+    pub deleted_bytes: Sum,
+    pub modified: Sum,
+    pub modified_bytes: Sum,
+    pub unchanged: Sum,
+    pub unchanged_bytes: Sum,
 }
 
 impl ChurnCounters {
@@ -133,7 +137,7 @@ impl ChurnCounters {
         "unchanged_bytes",
     ];
 
-    pub fn to_array(&self) -> [i64; 8] {
+    pub fn to_array(&self) -> [Sum; 8] {
         [
             self.created,
             self.created_bytes,
@@ -146,7 +150,7 @@ impl ChurnCounters {
         ]
     }
 
-    pub fn from_array(v: [i64; 8]) -> ChurnCounters {
+    pub fn from_array(v: [Sum; 8]) -> ChurnCounters {
         let [created, created_bytes, deleted, deleted_bytes, modified, modified_bytes, unchanged, unchanged_bytes] = v;
         ChurnCounters {
             created,

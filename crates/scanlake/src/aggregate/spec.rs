@@ -350,7 +350,8 @@ impl Report {
         }
     }
 
-    /// Checks what can be checked without data.
+    /// Checks what can be checked without data. Depths are bounded so that every engine gets
+    /// numbers it can plan with.
     pub fn validate(&self) -> Result<()> {
         match &self.kind {
             ReportKind::Grouped(g) => {
@@ -361,10 +362,17 @@ impl Report {
                 if let Some(d) = g.by.iter().find(|d| !seen.insert(**d)) {
                     bail!("group '{}' is given twice", d.name());
                 }
+                if let Some(Dimension::Dir(n)) = g.by.iter().find(|d| matches!(d, Dimension::Dir(n) if *n > MAX_DEPTH))
+                {
+                    bail!("directory depth {n} is deeper than any path can be (at most {MAX_DEPTH})");
+                }
             }
             ReportKind::Du(d) => {
                 if d.max_depth == 0 {
                     bail!("du needs --max-depth of at least 1");
+                }
+                if d.max_depth > MAX_DEPTH {
+                    bail!("--max-depth {} is deeper than any path can be (at most {MAX_DEPTH})", d.max_depth);
                 }
                 if d.min_depth > d.max_depth {
                     bail!("--max-depth {} is shallower than the prefix (depth {})", d.max_depth, d.min_depth);
@@ -387,6 +395,8 @@ impl Report {
 
 /// Group columns a grouped report can have (besides `acq` and the buckets).
 pub const MAX_GROUPS: usize = 4;
+/// Deeper than any path: a component takes at least two bytes (`/x`), a path at most 64 KiB here.
+pub const MAX_DEPTH: usize = 32 * 1024;
 
 impl fmt::Display for Dimension {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {

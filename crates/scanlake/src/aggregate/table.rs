@@ -2,10 +2,11 @@
 //! this; [`finish`] does, from their partials, so the order and spelling of every value are the
 //! same whichever engine ran.
 
-use super::partial::{ChurnCounters, Key, Partial, cmp_keys};
+use super::partial::{ChurnCounters, Key, Partial, Sum, cmp_keys};
 use super::pathkey;
 use super::spec::{ChurnBy, Dimension, GroupedReport, Report, ReportKind};
 use crate::format::time;
+use anyhow::{Result, bail};
 use std::cmp::Ordering;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -47,6 +48,16 @@ impl Table {
     }
 }
 
+/// A total as a cell, or an error naming the column when it does not fit 64 bits.
+fn exact(sum: Sum, column: &str) -> Result<Cell> {
+    match i64::try_from(sum) {
+        Ok(v) => Ok(Cell::Int(v)),
+        Err(_) => bail!(
+            "the total '{column}' is {sum}, more than a report column holds (2^63-1)\nhint: the dataset holds sizes no real file system has; look for them with `scanlake query DATASET \"SELECT path, size FROM files ORDER BY size DESC LIMIT 10\"`"
+        ),
+    }
+}
+
 fn col(name: &str, ty: ColumnType) -> Column {
     Column { name: name.to_string(), ty }
 }
@@ -58,12 +69,14 @@ fn date_text(days: i64) -> String {
 
 /// Turns the merged partial of `report` into its table: groups sorted, buckets labelled, linked
 /// objects counted once, `top` applied.
-pub fn finish(report: &Report, partial: Partial) -> Table {
+///
+/// Fails when a total does not fit a 64-bit column (the sums themselves are exact, see [`Sum`]).
+pub fn finish(report: &Report, partial: Partial) -> Result<Table> {
     let mut table = match (&report.kind, partial) {
         (ReportKind::Grouped(g), Partial::Grouped(p)) => {
             let mut groups = p.groups;
             for ((key, ..), size) in p.linked {
-                groups.entry(key).or_default().unique_bytes += size;
+                groups.entry(key).or_default().unique_bytes += Sum::from(size);
             }
             let mut rows: Vec<_> = groups.into_iter().collect();
             rows.sort_by(|a, b| cmp_keys(&a.0, &b.0));
@@ -82,10 +95,15 @@ pub fn finish(report: &Report, partial: Partial) -> Table {
                 .into_iter()
                 .map(|(key, c)| {
                     let mut cells = grouped_key_cells(g, key);
-                    cells.extend([c.objects, c.files, c.dirs, c.bytes, c.allocated, c.unique_bytes].map(Cell::Int));
-                    cells
+                    let sums = [c.objects, c.files, c.dirs, c.bytes, c.allocated, c.unique_bytes];
+                    for (sum, name) in
+                        sums.into_iter().zip(["objects", "files", "dirs", "bytes", "allocated", "unique_bytes"])
+                    {
+                        cells.push(exact(sum, name)?);
+                    }
+                    Ok(cells)
                 })
-                .collect();
+                .collect::<Result<_>>()?;
             Table { columns, rows }
         }
         (ReportKind::Du(du), Partial::Du(p)) => {
@@ -105,18 +123,18 @@ pub fn finish(report: &Report, partial: Partial) -> Table {
             let rows = rows
                 .into_iter()
                 .map(|((acq, dir), c)| {
-                    vec![
+                    Ok(vec![
                         Cell::Text(date_text(acq)),
                         Cell::Text(pathkey::display(&dir)),
                         Cell::Int(pathkey::depth(&dir) as i64),
-                        Cell::Int(c.objects),
-                        Cell::Int(c.files),
-                        Cell::Int(c.bytes),
-                        Cell::Int(c.allocated),
+                        exact(c.objects, "objects")?,
+                        exact(c.files, "files")?,
+                        exact(c.bytes, "bytes")?,
+                        exact(c.allocated, "allocated")?,
                         c.newest_access.map_or(Cell::Null, Cell::Int),
-                    ]
+                    ])
                 })
-                .collect();
+                .collect::<Result<_>>()?;
             Table { columns, rows }
         }
         (ReportKind::Churn(c), Partial::Churn(p)) => {
@@ -134,10 +152,12 @@ pub fn finish(report: &Report, partial: Partial) -> Table {
                 .into_iter()
                 .map(|(k, v)| {
                     let mut cells = vec![key_cell(k)];
-                    cells.extend(v.to_array().map(Cell::Int));
-                    cells
+                    for (sum, name) in v.to_array().into_iter().zip(ChurnCounters::COLUMNS) {
+                        cells.push(exact(sum, name)?);
+                    }
+                    Ok(cells)
                 })
-                .collect();
+                .collect::<Result<_>>()?;
             Table { columns, rows }
         }
         (kind, p) => panic!("partial {p:?} does not belong to report {kind:?}"),
@@ -145,7 +165,7 @@ pub fn finish(report: &Report, partial: Partial) -> Table {
     if let Some(top) = &report.top {
         apply_top(&mut table, &top.column, top.n);
     }
-    table
+    Ok(table)
 }
 
 fn grouped_key_columns(g: &GroupedReport) -> Vec<Column> {

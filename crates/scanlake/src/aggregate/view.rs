@@ -4,12 +4,15 @@
 
 use super::pathkey;
 use super::spec::{Filter, Report, ReportKind};
-use crate::dataset::manifest::Manifest;
-use crate::dataset::partition::{ScanDate, unescape_value};
+use crate::dataset::lock::ReadLease;
+use crate::dataset::manifest::{FileSum, Manifest};
+use crate::dataset::partition::{ScanDate, is_shortened, unescape_value};
+use crate::dataset::paths;
 use crate::format::fields;
 use anyhow::{Context, Result, bail};
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 
 /// One `acq=…/tld=…` directory and the data files in it.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -26,6 +29,8 @@ pub struct Partition {
 pub struct DataFile {
     pub path: PathBuf,
     pub bytes: u64,
+    /// What the manifest says the file holds (none for version 1 datasets).
+    pub checksum: Option<FileSum>,
 }
 
 #[derive(Debug, Clone)]
@@ -40,6 +45,8 @@ pub struct DatasetView {
     pub bytes: u64,
     /// Columns that held a value in at least one input.
     pub columns_seen: BTreeSet<String>,
+    /// Held while the view lives: no file it lists is deleted meanwhile.
+    pub lease: Arc<ReadLease>,
 }
 
 impl DatasetView {
@@ -52,6 +59,8 @@ impl DatasetView {
                 root.display()
             );
         }
+        // The lease before the manifest: files a later commit replaces then stay until we are done.
+        let lease = Arc::new(ReadLease::take(root)?);
         let manifest = crate::dataset::read::manifest(root)?;
         // (The manifest loader refuses other formats and versions, with a hint.)
         let mut by_partition: BTreeMap<(ScanDate, String), Vec<DataFile>> = BTreeMap::new();
@@ -62,13 +71,15 @@ impl DatasetView {
             rows += entry.rows;
             columns_seen.extend(entry.columns_seen.iter().cloned());
             for rel in &entry.files {
-                let (acq, tld) = parse_partition(rel).with_context(|| format!("manifest of {}", root.display()))?;
-                let path = root.join(rel);
+                let (acq, tld) = parse_partition(rel, &entry.long_tlds)
+                    .with_context(|| format!("manifest of {}", root.display()))?;
+                let path = paths::resolve(root, rel)?;
                 let size = std::fs::metadata(&path)
                     .with_context(|| format!("data file {} listed in the manifest is missing", path.display()))?
                     .len();
                 bytes += size;
-                by_partition.entry((acq, tld)).or_default().push(DataFile { path, bytes: size });
+                let checksum = entry.checksums.get(rel).copied();
+                by_partition.entry((acq, tld)).or_default().push(DataFile { path, bytes: size, checksum });
             }
         }
         if by_partition.is_empty() {
@@ -87,7 +98,18 @@ impl DatasetView {
             })
             .collect();
         partitions.sort_by(|a, b| a.acq.cmp(&b.acq).then_with(|| pathkey::tree_cmp(&a.tld, &b.tld)));
-        Ok(DatasetView { root: root.to_path_buf(), manifest, partitions, rows, bytes, columns_seen })
+        Ok(DatasetView { root: root.to_path_buf(), manifest, partitions, rows, bytes, columns_seen, lease })
+    }
+
+    /// Checks every file of `partitions` against its checksum (in parallel): a file changed or
+    /// damaged after it was written is an error, never wrong numbers.
+    pub fn verify(&self, partitions: &[&Partition]) -> Result<()> {
+        use rayon::prelude::*;
+        let files: Vec<&DataFile> = partitions.iter().flat_map(|p| &p.files).collect();
+        files.par_iter().try_for_each(|f| match &f.checksum {
+            Some(sum) => crate::dataset::read::verify_file(&f.path, sum),
+            None => Ok(()),
+        })
     }
 
     /// Scan dates present, ascending.
@@ -134,15 +156,21 @@ impl DatasetView {
     }
 }
 
-/// `acq=2024-03-01/tld=%2Fgpfs/part-….parquet` → (date, escaped tld).
-fn parse_partition(rel: &str) -> Result<(ScanDate, String)> {
+/// `acq=2024-03-01/tld=%2Fgpfs/part-….parquet` → (date, escaped tld); a shortened directory name
+/// is looked up in the input's `long_tlds`.
+fn parse_partition(rel: &str, long_tlds: &BTreeMap<String, String>) -> Result<(ScanDate, String)> {
     let mut parts = rel.split('/');
     let acq = parts.next().and_then(|p| p.strip_prefix("acq="));
-    let tld = parts.next().and_then(|p| p.strip_prefix("tld="));
-    match (acq, tld) {
-        (Some(a), Some(t)) => {
+    let dir = parts.next().filter(|d| d.starts_with("tld="));
+    match (acq, dir) {
+        (Some(a), Some(dir)) => {
             let date = a.parse::<ScanDate>().map_err(anyhow::Error::msg)?;
-            Ok((date, t.to_string()))
+            let tld = if is_shortened(dir) {
+                long_tlds.get(dir).with_context(|| format!("the manifest lacks the exact tld of directory '{dir}'"))?
+            } else {
+                &dir["tld=".len()..]
+            };
+            Ok((date, tld.to_string()))
         }
         _ => bail!("data file '{rel}' is not under acq=…/tld=…"),
     }

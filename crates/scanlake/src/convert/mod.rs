@@ -10,9 +10,10 @@ mod buffers;
 pub mod chunks;
 pub mod input;
 
-use crate::dataset::manifest::{FailedEntry, InputEntry};
+use crate::dataset::manifest::{FailedEntry, FileSum, InputEntry, InputIdentity};
+use crate::dataset::partition::tld_dir_name;
 use crate::dataset::rejects::{Reject, RejectSink};
-use crate::dataset::{Commit, Dataset, Outcome, REJECTS_DIR, ScanDate, partition_dir, tld_of, writer};
+use crate::dataset::{Commit, Dataset, Outcome, REJECTS_DIR, ScanDate, escape_value, tld_of, writer};
 use crate::format::{Layout, LineKind, LineParser, Record};
 use anyhow::{Context, Result, bail};
 use arrow::array::UInt32Array;
@@ -20,7 +21,7 @@ use arrow::compute::take_record_batch;
 use batch::BatchBuilder;
 use buffers::PartitionBuffers;
 use serde::Serialize;
-use std::collections::HashMap;
+use std::collections::{BTreeMap, HashMap};
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
@@ -47,6 +48,8 @@ pub struct ConvertOptions {
     pub max_reject_fraction: f64,
     /// Leave inputs whose content the dataset already holds.
     pub skip_existing: bool,
+    /// How long to wait for another writer of the dataset; `None` waits as long as it takes.
+    pub lock_timeout: Option<std::time::Duration>,
 }
 
 impl Default for ConvertOptions {
@@ -61,7 +64,34 @@ impl Default for ConvertOptions {
             memory_budget_bytes: 256 << 20,
             max_reject_fraction: 0.01,
             skip_existing: false,
+            lock_timeout: None,
         }
+    }
+}
+
+/// Upper bounds of the sizes and counts users give, far beyond any real machine but small enough
+/// that nothing they size can overflow or exhaust the process.
+pub const MAX_THREADS: usize = 1024;
+pub const MAX_FILE_BYTES: usize = 1 << 30;
+/// A line longer than this cannot be a record (a path is at most a few KiB); it is rejected
+/// before parsing, which bounds every buffer a line goes into.
+pub const MAX_LINE_BYTES: usize = 1 << 20;
+
+impl ConvertOptions {
+    /// Checks every value a user can set; the error names the option.
+    pub fn validate(&self) -> Result<()> {
+        let in_range = |name: &str, v: usize, lo: usize, hi: usize| {
+            if (lo..=hi).contains(&v) { Ok(()) } else { bail!("{name} must be between {lo} and {hi}, not {v}") }
+        };
+        in_range("threads", self.threads, 1, MAX_THREADS)?;
+        in_range("tld depth", self.tld_depth, 0, 64)?;
+        in_range("chunk bytes", self.chunk_bytes, 1, MAX_FILE_BYTES)?;
+        in_range("target file MiB", self.target_file_bytes >> 20, 1, MAX_FILE_BYTES >> 20)?;
+        in_range("memory MiB", self.memory_budget_bytes >> 20, 16, 1 << 20)?;
+        if !(0.0..=1.0).contains(&self.max_reject_fraction) {
+            bail!("max reject fraction must be between 0 and 1, not {}", self.max_reject_fraction);
+        }
+        Ok(())
     }
 }
 
@@ -73,6 +103,8 @@ pub trait Progress: Sync {
     fn advance(&self, _bytes: u64) {}
     /// Now working on this input.
     fn input(&self, _path: &Path) {}
+    /// Something the user should know that is not an error (e.g. waiting for another writer).
+    fn notice(&self, _message: &str) {}
     fn finish(&self) {}
 }
 
@@ -89,6 +121,8 @@ pub enum InputStatus {
     Unchanged,
     /// Too many rejected lines: nothing published but the rejects.
     Failed,
+    /// It could not be converted (unreadable, or the dataset refused it); see the message.
+    Error,
 }
 
 #[derive(Debug, Clone, Default, Serialize)]
@@ -125,41 +159,58 @@ pub struct ConvertSummary {
     pub seconds: f64,
     pub lines_per_second: f64,
     pub inputs: Vec<InputSummary>,
+    /// Entries of input directories that were not taken as inputs, and why.
+    pub ignored: Vec<input::Ignored>,
 }
 
 impl ConvertSummary {
+    /// Inputs that published no rows: failed or in error.
     pub fn failed(&self) -> impl Iterator<Item = &InputSummary> {
-        self.inputs.iter().filter(|i| i.status == InputStatus::Failed)
+        self.inputs.iter().filter(|i| matches!(i.status, InputStatus::Failed | InputStatus::Error))
     }
 }
 
-/// Converts every input into the dataset at `dataset`.
+/// Converts every input into the dataset at `dataset`. An input that cannot be converted is
+/// recorded in the summary (status `error`) and the others go on; each input is committed alone,
+/// so the summary says exactly what the dataset now holds.
 pub fn convert(
     inputs: &[PathBuf],
     dataset: &Path,
     opts: &ConvertOptions,
     progress: &dyn Progress,
 ) -> Result<ConvertSummary> {
+    opts.validate()?;
     let started = Instant::now();
-    let files = input::discover(inputs)?;
+    let (sources, ignored) = input::discover(inputs)?;
     // Check every scan date before writing anything.
-    let dated: Vec<(PathBuf, ScanDate)> = files
+    let dated: Vec<(input::Source, ScanDate)> = sources
         .into_iter()
-        .map(|f| match opts.acq.or_else(|| input::scan_date_from_path(&f)) {
-            Some(d) => Ok((f, d)),
+        .map(|s| match opts.acq.or_else(|| (!s.is_stdin()).then(|| input::scan_date_from_path(&s.path)).flatten()) {
+            Some(d) => Ok((s, d)),
             None => bail!(
                 "cannot tell the scan date of {}: its name holds no date\nhint: pass --acq YYYY-MM-DD",
-                f.display()
+                s.display()
             ),
         })
         .collect::<Result<_>>()?;
-    let mut ds = Dataset::open_for_write(dataset, opts.tld_depth)?;
+    let notice = |m: &str| progress.notice(m);
+    let wait = crate::dataset::lock::LockWait { timeout: opts.lock_timeout, notice: &notice };
+    let mut ds = Dataset::open_with(dataset, opts.tld_depth, wait)?;
     let run = run_id();
-    progress.begin(dated.iter().filter_map(|(f, _)| std::fs::metadata(f).ok()).map(|m| m.len()).sum());
-    let mut summary = ConvertSummary { dataset: dataset.display().to_string(), ..ConvertSummary::default() };
-    for (path, acq) in dated {
-        progress.input(&path);
-        let s = convert_one(&mut ds, &path, acq, &run, opts, progress)?;
+    progress.begin(dated.iter().filter_map(|(s, _)| s.size()).sum());
+    let mut summary = ConvertSummary { dataset: dataset.display().to_string(), ignored, ..ConvertSummary::default() };
+    for (i, (source, acq)) in dated.into_iter().enumerate() {
+        progress.input(&source.path);
+        let s = match convert_one(&mut ds, &source, i, acq, &run, opts, progress) {
+            Ok(s) => s,
+            Err(e) => InputSummary {
+                input: source.display(),
+                status: InputStatus::Error,
+                acq: acq.to_string(),
+                message: Some(format!("{e:#}")),
+                ..InputSummary::default()
+            },
+        };
         summary.lines += s.lines;
         summary.rows += s.rows;
         summary.rejects += s.rejects;
@@ -206,6 +257,8 @@ struct Shared<'a> {
     rejects: Mutex<RejectSink>,
     tally: Tally,
     written: Mutex<Vec<(PathBuf, String, writer::Written)>>,
+    /// Shortened partition directory names → the exact escaped tld.
+    long_tlds: Mutex<BTreeMap<String, String>>,
     seen: Mutex<Vec<bool>>,
     next_file: AtomicU64,
     error: Mutex<Option<anyhow::Error>>,
@@ -232,7 +285,12 @@ impl Shared<'_> {
         let (mut lines, mut skipped) = (0u64, 0u64);
         for (i, line) in chunk.lines().enumerate() {
             lines += 1;
-            match parser.parse(line, rec) {
+            let parsed = if line.len() > MAX_LINE_BYTES {
+                Err(crate::format::LineError::TooLong(MAX_LINE_BYTES))
+            } else {
+                parser.parse(line, rec)
+            };
+            match parsed {
                 Ok(LineKind::Record) => {
                     let tld = tld_of(&rec.path, self.tld_depth);
                     let id = match tlds.get(tld) {
@@ -290,7 +348,11 @@ impl Shared<'_> {
     fn write(&self, tld: &[u8], pending: buffers::Pending) -> Result<()> {
         let n = self.next_file.fetch_add(1, Ordering::Relaxed);
         let staged = self.staging.join(format!("{n:06}.parquet.tmp"));
-        let rel = format!("{}/{}-{n:05}.parquet", partition_dir(self.acq, tld), self.file_prefix);
+        let (dir, shortened) = tld_dir_name(tld);
+        if shortened {
+            self.long_tlds.lock().expect("long tlds lock").insert(dir.clone(), escape_value(tld));
+        }
+        let rel = format!("acq={}/{dir}/{}-{n:05}.parquet", self.acq, self.file_prefix);
         let result = writer::write_sorted(&pending.batches, &self.schema, &staged, writer::data_properties());
         // Release the memory even on failure: other workers may be waiting for it.
         self.buffers.written(pending.bytes);
@@ -323,35 +385,32 @@ impl Shared<'_> {
 
 fn convert_one(
     ds: &mut Dataset,
-    path: &Path,
+    source: &input::Source,
+    index: usize,
     acq: ScanDate,
     run: &str,
     opts: &ConvertOptions,
     progress: &dyn Progress,
 ) -> Result<InputSummary> {
-    let identity = input::identify(path)?;
-    let existing = ds.manifest().key_for(&identity).map(str::to_string);
-    if opts.skip_existing
-        && let Some(entry) = existing.as_deref().and_then(|k| ds.manifest().inputs.get(k))
-        && entry.identity.fingerprint == identity.fingerprint
-    {
-        progress.advance(identity.size);
-        return Ok(InputSummary {
-            input: path.display().to_string(),
-            status: InputStatus::Unchanged,
-            acq: entry.acq.clone(),
-            input_bytes: identity.size,
-            message: Some("already converted; skipped".into()),
-            ..InputSummary::default()
-        });
+    let name = source.display();
+    // Skipping needs the content's hash first: only worth a read when a converted input could match.
+    if opts.skip_existing && source.regular {
+        let size = source.size().unwrap_or(0);
+        let abs = std::fs::canonicalize(&source.path).ok().map(|p| p.to_string_lossy().into_owned());
+        let candidate = ds.manifest().inputs.values().any(|e| e.identity.size == size || e.identity.path == abs);
+        if candidate {
+            let (size, fingerprint) = input::hash_file(&source.path)?;
+            if let Some(entry) =
+                ds.manifest().inputs.values().find(|e| e.identity.size == size && e.identity.fingerprint == fingerprint)
+            {
+                progress.advance(size);
+                return Ok(unchanged(name, entry, size));
+            }
+        }
     }
-    let key = existing.unwrap_or_else(|| {
-        format!(
-            "{:016x}",
-            xxhash_rust::xxh3::xxh3_64(format!("{}\0{}", identity.path, identity.fingerprint).as_bytes())
-        )
-    });
-    let staging = ds.staging_dir(&format!("{run}-{key}"))?;
+    // Names of this run's files for this input; the input's key is known only once it is read.
+    let token = format!("{:016x}", xxhash_rust::xxh3::xxh3_64(format!("{index}\0{name}").as_bytes()));
+    let staging = ds.staging_dir(&format!("{run}-{token}"))?;
     let schema = dataset_schema(&opts.layout);
     let shared = Shared {
         layout: &opts.layout,
@@ -359,58 +418,111 @@ fn convert_one(
         acq,
         tld_depth: opts.tld_depth,
         staging: staging.clone(),
-        file_prefix: format!("part-{key}-{run}"),
+        file_prefix: format!("part-{token}-{run}"),
         buffers: PartitionBuffers::new(opts.target_file_bytes, opts.memory_budget_bytes),
-        rejects: Mutex::new(RejectSink::new(&identity.path, &staging.join("rejects.parquet.tmp"))),
+        rejects: Mutex::new(RejectSink::new(&name, &staging.join("rejects.parquet.tmp"))),
         tally: Tally::default(),
         written: Mutex::new(Vec::new()),
+        long_tlds: Mutex::new(BTreeMap::new()),
         seen: Mutex::new(vec![false; opts.layout.columns().len()]),
         next_file: AtomicU64::new(0),
         error: Mutex::new(None),
     };
 
-    let raw_read = Arc::new(AtomicU64::new(0));
-    let reader = input::open_decoded(path, raw_read.clone())?;
-    let threads = opts.threads.max(1);
-    let parsed = std::sync::Barrier::new(threads);
-    let read_result = std::thread::scope(|s| {
-        let (tx, rx) = crossbeam_channel::bounded::<chunks::Chunk>(threads * 2);
-        for _ in 0..threads {
-            let rx = rx.clone();
-            let (shared, parsed) = (&shared, &parsed);
-            s.spawn(move || shared.work(&rx, parsed));
-        }
-        drop(rx);
-        let mut reported = 0;
-        let result = chunks::read_chunks(reader, opts.chunk_bytes, |chunk| {
-            let now = raw_read.load(Ordering::Relaxed);
-            progress.advance(now - reported);
-            reported = now;
-            !shared.failed() && tx.send(chunk).is_ok()
+    let stats = Arc::new(input::ReadStats::default());
+    let converted = (|| {
+        let reader = input::open_decoded(&source.path, stats.clone())?;
+        let threads = opts.threads.max(1);
+        let parsed = std::sync::Barrier::new(threads);
+        let read_result = std::thread::scope(|s| {
+            let (tx, rx) = crossbeam_channel::bounded::<chunks::Chunk>(threads * 2);
+            for _ in 0..threads {
+                let rx = rx.clone();
+                let (shared, parsed) = (&shared, &parsed);
+                s.spawn(move || shared.work(&rx, parsed));
+            }
+            drop(rx);
+            let mut reported = 0;
+            let result = chunks::read_chunks(reader, opts.chunk_bytes, |chunk| {
+                let now = stats.bytes();
+                progress.advance(now - reported);
+                reported = now;
+                !shared.failed() && tx.send(chunk).is_ok()
+            });
+            progress.advance(stats.bytes() - reported);
+            drop(tx);
+            result
         });
-        progress.advance(raw_read.load(Ordering::Relaxed) - reported);
-        drop(tx);
-        result
-    });
-    read_result.with_context(|| format!("cannot read {}", path.display()))?;
-    if let Some(e) = shared.error.lock().expect("error lock").take() {
-        return Err(e.context(format!("converting {}", path.display())));
+        read_result.with_context(|| format!("cannot read {name}"))?;
+        if let Some(e) = shared.error.lock().expect("error lock").take() {
+            return Err(e.context(format!("converting {name}")));
+        }
+        Ok(())
+    })();
+    if let Err(e) = converted {
+        std::fs::remove_dir_all(&staging).ok();
+        return Err(e);
     }
     debug_assert!(shared.buffers.is_empty());
 
-    let Shared { tally, rejects, written, seen, .. } = shared;
+    let identity = input::identity(source, &stats)?;
+    if opts.skip_existing
+        && let Some(entry) = ds
+            .manifest()
+            .inputs
+            .values()
+            .find(|e| e.identity.size == identity.size && e.identity.fingerprint == identity.fingerprint)
+    {
+        // A stream, or a file whose hash could not be known before: read for nothing, but skipped.
+        std::fs::remove_dir_all(&staging).ok();
+        return Ok(unchanged(name, entry, identity.size));
+    }
+    // The same content, else the same path, replaces what it published before.
+    let key = ds.manifest().key_for(&identity).map(str::to_string).unwrap_or_else(|| {
+        let path = identity.path.as_deref().unwrap_or_default();
+        format!("{:016x}", xxhash_rust::xxh3::xxh3_64(format!("{path}\0{}", identity.fingerprint).as_bytes()))
+    });
+    let result = publish(ds, shared, source, identity, key, acq, run, opts);
+    std::fs::remove_dir_all(&staging).ok();
+    result
+}
+
+fn unchanged(name: String, entry: &InputEntry, size: u64) -> InputSummary {
+    InputSummary {
+        input: name,
+        status: InputStatus::Unchanged,
+        acq: entry.acq.clone(),
+        input_bytes: size,
+        message: Some("already converted; skipped".into()),
+        ..InputSummary::default()
+    }
+}
+
+/// Commits a converted input: its data and rejects, or its rejects alone when it failed.
+#[allow(clippy::too_many_arguments)]
+fn publish(
+    ds: &mut Dataset,
+    shared: Shared<'_>,
+    source: &input::Source,
+    identity: InputIdentity,
+    key: String,
+    acq: ScanDate,
+    run: &str,
+    opts: &ConvertOptions,
+) -> Result<InputSummary> {
+    let Shared { tally, rejects, written, seen, long_tlds, file_prefix, .. } = shared;
     let (rejects, rejects_staged) = rejects.into_inner().expect("rejects lock").finish()?;
     let written = written.into_inner().expect("written lock");
     let (lines, rows, skipped, decoded_bytes) =
         (tally.lines.into_inner(), tally.rows.into_inner(), tally.skipped.into_inner(), tally.decoded.into_inner());
     debug_assert_eq!(rows + rejects + skipped, lines);
-    let rejects_rel = format!("{REJECTS_DIR}/{key}-{run}.parquet");
+    let rejects_rel = format!("{REJECTS_DIR}/{}.parquet", file_prefix.trim_start_matches("part-"));
     let mut files: Vec<(PathBuf, String)> = rejects_staged.into_iter().map(|p| (p, rejects_rel.clone())).collect();
     let rejects_file = (!files.is_empty()).then(|| rejects_rel.clone());
     let considered = lines - skipped;
     let fraction = if considered == 0 { 0.0 } else { rejects as f64 / considered as f64 };
     let mut summary = InputSummary {
-        input: path.display().to_string(),
+        input: source.display(),
         acq: acq.to_string(),
         lines,
         rows,
@@ -423,13 +535,13 @@ fn convert_one(
     };
     if fraction > opts.max_reject_fraction {
         let reason = format!(
-            "{rejects} of {considered} lines rejected ({:.2}%), more than --max-reject-fraction {}",
+            "{rejects} of {considered} lines rejected ({:.2}%), more than the maximum reject fraction {}",
             fraction * 100.0,
             opts.max_reject_fraction
         );
-        // Its staged data files go with the staging directory below.
+        // Its staged data files go with the staging directory.
         ds.commit(Commit {
-            key: key.clone(),
+            key,
             files,
             outcome: Outcome::Failed(FailedEntry {
                 identity,
@@ -443,7 +555,6 @@ fn convert_one(
         })?;
         summary.status = InputStatus::Failed;
         summary.message = Some(reason);
-        std::fs::remove_dir_all(&staging).ok();
         return Ok(summary);
     }
     summary.files = written.len();
@@ -458,6 +569,7 @@ fn convert_one(
         .collect();
     let mut rels: Vec<String> = written.iter().map(|w| w.1.clone()).collect();
     rels.sort();
+    let checksums = written.iter().map(|(_, rel, w)| (rel.clone(), FileSum { bytes: w.bytes, xxh3: w.xxh3 })).collect();
     files.extend(written.into_iter().map(|(staged, rel, _)| (staged, rel)));
     ds.commit(Commit {
         key,
@@ -472,12 +584,13 @@ fn convert_one(
             skipped,
             files: rels,
             rejects_file,
+            checksums,
+            long_tlds: long_tlds.into_inner().expect("long tlds lock"),
             columns_seen,
             tool_version: env!("CARGO_PKG_VERSION").to_string(),
             run: run.to_string(),
             converted_at: now_secs(),
         }),
     })?;
-    std::fs::remove_dir_all(&staging).ok();
     Ok(summary)
 }

@@ -1,12 +1,15 @@
 //! The manifest: which inputs a dataset holds, and the files each one produced.
 
+use anyhow::Context;
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 use std::path::Path;
 
 pub const FORMAT_NAME: &str = "scanlake-dataset";
-/// Bumped whenever a reader of an older layout would misread the dataset.
-pub const FORMAT_VERSION: u32 = 1;
+/// Bumped whenever a reader of an older layout would misread the dataset. Version 2 added
+/// shortened partition directories (`long_tlds`), checksums and retired files; it reads version 1.
+pub const FORMAT_VERSION: u32 = 2;
+const OLDEST_READABLE: u32 = 1;
 
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
 pub struct Manifest {
@@ -19,18 +22,33 @@ pub struct Manifest {
     /// Inputs whose last conversion failed (too many rejects), by input key.
     #[serde(default)]
     pub failed: BTreeMap<String, FailedEntry>,
+    /// Files that a commit replaced but a reader may still be reading; deleted, and dropped from
+    /// this list, by the first writer that finds no reader (see `docs/dataset.md`).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub retired: Vec<String>,
 }
 
-/// Enough to recognise an input file again without reading it whole.
+/// What an input was: its whole content's hash, and for a regular file its path.
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
 pub struct InputIdentity {
-    /// Absolute path when converted.
-    pub path: String,
+    /// Absolute path of a regular file; none for standard input and pipes, whose path says nothing
+    /// about their content.
+    #[serde(default)]
+    pub path: Option<String>,
+    /// Bytes as stored (compressed or not).
     pub size: u64,
-    /// Modification time, seconds since the epoch.
+    /// Modification time, seconds since the epoch (0 for a stream).
     pub mtime: i64,
-    /// xxh3-128 of the size, the first MiB and the last MiB.
+    /// xxh3-128 of every byte as stored, taken while converting (version 1 datasets hold a hash
+    /// of the ends only, which never equals this).
     pub fingerprint: String,
+}
+
+/// A data file's size and the xxh3-64 of all its bytes, checked before a report reads it.
+#[derive(Debug, Clone, Copy, Serialize, Deserialize, PartialEq, Eq)]
+pub struct FileSum {
+    pub bytes: u64,
+    pub xxh3: u64,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
@@ -46,6 +64,13 @@ pub struct InputEntry {
     pub files: Vec<String>,
     /// The rejects file, relative to the dataset root, when there were rejects.
     pub rejects_file: Option<String>,
+    /// Checksums of `files` (none in version 1 datasets).
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub checksums: BTreeMap<String, FileSum>,
+    /// Partition directories whose name had to be shortened (`tld=<start>~<hash>`, see
+    /// `partition::tld_dir_name`), with the exact escaped tld each stands for.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub long_tlds: BTreeMap<String, String>,
     /// SHOW columns that held a value in at least one row.
     pub columns_seen: Vec<String>,
     pub tool_version: String,
@@ -73,6 +98,7 @@ impl Manifest {
             tld_depth,
             inputs: BTreeMap::new(),
             failed: BTreeMap::new(),
+            retired: Vec::new(),
         }
     }
 
@@ -80,7 +106,7 @@ impl Manifest {
         let text = std::fs::read(path)?;
         let m: Manifest = serde_json::from_slice(&text)
             .map_err(|e| anyhow::anyhow!("{} is not a scanlake manifest: {e}", path.display()))?;
-        if m.format != FORMAT_NAME || m.format_version != FORMAT_VERSION {
+        if m.format != FORMAT_NAME || !(OLDEST_READABLE..=FORMAT_VERSION).contains(&m.format_version) {
             anyhow::bail!(
                 "{} is a '{}' version {} manifest; this scanlake ({}) reads '{FORMAT_NAME}' version {FORMAT_VERSION}\nhint: convert the scans again with this scanlake, or use the scanlake that wrote the dataset",
                 path.display(),
@@ -89,10 +115,31 @@ impl Manifest {
                 env!("CARGO_PKG_VERSION")
             );
         }
+        m.check_paths().with_context(|| format!("{} cannot be trusted", path.display()))?;
         Ok(m)
     }
 
-    /// The key of an input already in the dataset with this content, or else this path.
+    /// Every path the manifest names is a plain path inside the dataset (see [`super::paths`]).
+    pub fn check_paths(&self) -> anyhow::Result<()> {
+        let data = self
+            .inputs
+            .values()
+            .flat_map(|e| e.files.iter().chain(&e.rejects_file).chain(e.checksums.keys()).chain(e.long_tlds.keys()));
+        let failed = self.failed.values().flat_map(|e| &e.rejects_file);
+        for rel in data.chain(failed).chain(&self.retired) {
+            super::paths::check_relative(rel)?;
+        }
+        Ok(())
+    }
+
+    /// Every file the manifest publishes: data files and rejects.
+    pub fn published(&self) -> std::collections::BTreeSet<&str> {
+        let data = self.inputs.values().flat_map(|e| e.files.iter().chain(&e.rejects_file));
+        data.chain(self.failed.values().flat_map(|e| &e.rejects_file)).map(String::as_str).collect()
+    }
+
+    /// The key of an input already in the dataset with this content, or else this path (a stream
+    /// has none: only its content can match).
     pub fn key_for(&self, id: &InputIdentity) -> Option<&str> {
         let by = |f: &dyn Fn(&InputIdentity) -> bool| {
             self.inputs
@@ -102,6 +149,7 @@ impl Manifest {
                 .find(|(_, i)| f(i))
                 .map(|(k, _)| k.as_str())
         };
-        by(&|i| i.fingerprint == id.fingerprint && i.size == id.size).or_else(|| by(&|i| i.path == id.path))
+        by(&|i| i.fingerprint == id.fingerprint && i.size == id.size)
+            .or_else(|| by(&|i| id.path.is_some() && i.path == id.path))
     }
 }

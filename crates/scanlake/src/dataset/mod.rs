@@ -14,13 +14,16 @@
 //! any visible name; whoever next opens the dataset for writing finishes a journal left behind by a
 //! killed process. Staging directories without a journal are deleted on open. See `docs/dataset.md`.
 
+pub mod lock;
 pub mod manifest;
 pub mod partition;
+pub mod paths;
 pub mod read;
 pub mod rejects;
 pub mod writer;
 
 use anyhow::{Context, Result, bail};
+use lock::LockWait;
 use manifest::{FailedEntry, InputEntry, Manifest};
 use serde::{Deserialize, Serialize};
 use std::fs::{self, File};
@@ -29,8 +32,12 @@ use std::path::{Path, PathBuf};
 
 pub use partition::{ScanDate, escape_value, partition_dir, tld_of, unescape_value};
 
-const META_DIR: &str = "_scanlake";
+pub(crate) const META_DIR: &str = "_scanlake";
 pub const REJECTS_DIR: &str = "_rejects";
+const JOURNAL: &str = "journal.json";
+const MANIFEST: &str = "manifest.json";
+/// Parts being absorbed: moved here first, so that the journal names only paths in the dataset.
+const INBOX: &str = "inbox";
 
 /// A dataset opened for writing: holds the writer lock until dropped.
 pub struct Dataset {
@@ -42,7 +49,7 @@ pub struct Dataset {
 /// What one input's conversion adds to, or replaces in, the dataset.
 pub struct Commit {
     pub key: String,
-    /// (staged file, final path relative to the root).
+    /// (staged file inside the dataset, final path relative to the root).
     pub files: Vec<(PathBuf, String)>,
     pub outcome: Outcome,
 }
@@ -61,10 +68,13 @@ pub struct AbsorbSummary {
     pub rows: u64,
 }
 
+/// A commit in progress: every path relative to the dataset root, so that any writer, from any
+/// working directory, can finish or undo it.
 #[derive(Serialize, Deserialize)]
 struct Journal {
-    moves: Vec<(PathBuf, String)>,
-    deletes: Vec<String>,
+    /// (staged, final).
+    moves: Vec<(String, String)>,
+    /// The manifest once the moves are done; the files it replaced are in its `retired` list.
     manifest: Manifest,
 }
 
@@ -72,26 +82,35 @@ impl Dataset {
     /// Opens (creating if needed) the dataset at `root`, waiting for other writers, finishing an
     /// interrupted commit and clearing abandoned staging files.
     pub fn open_for_write(root: &Path, tld_depth: usize) -> Result<Dataset> {
+        Dataset::open_with(root, tld_depth, LockWait::default())
+    }
+
+    /// [`Dataset::open_for_write`], waiting for the writer lock as `wait` says. An interrupted
+    /// commit that cannot be finished is undone, and `wait.notice` is told why.
+    pub fn open_with(root: &Path, tld_depth: usize, wait: LockWait<'_>) -> Result<Dataset> {
         let meta = root.join(META_DIR);
         fs::create_dir_all(&meta).with_context(|| format!("cannot create dataset directory {}", root.display()))?;
-        let lock = File::options()
-            .create(true)
-            .truncate(false)
-            .write(true)
-            .open(meta.join("lock"))
-            .with_context(|| format!("cannot open the lock file in {}", meta.display()))?;
-        lock.lock().with_context(|| format!("cannot lock {}", meta.display()))?;
-        let journal = meta.join("journal.json");
+        let lock = lock::lock_writer(&meta, wait)?;
+        let journal = meta.join(JOURNAL);
         if journal.exists() {
-            let j: Journal = serde_json::from_slice(&fs::read(&journal)?)
-                .with_context(|| format!("cannot read the interrupted commit {}", journal.display()))?;
-            apply(root, &j)?;
+            let replayed = fs::read(&journal)
+                .context("cannot read it")
+                .and_then(|b| serde_json::from_slice::<Journal>(&b).context("it is not a journal"))
+                .and_then(|j| apply(root, &j));
+            if let Err(e) = replayed {
+                fs::remove_file(&journal).with_context(|| format!("cannot remove {}", journal.display()))?;
+                (wait.notice)(&format!(
+                    "an interrupted commit ({}) could not be finished and was undone: {e:#}; its input was not published",
+                    journal.display()
+                ));
+            }
         }
         let staging = meta.join("staging");
         if staging.exists() {
             fs::remove_dir_all(&staging).with_context(|| format!("cannot clear {}", staging.display()))?;
         }
-        let manifest_path = meta.join("manifest.json");
+        remove_temporaries(&meta);
+        let manifest_path = meta.join(MANIFEST);
         let manifest = if manifest_path.exists() {
             Manifest::load(&manifest_path)?
         } else {
@@ -111,7 +130,13 @@ impl Dataset {
                 manifest.tld_depth
             );
         }
-        Ok(Dataset { root: root.to_path_buf(), manifest, _lock: lock })
+        let mut ds = Dataset { root: root.to_path_buf(), manifest, _lock: lock };
+        match sweep(root, &ds.manifest) {
+            Ok(Some(m)) => ds.manifest = m,
+            Ok(None) => {}
+            Err(e) => (wait.notice)(&format!("replaced files were not deleted: {e:#}")),
+        }
+        Ok(ds)
     }
 
     pub fn root(&self) -> &Path {
@@ -137,41 +162,82 @@ impl Dataset {
     /// Publishes several inputs in one commit: readers see all of them or none.
     pub fn commit_all(&mut self, commits: Vec<Commit>) -> Result<()> {
         let mut manifest = self.manifest.clone();
-        let mut deletes: Vec<String> = Vec::new();
+        let mut replaced: Vec<String> = Vec::new();
         let mut moves = Vec::new();
         for commit in commits {
             let key = commit.key;
             // The input's old rejects go whatever happens; its old data only when new data replaces
             // it (a failed conversion keeps what an earlier good one published).
-            deletes.extend(manifest.failed.remove(&key).and_then(|f| f.rejects_file));
-            deletes.extend(manifest.inputs.get_mut(&key).and_then(|e| e.rejects_file.take()));
+            replaced.extend(manifest.failed.remove(&key).and_then(|f| f.rejects_file));
+            replaced.extend(manifest.inputs.get_mut(&key).and_then(|e| e.rejects_file.take()));
             match commit.outcome {
                 Outcome::Converted(entry) => {
-                    deletes.extend(manifest.inputs.insert(key, entry).map(|old| old.files).unwrap_or_default())
+                    replaced.extend(manifest.inputs.insert(key, entry).map(|old| old.files).unwrap_or_default())
                 }
                 Outcome::Failed(entry) => {
                     manifest.failed.insert(key, entry);
                 }
             }
-            moves.extend(commit.files);
+            for (staged, rel) in commit.files {
+                let staged = staged.strip_prefix(&self.root).ok().and_then(|p| p.to_str()).with_context(|| {
+                    format!("staged file {} is not inside the dataset {}", staged.display(), self.root.display())
+                })?;
+                moves.push((staged.to_string(), rel));
+            }
         }
-        // A file both published and listed as old (the same conversion absorbed again) stays.
-        deletes.retain(|d| !moves.iter().any(|(_, rel)| rel == d));
-        self.publish(Journal { moves, deletes, manifest })
+        // Replaced files stay until no reader can be using them; a file published again stays.
+        let published = manifest.published().into_iter().map(str::to_string).collect::<Vec<_>>();
+        manifest.retired.extend(replaced);
+        manifest.retired.retain(|r| !published.contains(r));
+        manifest.retired.sort();
+        manifest.retired.dedup();
+        manifest.check_paths()?;
+        let journal = Journal { moves, manifest };
+        let meta = self.root.join(META_DIR);
+        write_atomically(&meta.join(JOURNAL), &serde_json::to_vec(&journal)?)?;
+        failpoint("after-journal");
+        if let Err(e) = apply(&self.root, &journal) {
+            fs::remove_file(meta.join(JOURNAL)).ok();
+            return Err(e);
+        }
+        self.manifest = Manifest::load(&meta.join(MANIFEST))?;
+        Ok(())
     }
 
     /// Moves everything other datasets hold into this one, in one commit, and deletes them: how
     /// the parts that batch tasks converted side by side become one dataset. They must be on the
-    /// same file system. Absorbing a part again (after a kill) publishes nothing twice.
+    /// same file system. Each part is first moved into `_scanlake/inbox/`, so that the commit names
+    /// only paths inside the dataset; absorbing again after a kill publishes nothing twice.
     pub fn absorb(&mut self, parts: &[PathBuf]) -> Result<AbsorbSummary> {
+        let inbox = self.root.join(META_DIR).join(INBOX);
+        fs::create_dir_all(&inbox).with_context(|| format!("cannot create {}", inbox.display()))?;
+        let mut names = Vec::new();
+        for part in parts {
+            let id = std::path::absolute(part)?;
+            let name = format!("{:016x}", xxhash_rust::xxh3::xxh3_64(id.as_os_str().as_encoded_bytes()));
+            let moved = inbox.join(&name);
+            if part.exists() {
+                // An inbox copy left by an earlier, interrupted absorb is stale: the part was made again.
+                if moved.exists() {
+                    fs::remove_dir_all(&moved).with_context(|| format!("cannot clear {}", moved.display()))?;
+                }
+                fs::rename(part, &moved).with_context(|| {
+                    format!(
+                        "cannot move {} into {} (a part must be on the dataset's file system)",
+                        part.display(),
+                        moved.display()
+                    )
+                })?;
+            }
+            if moved.join(META_DIR).join(MANIFEST).exists() {
+                names.push(name);
+            }
+        }
         let mut commits = Vec::new();
         let mut summary = AbsorbSummary::default();
-        for part in parts {
-            let manifest_path = part.join(META_DIR).join("manifest.json");
-            if !manifest_path.exists() {
-                continue;
-            }
-            let m = Manifest::load(&manifest_path)?;
+        for name in &names {
+            let part = inbox.join(name);
+            let m = Manifest::load(&part.join(META_DIR).join(MANIFEST))?;
             if m.tld_depth != self.manifest.tld_depth {
                 bail!(
                     "{} is partitioned with tld depth {}, the dataset {} with {}",
@@ -207,72 +273,118 @@ impl Dataset {
         if !commits.is_empty() {
             self.commit_all(commits)?;
         }
-        for part in parts {
-            if part.exists() {
-                fs::remove_dir_all(part).with_context(|| format!("cannot remove {}", part.display()))?;
-            }
+        for name in &names {
+            let part = inbox.join(name);
+            fs::remove_dir_all(&part).with_context(|| format!("cannot remove {}", part.display()))?;
         }
         Ok(summary)
     }
-
-    fn publish(&mut self, journal: Journal) -> Result<()> {
-        let meta = self.root.join(META_DIR);
-        write_atomically(&meta.join("journal.json"), &serde_json::to_vec(&journal)?)?;
-        failpoint("after-journal");
-        apply(&self.root, &journal)?;
-        self.manifest = journal.manifest;
-        Ok(())
-    }
 }
 
-/// Carries out a journal; every step can be repeated, so a journal can be applied again after a kill.
-fn apply(root: &Path, j: &Journal) -> Result<()> {
-    for (i, (staged, rel)) in j.moves.iter().enumerate() {
-        let dest = root.join(rel);
-        if staged.exists() {
-            if let Some(parent) = dest.parent() {
-                fs::create_dir_all(parent)?;
-            }
-            fs::rename(staged, &dest)
-                .with_context(|| format!("cannot move {} to {}", staged.display(), dest.display()))?;
-        }
-        if i == 0 {
-            failpoint("after-first-move");
-        }
-    }
-    for rel in &j.deletes {
-        let path = root.join(rel);
-        match fs::remove_file(&path) {
-            Err(e) if e.kind() != std::io::ErrorKind::NotFound => {
-                return Err(e).with_context(|| format!("cannot delete {}", path.display()));
-            }
-            _ => {}
-        }
-        // Drop partition directories this left empty (remove_dir fails harmlessly otherwise).
-        let mut dir = path.parent();
-        while let Some(d) = dir.filter(|d| *d != root) {
-            if fs::remove_dir(d).is_err() {
-                break;
-            }
-            dir = d.parent();
-        }
+/// Deletes the files `m` retired, if no reader holds the dataset (else leaves them for a later
+/// writer), and writes the manifest without them. Never deletes a file `m` publishes. Returns the
+/// manifest now on disk when it swept.
+fn sweep(root: &Path, m: &Manifest) -> Result<Option<Manifest>> {
+    if m.retired.is_empty() {
+        return Ok(None);
     }
     let meta = root.join(META_DIR);
-    write_atomically(&meta.join("manifest.json"), &serde_json::to_vec_pretty(&j.manifest)?)?;
-    fs::remove_file(meta.join("journal.json"))
+    lock::without_readers(&meta, || {
+        let mut m = m.clone();
+        let retired = std::mem::take(&mut m.retired);
+        let published = m.published();
+        for rel in retired.iter().filter(|r| !published.contains(r.as_str())) {
+            remove_published_file(root, rel)?;
+        }
+        write_atomically(&meta.join(MANIFEST), &serde_json::to_vec_pretty(&m)?)?;
+        Ok(m)
+    })?
+    .transpose()
+}
+
+/// Deletes a published file and the partition directories this leaves empty.
+fn remove_published_file(root: &Path, rel: &str) -> Result<()> {
+    let path = paths::resolve(root, rel)?;
+    match fs::remove_file(&path) {
+        Err(e) if e.kind() != std::io::ErrorKind::NotFound => {
+            return Err(e).with_context(|| format!("cannot delete {}", path.display()));
+        }
+        _ => {}
+    }
+    // remove_dir fails harmlessly on a directory that is not empty.
+    let mut dir = path.parent();
+    while let Some(d) = dir.filter(|d| *d != root) {
+        if fs::remove_dir(d).is_err() {
+            break;
+        }
+        dir = d.parent();
+    }
+    Ok(())
+}
+
+/// Carries out a journal: the moves, then the manifest, then (when no reader holds the dataset)
+/// the deletion of what it retired. Every step can be repeated, so a journal can be applied again
+/// after a kill. Until the manifest is written a failure undoes the moves done so far, so the
+/// dataset is left as it was; the caller then drops the journal.
+fn apply(root: &Path, j: &Journal) -> Result<()> {
+    let meta = root.join(META_DIR);
+    let mut done: Vec<(PathBuf, PathBuf)> = Vec::new();
+    let moved = (|| {
+        j.manifest.check_paths()?;
+        for (i, (staged, rel)) in j.moves.iter().enumerate() {
+            let (from, to) = (paths::resolve(root, staged)?, paths::resolve(root, rel)?);
+            if from.symlink_metadata().is_ok() {
+                if let Some(parent) = to.parent() {
+                    fs::create_dir_all(parent).with_context(|| format!("cannot create {}", parent.display()))?;
+                }
+                fs::rename(&from, &to)
+                    .with_context(|| format!("cannot move {} to {}", from.display(), to.display()))?;
+                done.push((from, to));
+            } else if to.symlink_metadata().is_err() {
+                bail!("{} is missing: neither staged nor published", to.display());
+            }
+            if i == 0 {
+                failpoint("after-first-move");
+            }
+        }
+        write_atomically(&meta.join(MANIFEST), &serde_json::to_vec_pretty(&j.manifest)?)
+    })();
+    if let Err(e) = moved {
+        for (from, to) in done.iter().rev() {
+            fs::rename(to, from).ok();
+        }
+        return Err(e.context("the commit was undone; the dataset is as it was before it"));
+    }
+    // The commit stands whatever happens now; files not deleted are left to a later writer.
+    sweep(root, &j.manifest).ok();
+    fs::remove_file(meta.join(JOURNAL))
         .or_else(|e| if e.kind() == std::io::ErrorKind::NotFound { Ok(()) } else { Err(e) })?;
     Ok(())
 }
 
+/// Removes `*.tmp-PID` files that a writer killed mid-write left in the metadata directory.
+fn remove_temporaries(meta: &Path) {
+    for e in fs::read_dir(meta).into_iter().flatten().flatten() {
+        if e.file_name().to_string_lossy().contains(".tmp-") {
+            fs::remove_file(e.path()).ok();
+        }
+    }
+}
+
 /// Writes `bytes` to a temporary name beside `path`, syncs it, and renames it over `path`.
+/// Leaves no temporary file behind when it fails.
 pub fn write_atomically(path: &Path, bytes: &[u8]) -> Result<()> {
     let tmp = path.with_extension(format!("tmp-{}", std::process::id()));
-    {
+    let written = (|| {
         let mut f = File::create(&tmp).with_context(|| format!("cannot write {}", tmp.display()))?;
-        f.write_all(bytes)?;
-        f.sync_all()?;
+        f.write_all(bytes).with_context(|| format!("cannot write {}", tmp.display()))?;
+        f.sync_all().with_context(|| format!("cannot write {}", tmp.display()))?;
+        fs::rename(&tmp, path).with_context(|| format!("cannot rename {} to {}", tmp.display(), path.display()))
+    })();
+    if written.is_err() {
+        fs::remove_file(&tmp).ok();
     }
-    fs::rename(&tmp, path).with_context(|| format!("cannot rename {} to {}", tmp.display(), path.display()))?;
+    written?;
     if let Some(dir) = path.parent() {
         File::open(dir).and_then(|d| d.sync_all()).ok();
     }

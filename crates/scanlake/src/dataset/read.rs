@@ -1,6 +1,6 @@
 //! Reading a dataset back: the files its manifest lists, and their columns.
 
-use super::manifest::Manifest;
+use super::manifest::{FileSum, Manifest};
 use anyhow::{Context, Result, bail};
 use arrow::record_batch::RecordBatch;
 use parquet::arrow::ProjectionMask;
@@ -24,10 +24,46 @@ pub fn manifest(root: &Path) -> Result<Manifest> {
 
 /// Every published data file, in a stable order.
 pub fn data_files(root: &Path) -> Result<Vec<PathBuf>> {
+    Ok(checked_files(root)?.into_iter().map(|(p, _)| p).collect())
+}
+
+/// Every published data file with its checksum, if the manifest has one.
+fn checked_files(root: &Path) -> Result<Vec<(PathBuf, Option<FileSum>)>> {
     let m = manifest(root)?;
-    let mut files: Vec<PathBuf> = m.inputs.values().flat_map(|e| e.files.iter().map(|f| root.join(f))).collect();
-    files.sort();
+    let mut files = Vec::new();
+    for e in m.inputs.values() {
+        for f in &e.files {
+            files.push((super::paths::resolve(root, f)?, e.checksums.get(f).copied()));
+        }
+    }
+    files.sort_by(|a, b| a.0.cmp(&b.0));
     Ok(files)
+}
+
+/// Fails unless `path` has exactly the size and xxh3-64 that `sum` records.
+pub fn verify_file(path: &Path, sum: &FileSum) -> Result<()> {
+    use std::io::Read;
+    let mut file = File::open(path).with_context(|| format!("cannot open {}", path.display()))?;
+    let mut hasher = xxhash_rust::xxh3::Xxh3::new();
+    let mut buf = vec![0u8; 1 << 20];
+    let mut bytes = 0u64;
+    loop {
+        let n = file.read(&mut buf).with_context(|| format!("cannot read {}", path.display()))?;
+        if n == 0 {
+            break;
+        }
+        hasher.update(&buf[..n]);
+        bytes += n as u64;
+    }
+    if bytes != sum.bytes || hasher.digest() != sum.xxh3 {
+        bail!(
+            "data file {} is damaged or was changed after it was written: its {} does not match the manifest
+hint: convert the input that produced it again (the manifest names it), or restore the file from a backup",
+            path.display(),
+            if bytes != sum.bytes { "size" } else { "checksum" }
+        );
+    }
+    Ok(())
 }
 
 /// Reads `columns` (all when empty) of one Parquet file.
@@ -51,9 +87,13 @@ pub fn fold_files<T: Send>(
     fold: impl Fn(&mut T, &RecordBatch) + Sync + Send,
     merge: impl Fn(T, T) -> T + Sync + Send,
 ) -> Result<T> {
-    data_files(root)?
+    let _lease = super::lock::ReadLease::take(root)?;
+    checked_files(root)?
         .par_iter()
-        .map(|f| {
+        .map(|(f, sum)| {
+            if let Some(sum) = sum {
+                verify_file(f, sum)?;
+            }
             let mut acc = init();
             for batch in read_file(f, columns)? {
                 fold(&mut acc, &batch);

@@ -1,7 +1,7 @@
 //! The rejects file of one input: every line that did not become a row, with why.
 
 use anyhow::Result;
-use arrow::array::{ArrayRef, BinaryBuilder, StringBuilder, UInt64Builder};
+use arrow::array::{ArrayRef, LargeBinaryBuilder, StringBuilder, UInt64Builder};
 use arrow::datatypes::{DataType, Field, Schema, SchemaRef};
 use arrow::record_batch::RecordBatch;
 use parquet::arrow::ArrowWriter;
@@ -12,6 +12,9 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 const FLUSH_ROWS: usize = 16 * 1024;
+/// Raw bytes buffered before a flush: bounds memory, and keeps every batch's offsets far from
+/// the 2 GiB limit of 32-bit offsets.
+const FLUSH_BYTES: usize = 64 << 20;
 
 /// One rejected line.
 pub struct Reject<'a> {
@@ -28,7 +31,8 @@ pub fn schema() -> SchemaRef {
         Field::new("line", DataType::UInt64, false),
         Field::new("code", DataType::Utf8, false),
         Field::new("reason", DataType::Utf8, false),
-        Field::new("raw", DataType::Binary, false),
+        // Large: one line alone may be longer than 2 GiB.
+        Field::new("raw", DataType::LargeBinary, false),
     ]))
 }
 
@@ -40,8 +44,9 @@ pub struct RejectSink {
     line: UInt64Builder,
     code: StringBuilder,
     reason: StringBuilder,
-    raw: BinaryBuilder,
+    raw: LargeBinaryBuilder,
     pending: usize,
+    pending_bytes: usize,
     total: u64,
 }
 
@@ -54,8 +59,9 @@ impl RejectSink {
             line: UInt64Builder::new(),
             code: StringBuilder::new(),
             reason: StringBuilder::new(),
-            raw: BinaryBuilder::new(),
+            raw: LargeBinaryBuilder::new(),
             pending: 0,
+            pending_bytes: 0,
             total: 0,
         }
     }
@@ -66,8 +72,9 @@ impl RejectSink {
         self.reason.append_value(&r.reason);
         self.raw.append_value(r.raw);
         self.pending += 1;
+        self.pending_bytes += r.raw.len() + r.reason.len();
         self.total += 1;
-        if self.pending >= FLUSH_ROWS {
+        if self.pending >= FLUSH_ROWS || self.pending_bytes >= FLUSH_BYTES {
             self.flush()?;
         }
         Ok(())
@@ -79,6 +86,7 @@ impl RejectSink {
         }
         let n = self.pending;
         self.pending = 0;
+        self.pending_bytes = 0;
         let input: ArrayRef = Arc::new(arrow::array::StringArray::from(vec![self.input.as_str(); n]));
         let batch = RecordBatch::try_new(
             schema(),

@@ -44,11 +44,33 @@ pub fn data_properties() -> WriterProperties {
     b.build()
 }
 
-/// Rows and bytes of a written file.
+/// Rows, bytes and checksum of a written file.
 #[derive(Debug, Clone, Copy, Default)]
 pub struct Written {
     pub rows: u64,
     pub bytes: u64,
+    /// xxh3-64 of the file's bytes, taken as they were written.
+    pub xxh3: u64,
+}
+
+/// Hashes what passes through to the file (the Parquet writer only appends, so this is the hash
+/// of the whole file).
+struct HashingWriter {
+    file: File,
+    hasher: xxhash_rust::xxh3::Xxh3,
+    bytes: u64,
+}
+
+impl std::io::Write for HashingWriter {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        let n = self.file.write(buf)?;
+        self.hasher.update(&buf[..n]);
+        self.bytes += n as u64;
+        Ok(n)
+    }
+    fn flush(&mut self) -> std::io::Result<()> {
+        self.file.flush()
+    }
 }
 
 /// The sort key of a row: its raw path bytes (`path_bytes` where set, else `path`).
@@ -94,7 +116,8 @@ pub fn write_sorted(
     drop(keyed);
 
     let file = File::create(dest).with_context(|| format!("cannot create {}", dest.display()))?;
-    let mut writer = ArrowWriter::try_new(file, schema.clone(), Some(props))?;
+    let hashing = HashingWriter { file, hasher: xxhash_rust::xxh3::Xxh3::new(), bytes: 0 };
+    let mut writer = ArrowWriter::try_new(hashing, schema.clone(), Some(props))?;
     for slice in order.chunks(SORT_SLICE_ROWS) {
         let arrays = columns
             .iter()
@@ -105,8 +128,8 @@ pub fn write_sorted(
             .collect::<Result<Vec<_>, _>>()?;
         writer.write(&RecordBatch::try_new(schema.clone(), arrays)?)?;
     }
-    let file = writer.into_inner()?;
-    file.sync_all()?;
-    let bytes = file.metadata()?.len();
-    Ok(Written { rows: order.len() as u64, bytes })
+    let mut hashing = writer.into_inner()?;
+    std::io::Write::flush(&mut hashing)?;
+    hashing.file.sync_all()?;
+    Ok(Written { rows: order.len() as u64, bytes: hashing.bytes, xxh3: hashing.hasher.digest() })
 }

@@ -80,6 +80,8 @@ pub enum LineError {
     BadTime(String, String),
     #[error("SHOW has {found} fields, the layout expects {expected} (truncated line?)")]
     FieldCount { expected: usize, found: usize },
+    #[error("line is longer than {0} bytes, more than any record")]
+    TooLong(usize),
 }
 
 impl LineError {
@@ -93,6 +95,7 @@ impl LineError {
             LineError::MissingEquals(_) | LineError::DuplicateKey(_) => "bad-show",
             LineError::BadNumber(..) => "bad-number",
             LineError::BadTime(..) => "bad-time",
+            LineError::TooLong(_) => "too-long",
         }
     }
 }
@@ -112,6 +115,8 @@ pub struct LineParser {
     show: ShowLayout,
     types: Vec<FieldType>,
     names: Vec<String>,
+    /// The largest value of each count column: bytes fit Int64, and so do KiB once multiplied.
+    count_max: Vec<u64>,
     key_cache: Vec<(Vec<u8>, Slot)>,
     positional_slots: Vec<Option<usize>>,
     separator: memmem::Finder<'static>,
@@ -143,6 +148,10 @@ impl LineParser {
             show: layout.show.clone(),
             types: columns.iter().map(|c| c.ty).collect(),
             names: columns.iter().map(|c| c.name.clone()).collect(),
+            count_max: columns
+                .iter()
+                .map(|c| if c.name == "kballoc" { i64::MAX as u64 / 1024 } else { i64::MAX as u64 })
+                .collect(),
             seen: vec![false; columns.len()],
             key_cache: Vec::new(),
             positional_slots,
@@ -431,7 +440,7 @@ impl LineParser {
         let bad_number = || LineError::BadNumber(self.names[col].clone(), lossy(raw));
         Ok(match self.types[col] {
             FieldType::Count => match parse_u64(raw, 0) {
-                Some((n, end)) if end == raw.len() && n <= i64::MAX as u64 => Value::Int(n as i64),
+                Some((n, end)) if end == raw.len() && n <= self.count_max[col] => Value::Int(n as i64),
                 _ => return Err(bad_number()),
             },
             FieldType::Id => match parse_u64(raw, 0) {

@@ -2,7 +2,7 @@
 //! merge of its files) classifies every path with one batch per file in memory.
 
 use super::columns::{Cols, keep, opt, reader_with_batch};
-use crate::aggregate::partial::{ChurnCounters, ChurnPartial, Key};
+use crate::aggregate::partial::{ChurnCounters, ChurnPartial, Key, Sum};
 use crate::aggregate::spec::{ChurnBy, ChurnReport, Filter};
 use crate::aggregate::view::Partition;
 use anyhow::Result;
@@ -75,14 +75,14 @@ fn join(
             for r in &olds {
                 let c = groups.entry(key(r)).or_default();
                 c.deleted += 1;
-                c.deleted_bytes += r.size.unwrap_or(0);
+                c.deleted_bytes += Sum::from(r.size.unwrap_or(0));
             }
         }
         if olds.is_empty() {
             for s in &news {
                 let c = groups.entry(key(s)).or_default();
                 c.created += 1;
-                c.created_bytes += s.size.unwrap_or(0);
+                c.created_bytes += Sum::from(s.size.unwrap_or(0));
             }
         }
         for r in &olds {
@@ -90,10 +90,10 @@ fn join(
                 let c = groups.entry(key(s)).or_default();
                 if r.modify != s.modify || r.size != s.size {
                     c.modified += 1;
-                    c.modified_bytes += s.size.unwrap_or(0);
+                    c.modified_bytes += Sum::from(s.size.unwrap_or(0));
                 } else {
                     c.unchanged += 1;
-                    c.unchanged_bytes += s.size.unwrap_or(0);
+                    c.unchanged_bytes += Sum::from(s.size.unwrap_or(0));
                 }
             }
         }

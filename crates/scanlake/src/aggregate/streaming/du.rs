@@ -3,7 +3,7 @@
 //! one stack per task, however many rows there are.
 
 use super::columns::{Cols, filter_columns, keep, opt, opt_str, reader, row_group_tasks};
-use crate::aggregate::partial::{DuCounters, DuPartial};
+use crate::aggregate::partial::{DuCounters, DuPartial, Sum};
 use crate::aggregate::pathkey;
 use crate::aggregate::spec::{DuReport, Filter};
 use crate::aggregate::view::Partition;
@@ -71,9 +71,9 @@ impl Walk {
         let kind = opt_str(c.kind, i);
         let row = DuCounters {
             objects: 1,
-            files: i64::from(kind == Some("file")),
-            bytes: opt(c.size, i).unwrap_or(0),
-            allocated: opt(c.kballoc, i).unwrap_or(0) * 1024,
+            files: Sum::from(kind == Some("file")),
+            bytes: Sum::from(opt(c.size, i).unwrap_or(0)),
+            allocated: Sum::from(opt(c.kballoc, i).unwrap_or(0)) * 1024,
             newest_access: opt(c.access, i),
         };
         for (_, totals) in &mut self.stack {

@@ -3,7 +3,7 @@
 //! task) and become [`Key`]s only once per group.
 
 use super::columns::{Cols, filter_columns, keep, opt, opt_str, reader, row_group_tasks};
-use crate::aggregate::partial::{Counters, GroupedPartial, Key};
+use crate::aggregate::partial::{Counters, GroupedPartial, Key, Sum};
 use crate::aggregate::pathkey;
 use crate::aggregate::spec::{Dimension, Filter, GroupedReport, MAX_GROUPS, TimeField};
 use crate::aggregate::view::Partition;
@@ -135,10 +135,10 @@ impl<'r> Folder<'r> {
             let size = size.unwrap_or(0);
             let counters = self.groups.entry(key).or_default();
             counters.objects += 1;
-            counters.files += i64::from(kind == Some("file"));
-            counters.dirs += i64::from(kind == Some("dir"));
-            counters.bytes += size;
-            counters.allocated += opt(c.kballoc, i).unwrap_or(0) * 1024;
+            counters.files += Sum::from(kind == Some("file"));
+            counters.dirs += Sum::from(kind == Some("dir"));
+            counters.bytes += Sum::from(size);
+            counters.allocated += Sum::from(opt(c.kballoc, i).unwrap_or(0)) * 1024;
             // Directories cannot be hard links; anything else with nlink other than 1 may be.
             if kind != Some("dir") && opt(c.nlink, i) != Some(1) {
                 let id = (
@@ -150,7 +150,7 @@ impl<'r> Folder<'r> {
                 let e = self.linked.entry(id).or_insert(size);
                 *e = (*e).max(size);
             } else {
-                counters.unique_bytes += size;
+                counters.unique_bytes += Sum::from(size);
             }
         }
     }
