@@ -6,6 +6,8 @@
 #   eval "$(scripts/local-slurm/start.sh)"      # exports SLURM_CONF
 #
 # State directory: $SCANLAKE_SLURM_DIR, default ~/.cache/scanlake-slurm.
+# For its own test: $SCANLAKE_POLICY_RC (default /usr/sbin/policy-rc.d) and
+# SCANLAKE_SLURM_INSTALL_ONLY=1 (stop after installing).
 set -Eeuo pipefail
 trap 'echo "local-slurm: start.sh failed at line $LINENO (exit $?)" >&2' ERR
 dir="${SCANLAKE_SLURM_DIR:-$HOME/.cache/scanlake-slurm}"
@@ -19,7 +21,7 @@ install_packages() {
     [ ${#missing[@]} -eq 0 ] && return
     log "installing munge and slurm (missing: ${missing[*]})"
     # Keep apt from starting system-wide daemons (no systemd here; ours run from $dir).
-    local rc=/usr/sbin/policy-rc.d added=
+    local rc="${SCANLAKE_POLICY_RC:-/usr/sbin/policy-rc.d}" added=
     if [ ! -e "$rc" ]; then
         printf '#!/bin/sh\nexit 101\n' >"$rc" && chmod +x "$rc" && added=1
     fi
@@ -32,6 +34,7 @@ install_packages() {
 running() { [ -f "$1" ] && kill -0 "$(cat "$1")" 2>/dev/null; }
 
 install_packages
+[ "${SCANLAKE_SLURM_INSTALL_ONLY:-}" = 1 ] && exit 0
 mkdir -p "$dir"/{munge,ctld,spool,log}
 chmod 711 "$dir" "$dir/munge"   # munged refuses a socket directory without o+x
 chmod 700 "$dir/ctld" "$dir/spool"

@@ -15,8 +15,8 @@ use crate::commands::aggregate;
 use crate::commands::convert::{ConvertFlags, FlagsOnly};
 use anyhow::{Context, Result, bail};
 use clap::{CommandFactory, Parser};
+use scanlake::aggregate::engine::finish_report;
 use scanlake::aggregate::partial::Partial;
-use scanlake::aggregate::table::finish;
 use scanlake::aggregate::view::{DatasetView, Partition};
 use scanlake::convert::{NoProgress, convert, input};
 use scanlake::dataset::Dataset;
@@ -316,7 +316,7 @@ impl TaskRunner for Pipeline {
                             expected.len()
                         );
                     }
-                    let table = finish(&built.report, merged.expect("at least one task"))?;
+                    let table = finish_report(&view, &built.report, merged.expect("at least one task"))?;
                     built.output().relative_to(&run.dir).write(&table)?;
                 }
                 Ok(())

@@ -58,6 +58,11 @@ impl FilesTable {
                 ]));
             }
         }
+        // Every known column, so that SQL may name one no file has (it reads as null).
+        let known = scanlake::convert::dataset_schema(&scanlake::format::Layout::default());
+        schemas.push(Schema::new(
+            known.fields().iter().map(|f| f.as_ref().clone().with_metadata(Default::default())).collect::<Vec<_>>(),
+        ));
         let file_schema = Arc::new(Schema::try_merge(schemas)?);
         let mut fields: Vec<Field> = file_schema.fields().iter().map(|f| f.as_ref().clone()).collect();
         fields.extend(partition_fields());

@@ -107,6 +107,9 @@ pub fn prepare(
             writeln!(err, "  - {r}")?;
         }
         writeln!(err, "  - limits: {} threads, {} MiB", limits.threads, limits.memory_bytes >> 20)?;
+        for (column, why) in view.unknown_outputs(report) {
+            writeln!(err, "  - column '{column}' stays empty: {why}")?;
+        }
     }
     Ok((engine_named(&choice.engine), limits))
 }

@@ -4,7 +4,7 @@
 
 use super::partial::Partial;
 use super::spec::Report;
-use super::table::{Table, finish};
+use super::table::{Table, blank_columns, finish};
 use super::view::{DatasetView, Partition};
 use anyhow::Result;
 use std::path::PathBuf;
@@ -52,7 +52,16 @@ pub fn run(engine: &dyn Engine, view: &DatasetView, report: &Report, limits: &Li
     let partitions = view.select(report);
     view.verify(&partitions)?;
     let partial = engine.partial(view, &partitions, report, limits)?;
-    finish(report, partial)
+    finish_report(view, report, partial)
+}
+
+/// The table of `report` from its merged partial: finished, and the columns this dataset cannot
+/// fill left empty.
+pub fn finish_report(view: &DatasetView, report: &Report, partial: Partial) -> Result<Table> {
+    let mut table = finish(report, partial)?;
+    let unknown: Vec<&str> = view.unknown_outputs(report).into_iter().map(|(c, _)| c).collect();
+    blank_columns(&mut table, &unknown);
+    Ok(table)
 }
 
 /// An empty partial of the right kind (for a report whose filters select nothing).

@@ -306,18 +306,30 @@ pub struct Report {
 }
 
 impl Report {
-    /// Dataset columns (SHOW keys) the report reads, besides the identity and path columns.
+    /// Dataset columns (SHOW keys) that only fill some of the report's output columns: without
+    /// them those stay empty (unknown), the rest of the report stands.
+    pub fn optional_columns(&self) -> Vec<(&'static str, &'static [&'static str])> {
+        let counters: [(&'static str, &'static [&'static str]); 3] =
+            [("size", &["bytes", "unique_bytes"]), ("kballoc", &["allocated"]), ("mode", &["files", "dirs"])];
+        match &self.kind {
+            ReportKind::Grouped(_) => counters.to_vec(),
+            ReportKind::Du(_) => counters.into_iter().chain([("access", &["newest_access"][..])]).collect(),
+            ReportKind::Churn(_) => Vec::new(),
+        }
+    }
+
+    /// Dataset columns (SHOW keys) the report cannot do without, besides the identity and path
+    /// columns.
     pub fn required_columns(&self) -> Vec<&'static str> {
         let mut cols: Vec<&'static str> = Vec::new();
         match &self.kind {
             ReportKind::Grouped(g) => {
-                cols.extend(["size", "kballoc", "mode"]);
                 cols.extend(g.by.iter().filter_map(|d| d.source_column()));
                 if let Some((t, _)) = &g.age {
                     cols.push(t.column());
                 }
             }
-            ReportKind::Du(_) => cols.extend(["size", "kballoc", "mode", "access"]),
+            ReportKind::Du(_) => {}
             ReportKind::Churn(c) => {
                 cols.extend(["size", "modify"]);
                 if c.by == ChurnBy::Uid {

@@ -48,6 +48,16 @@ impl Table {
     }
 }
 
+/// Empties the named columns: values the dataset could not provide are unknown, not zero.
+pub fn blank_columns(table: &mut Table, names: &[&str]) {
+    let blank: Vec<usize> = names.iter().filter_map(|n| table.column_index(n)).collect();
+    for row in &mut table.rows {
+        for &i in &blank {
+            row[i] = Cell::Null;
+        }
+    }
+}
+
 /// A total as a cell, or an error naming the column when it does not fit 64 bits.
 fn exact(sum: Sum, column: &str) -> Result<Cell> {
     match i64::try_from(sum) {

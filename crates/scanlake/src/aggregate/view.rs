@@ -140,6 +140,18 @@ impl DatasetView {
         Ok(())
     }
 
+    /// Output columns of `report` that this dataset cannot fill (they stay empty), with why.
+    pub fn unknown_outputs(&self, report: &Report) -> Vec<(&'static str, String)> {
+        report
+            .optional_columns()
+            .into_iter()
+            .filter(|(col, _)| !self.columns_seen.contains(*col))
+            .flat_map(|(col, outputs)| {
+                outputs.iter().map(move |o| (*o, format!("no converted input had the SHOW key '{col}'")))
+            })
+            .collect()
+    }
+
     /// The partitions a report reads: pruned by scan date, tld and path prefix.
     pub fn select(&self, report: &Report) -> Vec<&Partition> {
         let f: &Filter = &report.filter;
