@@ -197,7 +197,7 @@ fn bad_requests_get_clear_errors() {
     // A dataset from a future format version.
     let manifest = d.join("lake/_scanlake/manifest.json");
     let text = std::fs::read_to_string(&manifest).unwrap();
-    std::fs::write(&manifest, text.replace("\"format_version\": 1", "\"format_version\": 99")).unwrap();
+    std::fs::write(&manifest, text.replace("\"format_version\": 2", "\"format_version\": 99")).unwrap();
     let err = fails(&["aggregate", "lake", "usage"], d);
     assert!(
         err.starts_with(

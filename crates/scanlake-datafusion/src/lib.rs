@@ -119,7 +119,9 @@ impl Session {
             Ok(())
         })
         .map_err(|e| {
-            e.context("hint: `scanlake query` runs read-only queries (SELECT, WITH, EXPLAIN) over the table `files`")
+            anyhow::anyhow!(
+                "{e:#}\nhint: `scanlake query` runs read-only queries (SELECT, WITH, EXPLAIN) over the table `files`"
+            )
         })?;
         Ok(batches)
     }

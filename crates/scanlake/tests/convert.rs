@@ -152,7 +152,7 @@ fn too_many_rejects_fail_the_input_but_keep_the_rejects() {
     assert_eq!(s.rows + s.rejects + s.skipped, s.lines);
     assert_eq!(s.inputs[0].status, InputStatus::Converted);
     assert_eq!(s.inputs[1].status, InputStatus::Failed);
-    assert!(s.inputs[1].message.as_deref().unwrap().contains("more than --max-reject-fraction 0.01"));
+    assert!(s.inputs[1].message.as_deref().unwrap().contains("more than the maximum reject fraction 0.01"));
     // Only the good input's rows are visible; the bad one's rejects are all recorded.
     assert_eq!(canonical_rows(&dataset).unwrap().len(), 2000);
     assert_eq!(rejects(&dataset).len() as u64, s.inputs[1].rejects);
@@ -214,7 +214,8 @@ fn files_are_sorted_by_path_and_carry_the_format_version() {
         let reader = parquet::file::reader::SerializedFileReader::new(std::fs::File::open(&f).unwrap()).unwrap();
         let kv =
             parquet::file::reader::FileReader::metadata(&reader).file_metadata().key_value_metadata().cloned().unwrap();
-        assert!(kv.iter().any(|k| k.key == "scanlake.format_version" && k.value.as_deref() == Some("1")));
+        assert!(kv.iter().any(|k| k.key == "scanlake.format_version"
+            && k.value.as_deref() == Some(scanlake::dataset::manifest::FORMAT_VERSION.to_string().as_str())));
         let mut keys = Vec::new();
         for b in read_file(&f, &["path", "path_bytes"]).unwrap() {
             let p = b.column_by_name("path").unwrap().as_string::<i32>().clone();

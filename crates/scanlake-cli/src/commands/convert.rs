@@ -128,13 +128,19 @@ impl ConvertFlags {
             ..defaults
         };
         opts.validate().map_err(|e| {
-            // The library names the option; say the flag.
+            // The library names the option; say the flag (in MiB where the flag is).
             let text = e.to_string();
-            let flag = ["threads", "tld depth", "target file MiB", "memory MiB", "max reject fraction"]
-                .into_iter()
-                .find(|n| text.starts_with(n))
-                .map_or(String::new(), |n| format!("--{}", n.to_lowercase().replace(' ', "-")));
-            anyhow::anyhow!("{}", if flag.is_empty() { text } else { format!("{flag}: {text}") })
+            let flags = [
+                ("threads", "--threads"),
+                ("tld depth", "--tld-depth"),
+                ("target file bytes", "--target-file-mib"),
+                ("memory budget bytes", "--memory-mib"),
+                ("max reject fraction", "--max-reject-fraction"),
+            ];
+            match flags.iter().find(|(name, _)| text.starts_with(name)) {
+                Some((_, flag)) => anyhow::anyhow!("{flag}: {text}"),
+                None => e,
+            }
         })?;
         Ok(opts)
     }

@@ -73,6 +73,7 @@ impl Default for ConvertOptions {
 /// that nothing they size can overflow or exhaust the process.
 pub const MAX_THREADS: usize = 1024;
 pub const MAX_FILE_BYTES: usize = 1 << 30;
+pub const MAX_MEMORY_BYTES: usize = 1 << 40;
 /// A line longer than this cannot be a record (a path is at most a few KiB); it is rejected
 /// before parsing, which bounds every buffer a line goes into.
 pub const MAX_LINE_BYTES: usize = 1 << 20;
@@ -86,8 +87,8 @@ impl ConvertOptions {
         in_range("threads", self.threads, 1, MAX_THREADS)?;
         in_range("tld depth", self.tld_depth, 0, 64)?;
         in_range("chunk bytes", self.chunk_bytes, 1, MAX_FILE_BYTES)?;
-        in_range("target file MiB", self.target_file_bytes >> 20, 1, MAX_FILE_BYTES >> 20)?;
-        in_range("memory MiB", self.memory_budget_bytes >> 20, 16, 1 << 20)?;
+        in_range("target file bytes", self.target_file_bytes, 1, MAX_FILE_BYTES)?;
+        in_range("memory budget bytes", self.memory_budget_bytes, 1, MAX_MEMORY_BYTES)?;
         if !(0.0..=1.0).contains(&self.max_reject_fraction) {
             bail!("max reject fraction must be between 0 and 1, not {}", self.max_reject_fraction);
         }

@@ -91,6 +91,14 @@ impl Dataset {
         let meta = root.join(META_DIR);
         fs::create_dir_all(&meta).with_context(|| format!("cannot create dataset directory {}", root.display()))?;
         let lock = lock::lock_writer(&meta, wait)?;
+        // Readers can only hold what exists: create it before anything is published.
+        let readers = meta.join(lock::READERS_LOCK);
+        File::options()
+            .create(true)
+            .truncate(false)
+            .write(true)
+            .open(&readers)
+            .with_context(|| format!("cannot create {}", readers.display()))?;
         let journal = meta.join(JOURNAL);
         if journal.exists() {
             let replayed = fs::read(&journal)
