@@ -218,3 +218,24 @@ fn a_minimal_layout_gets_reports_with_what_it_can_fill() {
         assert!(du.contains("/gpfs/fs1,2,2,,4106,,"), "{engine}: {du}");
     }
 }
+
+#[test]
+fn sums_beyond_64_bits_fail_the_same_way_on_every_engine() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    let max = i64::MAX;
+    let text = format!(
+        "1 1 0  %7Csize%3D{max}%7Cuid%3D5%7Cmode%3D-rw-r--r--%7Cnlink%3D1%7C -- /gpfs/a/f1\n2 1 0  %7Csize%3D{max}%7Cuid%3D5%7Cmode%3D-rw-r--r--%7Cnlink%3D1%7C -- /gpfs/a/f2\n"
+    );
+    std::fs::write(d.join("x.2026-11-01.list"), text).unwrap();
+    ok(&["convert", "x.2026-11-01.list", "-o", "lake", "-q"], d);
+    for engine in ["streaming", "datafusion"] {
+        let err = fails(&["aggregate", "lake", "usage", "--by", "uid", "--engine", engine], d);
+        assert!(
+            err.contains("the total 'bytes' is 18446744073709551614, more than a report column holds"),
+            "{engine}: {err}"
+        );
+        let err = fails(&["aggregate", "lake", "du", "--max-depth", "2", "--engine", engine], d);
+        assert!(err.contains("the total 'bytes' is 18446744073709551614"), "{engine}: {err}");
+    }
+}
