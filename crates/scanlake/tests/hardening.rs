@@ -287,7 +287,7 @@ fn counts_and_sizes_from_users_are_validated() {
         (ConvertOptions { threads: 100_000, ..ConvertOptions::default() }, "threads"),
         (ConvertOptions { threads: 0, ..ConvertOptions::default() }, "threads"),
         (ConvertOptions { memory_budget_bytes: usize::MAX, ..ConvertOptions::default() }, "memory"),
-        (ConvertOptions { max_reject_fraction: 2.0, ..ConvertOptions::default() }, "reject fraction"),
+        (ConvertOptions { max_reject_fraction: 2.0, ..ConvertOptions::default() }, "max_reject_fraction"),
     ] {
         let err = convert(std::slice::from_ref(&input), &dir.path().join("lake"), &opts, &NoProgress)
             .unwrap_err()

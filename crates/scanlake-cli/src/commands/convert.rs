@@ -128,19 +128,15 @@ impl ConvertFlags {
             ..defaults
         };
         opts.validate().map_err(|e| {
-            // The library names the option; say the flag (in MiB where the flag is).
-            let text = e.to_string();
-            let flags = [
-                ("threads", "--threads"),
-                ("tld depth", "--tld-depth"),
-                ("target file bytes", "--target-file-mib"),
-                ("memory budget bytes", "--memory-mib"),
-                ("max reject fraction", "--max-reject-fraction"),
-            ];
-            match flags.iter().find(|(name, _)| text.starts_with(name)) {
-                Some((_, flag)) => anyhow::anyhow!("{flag}: {text}"),
-                None => e,
-            }
+            let flag = match e.option {
+                "threads" => "--threads",
+                "tld_depth" => "--tld-depth",
+                "target_file_bytes" => "--target-file-mib",
+                "memory_budget_bytes" => "--memory-mib",
+                "max_reject_fraction" => "--max-reject-fraction",
+                other => other,
+            };
+            anyhow::anyhow!("{flag}: {e}")
         })?;
         Ok(opts)
     }

@@ -67,13 +67,14 @@ impl DatasetView {
         let mut rows = 0;
         let mut bytes = 0;
         let mut columns_seen = BTreeSet::new();
+        let mut resolver = paths::Resolver::new(root);
         for entry in manifest.inputs.values() {
             rows += entry.rows;
             columns_seen.extend(entry.columns_seen.iter().cloned());
             for rel in &entry.files {
                 let (acq, tld) = parse_partition(rel, &entry.long_tlds)
                     .with_context(|| format!("manifest of {}", root.display()))?;
-                let path = paths::resolve(root, rel)?;
+                let path = resolver.resolve(rel)?;
                 let size = std::fs::metadata(&path)
                     .with_context(|| format!("data file {} listed in the manifest is missing", path.display()))?
                     .len();

@@ -115,11 +115,9 @@ pub fn discover(inputs: &[PathBuf]) -> Result<(Vec<Source>, Vec<Ignored>)> {
 /// Hashes a regular file whole, as [`ReadStats`] does while converting (for `--skip-existing`,
 /// which must know the content before deciding to read it).
 pub fn hash_file(path: &Path) -> Result<(u64, String)> {
-    let stats = ReadStats::default();
-    let mut reader = CountingReader {
-        inner: File::open(path).with_context(|| format!("cannot open {}", path.display()))?,
-        stats: &stats,
-    };
+    let stats = Arc::new(ReadStats::default());
+    let file = File::open(path).with_context(|| format!("cannot open {}", path.display()))?;
+    let mut reader = std::io::BufReader::with_capacity(1 << 20, CountingReader { inner: file, stats: stats.clone() });
     std::io::copy(&mut reader, &mut std::io::sink()).with_context(|| format!("cannot read {}", path.display()))?;
     Ok((stats.bytes(), stats.fingerprint()))
 }
@@ -166,29 +164,17 @@ impl ReadStats {
 }
 
 /// Counts and hashes the raw bytes read.
-struct CountingReader<'a, R> {
+struct CountingReader<R> {
     inner: R,
-    stats: &'a ReadStats,
+    stats: Arc<ReadStats>,
 }
 
-impl<R: Read> Read for CountingReader<'_, R> {
+impl<R: Read> Read for CountingReader<R> {
     fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
         let n = self.inner.read(buf)?;
         self.stats.hasher.lock().expect("hasher lock").update(&buf[..n]);
         self.stats.bytes.fetch_add(n as u64, Ordering::Relaxed);
         Ok(n)
-    }
-}
-
-/// Owns what [`CountingReader`] borrows, so a decoder can be boxed.
-struct SharedCounting<R> {
-    inner: R,
-    stats: Arc<ReadStats>,
-}
-
-impl<R: Read> Read for SharedCounting<R> {
-    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
-        CountingReader { inner: &mut self.inner, stats: &self.stats }.read(buf)
     }
 }
 
@@ -202,7 +188,7 @@ pub fn open_decoded(path: &Path, stats: Arc<ReadStats>) -> Result<Box<dyn Read +
         Box::new(File::open(path).with_context(|| format!("cannot open {}", path.display()))?)
     };
     // The first bytes, however a stream delivers them, then the rest.
-    let mut counted = SharedCounting { inner: raw, stats };
+    let mut counted = CountingReader { inner: raw, stats };
     let mut head = Vec::with_capacity(4);
     (&mut counted).take(4).read_to_end(&mut head).with_context(|| format!("cannot read {}", path.display()))?;
     let compression = compression_of(&head);

@@ -13,7 +13,7 @@ pub mod input;
 use crate::dataset::manifest::{FailedEntry, FileSum, InputEntry, InputIdentity};
 use crate::dataset::partition::tld_dir_name;
 use crate::dataset::rejects::{Reject, RejectSink};
-use crate::dataset::{Commit, Dataset, Outcome, REJECTS_DIR, ScanDate, escape_value, tld_of, writer};
+use crate::dataset::{Commit, Dataset, Outcome, REJECTS_DIR, ScanDate, tld_of, writer};
 use crate::format::{Layout, LineKind, LineParser, Record};
 use anyhow::{Context, Result, bail};
 use arrow::array::UInt32Array;
@@ -78,21 +78,37 @@ pub const MAX_MEMORY_BYTES: usize = 1 << 40;
 /// before parsing, which bounds every buffer a line goes into.
 pub const MAX_LINE_BYTES: usize = 1 << 20;
 
+/// An option set outside the range the library accepts; `option` is the field's name, for the
+/// interfaces to name their own flag or argument.
+#[derive(Debug, thiserror::Error)]
+#[error("{option} must be between {min} and {max}, not {value}")]
+pub struct OutOfRange {
+    pub option: &'static str,
+    pub min: String,
+    pub max: String,
+    pub value: String,
+}
+
 impl ConvertOptions {
-    /// Checks every value a user can set; the error names the option.
-    pub fn validate(&self) -> Result<()> {
-        let in_range = |name: &str, v: usize, lo: usize, hi: usize| {
-            if (lo..=hi).contains(&v) { Ok(()) } else { bail!("{name} must be between {lo} and {hi}, not {v}") }
-        };
-        in_range("threads", self.threads, 1, MAX_THREADS)?;
-        in_range("tld depth", self.tld_depth, 0, 64)?;
-        in_range("chunk bytes", self.chunk_bytes, 1, MAX_FILE_BYTES)?;
-        in_range("target file bytes", self.target_file_bytes, 1, MAX_FILE_BYTES)?;
-        in_range("memory budget bytes", self.memory_budget_bytes, 1, MAX_MEMORY_BYTES)?;
-        if !(0.0..=1.0).contains(&self.max_reject_fraction) {
-            bail!("max reject fraction must be between 0 and 1, not {}", self.max_reject_fraction);
+    /// Checks every value a user can set.
+    pub fn validate(&self) -> Result<(), OutOfRange> {
+        fn check<T: PartialOrd + std::fmt::Display>(
+            option: &'static str,
+            v: T,
+            min: T,
+            max: T,
+        ) -> Result<(), OutOfRange> {
+            if min <= v && v <= max {
+                return Ok(());
+            }
+            Err(OutOfRange { option, min: min.to_string(), max: max.to_string(), value: v.to_string() })
         }
-        Ok(())
+        check("threads", self.threads, 1, MAX_THREADS)?;
+        check("tld_depth", self.tld_depth, 0, 64)?;
+        check("chunk_bytes", self.chunk_bytes, 1, MAX_FILE_BYTES)?;
+        check("target_file_bytes", self.target_file_bytes, 1, MAX_FILE_BYTES)?;
+        check("memory_budget_bytes", self.memory_budget_bytes, 1, MAX_MEMORY_BYTES)?;
+        check("max_reject_fraction", self.max_reject_fraction, 0.0, 1.0)
     }
 }
 
@@ -186,7 +202,7 @@ pub fn convert(
     // Check every scan date before writing anything.
     let dated: Vec<(input::Source, ScanDate)> = sources
         .into_iter()
-        .map(|s| match opts.acq.or_else(|| (!s.is_stdin()).then(|| input::scan_date_from_path(&s.path)).flatten()) {
+        .map(|s| match opts.acq.or_else(|| input::scan_date_from_path(&s.path)) {
             Some(d) => Ok((s, d)),
             None => bail!(
                 "cannot tell the scan date of {}: its name holds no date\nhint: pass --acq YYYY-MM-DD",
@@ -253,7 +269,8 @@ struct Shared<'a> {
     acq: ScanDate,
     tld_depth: usize,
     staging: PathBuf,
-    file_prefix: String,
+    /// This run's name for the input's files: `part-<stem>-<n>.parquet`, `_rejects/<stem>.parquet`.
+    stem: String,
     buffers: PartitionBuffers,
     rejects: Mutex<RejectSink>,
     tally: Tally,
@@ -349,11 +366,11 @@ impl Shared<'_> {
     fn write(&self, tld: &[u8], pending: buffers::Pending) -> Result<()> {
         let n = self.next_file.fetch_add(1, Ordering::Relaxed);
         let staged = self.staging.join(format!("{n:06}.parquet.tmp"));
-        let (dir, shortened) = tld_dir_name(tld);
-        if shortened {
-            self.long_tlds.lock().expect("long tlds lock").insert(dir.clone(), escape_value(tld));
+        let (dir, exact) = tld_dir_name(tld);
+        if let Some(exact) = exact {
+            self.long_tlds.lock().expect("long tlds lock").insert(dir.clone(), exact);
         }
-        let rel = format!("acq={}/{dir}/{}-{n:05}.parquet", self.acq, self.file_prefix);
+        let rel = format!("acq={}/{dir}/part-{}-{n:05}.parquet", self.acq, self.stem);
         let result = writer::write_sorted(&pending.batches, &self.schema, &staged, writer::data_properties());
         // Release the memory even on failure: other workers may be waiting for it.
         self.buffers.written(pending.bytes);
@@ -401,9 +418,7 @@ fn convert_one(
         let candidate = ds.manifest().inputs.values().any(|e| e.identity.size == size || e.identity.path == abs);
         if candidate {
             let (size, fingerprint) = input::hash_file(&source.path)?;
-            if let Some(entry) =
-                ds.manifest().inputs.values().find(|e| e.identity.size == size && e.identity.fingerprint == fingerprint)
-            {
+            if let Some(entry) = ds.manifest().converted_with(size, &fingerprint) {
                 progress.advance(size);
                 return Ok(unchanged(name, entry, size));
             }
@@ -419,7 +434,7 @@ fn convert_one(
         acq,
         tld_depth: opts.tld_depth,
         staging: staging.clone(),
-        file_prefix: format!("part-{token}-{run}"),
+        stem: format!("{token}-{run}"),
         buffers: PartitionBuffers::new(opts.target_file_bytes, opts.memory_budget_bytes),
         rejects: Mutex::new(RejectSink::new(&name, &staging.join("rejects.parquet.tmp"))),
         tally: Tally::default(),
@@ -468,11 +483,7 @@ fn convert_one(
 
     let identity = input::identity(source, &stats)?;
     if opts.skip_existing
-        && let Some(entry) = ds
-            .manifest()
-            .inputs
-            .values()
-            .find(|e| e.identity.size == identity.size && e.identity.fingerprint == identity.fingerprint)
+        && let Some(entry) = ds.manifest().converted_with(identity.size, &identity.fingerprint)
     {
         // A stream, or a file whose hash could not be known before: read for nothing, but skipped.
         std::fs::remove_dir_all(&staging).ok();
@@ -483,7 +494,7 @@ fn convert_one(
         let path = identity.path.as_deref().unwrap_or_default();
         format!("{:016x}", xxhash_rust::xxh3::xxh3_64(format!("{path}\0{}", identity.fingerprint).as_bytes()))
     });
-    let result = publish(ds, shared, source, identity, key, acq, run, opts);
+    let result = publish(ds, shared, name, identity, key, run, opts);
     std::fs::remove_dir_all(&staging).ok();
     result
 }
@@ -500,30 +511,28 @@ fn unchanged(name: String, entry: &InputEntry, size: u64) -> InputSummary {
 }
 
 /// Commits a converted input: its data and rejects, or its rejects alone when it failed.
-#[allow(clippy::too_many_arguments)]
 fn publish(
     ds: &mut Dataset,
     shared: Shared<'_>,
-    source: &input::Source,
+    name: String,
     identity: InputIdentity,
     key: String,
-    acq: ScanDate,
     run: &str,
     opts: &ConvertOptions,
 ) -> Result<InputSummary> {
-    let Shared { tally, rejects, written, seen, long_tlds, file_prefix, .. } = shared;
+    let Shared { tally, rejects, written, seen, long_tlds, stem, acq, .. } = shared;
     let (rejects, rejects_staged) = rejects.into_inner().expect("rejects lock").finish()?;
     let written = written.into_inner().expect("written lock");
     let (lines, rows, skipped, decoded_bytes) =
         (tally.lines.into_inner(), tally.rows.into_inner(), tally.skipped.into_inner(), tally.decoded.into_inner());
     debug_assert_eq!(rows + rejects + skipped, lines);
-    let rejects_rel = format!("{REJECTS_DIR}/{}.parquet", file_prefix.trim_start_matches("part-"));
+    let rejects_rel = format!("{REJECTS_DIR}/{stem}.parquet");
     let mut files: Vec<(PathBuf, String)> = rejects_staged.into_iter().map(|p| (p, rejects_rel.clone())).collect();
     let rejects_file = (!files.is_empty()).then(|| rejects_rel.clone());
     let considered = lines - skipped;
     let fraction = if considered == 0 { 0.0 } else { rejects as f64 / considered as f64 };
     let mut summary = InputSummary {
-        input: source.display(),
+        input: name,
         acq: acq.to_string(),
         lines,
         rows,

@@ -30,7 +30,8 @@ impl Default for LockWait<'_> {
     }
 }
 
-/// Takes the writer lock of the dataset whose metadata directory is `meta`.
+/// Takes the writer lock of the dataset whose metadata directory is `meta`, and makes sure the
+/// readers lock exists (readers can only hold what exists, and a writer creates datasets).
 pub fn lock_writer(meta: &Path, wait: LockWait<'_>) -> Result<File> {
     let path = meta.join(WRITER_LOCK);
     let mut file = File::options()
@@ -41,29 +42,37 @@ pub fn lock_writer(meta: &Path, wait: LockWait<'_>) -> Result<File> {
         .open(&path)
         .with_context(|| format!("cannot open the lock file {}", path.display()))?;
     let started = Instant::now();
-    let mut told = false;
+    // Read once, when the lock is first found busy.
+    let mut holder: Option<String> = None;
     loop {
         match file.try_lock() {
             Ok(()) => break,
             Err(TryLockError::WouldBlock) => {}
             Err(TryLockError::Error(e)) => return Err(e).with_context(|| format!("cannot lock {}", path.display())),
         }
-        let holder = holder_of(&mut file);
-        if !told {
+        let holder = holder.get_or_insert_with(|| {
+            let holder = holder_of(&mut file);
             (wait.notice)(&format!(
                 "waiting for {holder} to finish writing to this dataset{}",
                 wait.timeout.map_or(String::new(), |t| format!(" (at most {} s)", t.as_secs_f64()))
             ));
-            told = true;
-        }
+            holder
+        });
         if wait.timeout.is_some_and(|t| started.elapsed() >= t) {
             bail!(
-                "the dataset is locked by {holder}; gave up after {:.0} s\nhint: wait for that writer to finish (a stopped or suspended process keeps the lock until it ends), or pass a longer --lock-timeout",
+                "the dataset is locked by {holder}; gave up after {:.0} s\nhint: wait for that writer to finish (a stopped or suspended process keeps the lock until it ends), or allow a longer lock timeout",
                 started.elapsed().as_secs_f64()
             );
         }
         std::thread::sleep(Duration::from_millis(100));
     }
+    let readers = meta.join(READERS_LOCK);
+    File::options()
+        .create(true)
+        .truncate(false)
+        .write(true)
+        .open(&readers)
+        .with_context(|| format!("cannot create {}", readers.display()))?;
     // Say who holds it now, for writers that will wait on us.
     let host = std::fs::read_to_string("/proc/sys/kernel/hostname").map(|h| h.trim().to_string()).unwrap_or_default();
     let since = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map_or(0, |d| d.as_secs());
@@ -109,15 +118,11 @@ impl ReadLease {
     }
 }
 
-/// Runs `f` only if no reader holds the dataset (never waits); `None` when one does.
+/// Runs `f` only if no reader holds the dataset (never waits); `None` when one does. For writers,
+/// which have created the lock file with [`lock_writer`].
 pub fn without_readers<T>(meta: &Path, f: impl FnOnce() -> T) -> Result<Option<T>> {
     let path = meta.join(READERS_LOCK);
-    let file = File::options()
-        .create(true)
-        .truncate(false)
-        .write(true)
-        .open(&path)
-        .with_context(|| format!("cannot open {}", path.display()))?;
+    let file = File::open(&path).with_context(|| format!("cannot open {}", path.display()))?;
     match file.try_lock() {
         Ok(()) => Ok(Some(f())),
         Err(TryLockError::WouldBlock) => Ok(None),

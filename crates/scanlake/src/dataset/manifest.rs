@@ -138,6 +138,11 @@ impl Manifest {
         data.chain(self.failed.values().flat_map(|e| &e.rejects_file)).map(String::as_str).collect()
     }
 
+    /// The converted input with this content (size and whole-content hash), if any.
+    pub fn converted_with(&self, size: u64, fingerprint: &str) -> Option<&InputEntry> {
+        self.inputs.values().find(|e| e.identity.size == size && e.identity.fingerprint == fingerprint)
+    }
+
     /// The key of an input already in the dataset with this content, or else this path (a stream
     /// has none: only its content can match).
     pub fn key_for(&self, id: &InputIdentity) -> Option<&str> {

@@ -26,11 +26,12 @@ use anyhow::{Context, Result, bail};
 use lock::LockWait;
 use manifest::{FailedEntry, InputEntry, Manifest};
 use serde::{Deserialize, Serialize};
+use std::collections::HashSet;
 use std::fs::{self, File};
 use std::io::Write;
 use std::path::{Path, PathBuf};
 
-pub use partition::{ScanDate, escape_value, partition_dir, tld_of, unescape_value};
+pub use partition::{ScanDate, escape_value, tld_of, unescape_value};
 
 pub(crate) const META_DIR: &str = "_scanlake";
 pub const REJECTS_DIR: &str = "_rejects";
@@ -91,14 +92,6 @@ impl Dataset {
         let meta = root.join(META_DIR);
         fs::create_dir_all(&meta).with_context(|| format!("cannot create dataset directory {}", root.display()))?;
         let lock = lock::lock_writer(&meta, wait)?;
-        // Readers can only hold what exists: create it before anything is published.
-        let readers = meta.join(lock::READERS_LOCK);
-        File::options()
-            .create(true)
-            .truncate(false)
-            .write(true)
-            .open(&readers)
-            .with_context(|| format!("cannot create {}", readers.display()))?;
         let journal = meta.join(JOURNAL);
         if journal.exists() {
             let replayed = fs::read(&journal)
@@ -194,21 +187,22 @@ impl Dataset {
             }
         }
         // Replaced files stay until no reader can be using them; a file published again stays.
-        let published = manifest.published().into_iter().map(str::to_string).collect::<Vec<_>>();
+        let published: HashSet<String> = manifest.published().into_iter().map(str::to_string).collect();
         manifest.retired.extend(replaced);
         manifest.retired.retain(|r| !published.contains(r));
         manifest.retired.sort();
         manifest.retired.dedup();
-        manifest.check_paths()?;
         let journal = Journal { moves, manifest };
         let meta = self.root.join(META_DIR);
         write_atomically(&meta.join(JOURNAL), &serde_json::to_vec(&journal)?)?;
         failpoint("after-journal");
-        if let Err(e) = apply(&self.root, &journal) {
-            fs::remove_file(meta.join(JOURNAL)).ok();
-            return Err(e);
+        match apply(&self.root, &journal) {
+            Ok(now) => self.manifest = now,
+            Err(e) => {
+                fs::remove_file(meta.join(JOURNAL)).ok();
+                return Err(e);
+            }
         }
-        self.manifest = Manifest::load(&meta.join(MANIFEST))?;
         Ok(())
     }
 
@@ -301,8 +295,9 @@ fn sweep(root: &Path, m: &Manifest) -> Result<Option<Manifest>> {
         let mut m = m.clone();
         let retired = std::mem::take(&mut m.retired);
         let published = m.published();
+        let mut resolver = paths::Resolver::new(root);
         for rel in retired.iter().filter(|r| !published.contains(r.as_str())) {
-            remove_published_file(root, rel)?;
+            remove_published_file(root, &resolver.resolve(rel)?)?;
         }
         write_atomically(&meta.join(MANIFEST), &serde_json::to_vec_pretty(&m)?)?;
         Ok(m)
@@ -310,10 +305,10 @@ fn sweep(root: &Path, m: &Manifest) -> Result<Option<Manifest>> {
     .transpose()
 }
 
-/// Deletes a published file and the partition directories this leaves empty.
-fn remove_published_file(root: &Path, rel: &str) -> Result<()> {
-    let path = paths::resolve(root, rel)?;
-    match fs::remove_file(&path) {
+/// Deletes a published file (resolved with [`paths::Resolver`]) and the partition directories
+/// this leaves empty.
+fn remove_published_file(root: &Path, path: &Path) -> Result<()> {
+    match fs::remove_file(path) {
         Err(e) if e.kind() != std::io::ErrorKind::NotFound => {
             return Err(e).with_context(|| format!("cannot delete {}", path.display()));
         }
@@ -333,14 +328,15 @@ fn remove_published_file(root: &Path, rel: &str) -> Result<()> {
 /// Carries out a journal: the moves, then the manifest, then (when no reader holds the dataset)
 /// the deletion of what it retired. Every step can be repeated, so a journal can be applied again
 /// after a kill. Until the manifest is written a failure undoes the moves done so far, so the
-/// dataset is left as it was; the caller then drops the journal.
-fn apply(root: &Path, j: &Journal) -> Result<()> {
+/// dataset is left as it was; the caller then drops the journal. Returns the manifest now on disk.
+fn apply(root: &Path, j: &Journal) -> Result<Manifest> {
     let meta = root.join(META_DIR);
     let mut done: Vec<(PathBuf, PathBuf)> = Vec::new();
     let moved = (|| {
         j.manifest.check_paths()?;
+        let mut resolver = paths::Resolver::new(root);
         for (i, (staged, rel)) in j.moves.iter().enumerate() {
-            let (from, to) = (paths::resolve(root, staged)?, paths::resolve(root, rel)?);
+            let (from, to) = (resolver.resolve(staged)?, resolver.resolve(rel)?);
             if from.symlink_metadata().is_ok() {
                 if let Some(parent) = to.parent() {
                     fs::create_dir_all(parent).with_context(|| format!("cannot create {}", parent.display()))?;
@@ -364,10 +360,10 @@ fn apply(root: &Path, j: &Journal) -> Result<()> {
         return Err(e.context("the commit was undone; the dataset is as it was before it"));
     }
     // The commit stands whatever happens now; files not deleted are left to a later writer.
-    sweep(root, &j.manifest).ok();
+    let now = sweep(root, &j.manifest).ok().flatten().unwrap_or_else(|| j.manifest.clone());
     fs::remove_file(meta.join(JOURNAL))
         .or_else(|e| if e.kind() == std::io::ErrorKind::NotFound { Ok(()) } else { Err(e) })?;
-    Ok(())
+    Ok(now)
 }
 
 /// Removes `*.tmp-PID` files that a writer killed mid-write left in the metadata directory.

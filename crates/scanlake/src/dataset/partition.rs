@@ -101,12 +101,12 @@ const SHORT_KEEP: usize = 200;
 
 /// The name of a tld's partition directory: `tld=<escaped>`, or, when that would be longer than a
 /// file system allows, `tld=<start of it>~<xxh3-64 of the tld>` (`~` never occurs in an escaped
-/// value, so the two cannot be confused). The bool says whether it was shortened; the exact tld is
-/// then recorded in the manifest, and the rows' paths hold it too.
-pub fn tld_dir_name(tld: &[u8]) -> (String, bool) {
+/// value, so the two cannot be confused). A shortened name comes with the exact escaped tld, which
+/// the manifest records (the rows' paths hold it too).
+pub fn tld_dir_name(tld: &[u8]) -> (String, Option<String>) {
     let escaped = escape_value(tld);
     if "tld=".len() + escaped.len() <= NAME_MAX {
-        return (format!("tld={escaped}"), false);
+        return (format!("tld={escaped}"), None);
     }
     // Cut before a `%XX` that would otherwise be split.
     let b = escaped.as_bytes();
@@ -114,17 +114,13 @@ pub fn tld_dir_name(tld: &[u8]) -> (String, bool) {
     while keep > 0 && (b[keep - 1] == b'%' || (keep >= 2 && b[keep - 2] == b'%')) {
         keep -= 1;
     }
-    (format!("tld={}~{:016x}", &escaped[..keep], xxhash_rust::xxh3::xxh3_64(tld)), true)
+    let name = format!("tld={}~{:016x}", &escaped[..keep], xxhash_rust::xxh3::xxh3_64(tld));
+    (name, Some(escaped))
 }
 
 /// Whether a partition directory name was shortened by [`tld_dir_name`].
 pub fn is_shortened(tld_dir: &str) -> bool {
     tld_dir.contains('~')
-}
-
-/// The directory of a partition, relative to the dataset root.
-pub fn partition_dir(acq: ScanDate, tld: &[u8]) -> String {
-    format!("acq={acq}/{}", tld_dir_name(tld).0)
 }
 
 #[cfg(test)]
@@ -155,15 +151,16 @@ mod tests {
     fn long_tlds_get_valid_names_that_differ() {
         let cjk = "/gpfs/fs1/".to_string() + &"\u{6587}\u{4ef6}".repeat(20);
         for tld in [format!("/gpfs/{}", "a".repeat(300)), cjk.clone(), format!("{cjk}x")] {
-            let (name, short) = tld_dir_name(tld.as_bytes());
-            assert!(short && name.len() <= 255 && is_shortened(&name), "{name}");
+            let (name, exact) = tld_dir_name(tld.as_bytes());
+            assert_eq!(exact, Some(escape_value(tld.as_bytes())));
+            assert!(name.len() <= 255 && is_shortened(&name), "{name}");
             assert!(name.bytes().all(|b| b.is_ascii_alphanumeric() || b"._-%=~".contains(&b)), "{name}");
             let kept = name.strip_prefix("tld=").unwrap().split('~').next().unwrap();
             assert!(unescape_value(kept).is_some(), "no %XX cut in two: {kept}");
         }
         assert_ne!(tld_dir_name(cjk.as_bytes()), tld_dir_name(format!("{cjk}x").as_bytes()));
-        let (name, short) = tld_dir_name(b"/gpfs/fs1/home");
-        assert!(!short && !is_shortened(&name));
+        let (name, exact) = tld_dir_name(b"/gpfs/fs1/home");
+        assert!(exact.is_none() && !is_shortened(&name));
     }
 
     #[test]

@@ -4,6 +4,7 @@
 //! names only, and resolves inside the root without passing through a symbolic link.
 
 use anyhow::{Result, bail};
+use std::collections::HashSet;
 use std::path::{Component, Path, PathBuf};
 
 /// Checks the spelling of a dataset-relative path: not empty, not absolute, no `.`, `..` or empty
@@ -27,25 +28,46 @@ pub fn check_relative(rel: &str) -> Result<()> {
 /// `root` and the named entry is a symbolic link (the entry itself may be one: removing or
 /// replacing a link never touches its target).
 pub fn resolve(root: &Path, rel: &str) -> Result<PathBuf> {
-    check_relative(rel)?;
-    let mut path = root.to_path_buf();
-    let parts: Vec<&str> = rel.split('/').collect();
-    for (i, part) in parts.iter().enumerate() {
-        path.push(part);
-        if i + 1 == parts.len() {
-            break;
-        }
-        match std::fs::symlink_metadata(&path) {
-            Ok(m) if m.file_type().is_symlink() => bail!(
-                "{} is a symbolic link inside the dataset {}; scanlake follows none there, so that no file outside the dataset can be touched\nhint: replace the link with the directory it points to",
-                path.display(),
-                root.display()
-            ),
-            // What does not exist yet cannot be a link; it is created as a directory.
-            _ => {}
-        }
+    Resolver::new(root).resolve(rel)
+}
+
+/// [`resolve`] for many paths: each directory is looked at once (a dataset's files share a few
+/// thousand partition directories).
+pub struct Resolver<'a> {
+    root: &'a Path,
+    checked: HashSet<PathBuf>,
+}
+
+impl<'a> Resolver<'a> {
+    pub fn new(root: &'a Path) -> Resolver<'a> {
+        Resolver { root, checked: HashSet::new() }
     }
-    Ok(path)
+
+    pub fn resolve(&mut self, rel: &str) -> Result<PathBuf> {
+        check_relative(rel)?;
+        let path = self.root.join(rel);
+        let Some((dirs, _)) = rel.rsplit_once('/') else { return Ok(path) };
+        let mut dir = self.root.to_path_buf();
+        for part in dirs.split('/') {
+            dir.push(part);
+            if self.checked.contains(&dir) {
+                continue;
+            }
+            match std::fs::symlink_metadata(&dir) {
+                Ok(m) if m.file_type().is_symlink() => bail!(
+                    "{} is a symbolic link inside the dataset {}; scanlake follows none there, so that no file outside the dataset can be touched\nhint: replace the link with the directory it points to",
+                    dir.display(),
+                    self.root.display()
+                ),
+                Ok(_) => {
+                    self.checked.insert(dir.clone());
+                }
+                // What does not exist yet cannot be a link; it is created as a directory.
+                Err(_) => {}
+            }
+        }
+        Ok(path)
+    }
 }
 
 #[cfg(test)]

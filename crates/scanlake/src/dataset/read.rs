@@ -31,9 +31,10 @@ pub fn data_files(root: &Path) -> Result<Vec<PathBuf>> {
 fn checked_files(root: &Path) -> Result<Vec<(PathBuf, Option<FileSum>)>> {
     let m = manifest(root)?;
     let mut files = Vec::new();
+    let mut resolver = super::paths::Resolver::new(root);
     for e in m.inputs.values() {
         for f in &e.files {
-            files.push((super::paths::resolve(root, f)?, e.checksums.get(f).copied()));
+            files.push((resolver.resolve(f)?, e.checksums.get(f).copied()));
         }
     }
     files.sort_by(|a, b| a.0.cmp(&b.0));
@@ -42,20 +43,13 @@ fn checked_files(root: &Path) -> Result<Vec<(PathBuf, Option<FileSum>)>> {
 
 /// Fails unless `path` has exactly the size and xxh3-64 that `sum` records.
 pub fn verify_file(path: &Path, sum: &FileSum) -> Result<()> {
-    use std::io::Read;
-    let mut file = File::open(path).with_context(|| format!("cannot open {}", path.display()))?;
-    let mut hasher = xxhash_rust::xxh3::Xxh3::new();
-    let mut buf = vec![0u8; 1 << 20];
-    let mut bytes = 0u64;
-    loop {
-        let n = file.read(&mut buf).with_context(|| format!("cannot read {}", path.display()))?;
-        if n == 0 {
-            break;
-        }
-        hasher.update(&buf[..n]);
-        bytes += n as u64;
-    }
-    if bytes != sum.bytes || hasher.digest() != sum.xxh3 {
+    let file = File::open(path).with_context(|| format!("cannot open {}", path.display()))?;
+    // Large reads: `copy` uses a buffered reader's own buffer.
+    let mut file = std::io::BufReader::with_capacity(1 << 20, file);
+    let mut hashing = super::writer::Hashing::new(std::io::sink());
+    std::io::copy(&mut file, &mut hashing).with_context(|| format!("cannot read {}", path.display()))?;
+    let bytes = hashing.bytes;
+    if bytes != sum.bytes || hashing.digest() != sum.xxh3 {
         bail!(
             "data file {} is damaged or was changed after it was written: its {} does not match the manifest
 hint: convert the input that produced it again (the manifest names it), or restore the file from a backup",

@@ -53,23 +53,33 @@ pub struct Written {
     pub xxh3: u64,
 }
 
-/// Hashes what passes through to the file (the Parquet writer only appends, so this is the hash
-/// of the whole file).
-struct HashingWriter {
-    file: File,
+/// Counts and hashes (xxh3-64) what passes through to `inner`: the Parquet writer only appends, so
+/// writing a file through it gives the file's checksum; copying a file into one over a sink checks it.
+pub struct Hashing<W> {
+    pub inner: W,
     hasher: xxhash_rust::xxh3::Xxh3,
-    bytes: u64,
+    pub bytes: u64,
 }
 
-impl std::io::Write for HashingWriter {
+impl<W> Hashing<W> {
+    pub fn new(inner: W) -> Hashing<W> {
+        Hashing { inner, hasher: xxhash_rust::xxh3::Xxh3::new(), bytes: 0 }
+    }
+
+    pub fn digest(&self) -> u64 {
+        self.hasher.digest()
+    }
+}
+
+impl<W: std::io::Write> std::io::Write for Hashing<W> {
     fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
-        let n = self.file.write(buf)?;
+        let n = self.inner.write(buf)?;
         self.hasher.update(&buf[..n]);
         self.bytes += n as u64;
         Ok(n)
     }
     fn flush(&mut self) -> std::io::Result<()> {
-        self.file.flush()
+        self.inner.flush()
     }
 }
 
@@ -116,8 +126,7 @@ pub fn write_sorted(
     drop(keyed);
 
     let file = File::create(dest).with_context(|| format!("cannot create {}", dest.display()))?;
-    let hashing = HashingWriter { file, hasher: xxhash_rust::xxh3::Xxh3::new(), bytes: 0 };
-    let mut writer = ArrowWriter::try_new(hashing, schema.clone(), Some(props))?;
+    let mut writer = ArrowWriter::try_new(Hashing::new(file), schema.clone(), Some(props))?;
     for slice in order.chunks(SORT_SLICE_ROWS) {
         let arrays = columns
             .iter()
@@ -130,6 +139,6 @@ pub fn write_sorted(
     }
     let mut hashing = writer.into_inner()?;
     std::io::Write::flush(&mut hashing)?;
-    hashing.file.sync_all()?;
-    Ok(Written { rows: order.len() as u64, bytes: hashing.bytes, xxh3: hashing.hasher.digest() })
+    hashing.inner.sync_all()?;
+    Ok(Written { rows: order.len() as u64, bytes: hashing.bytes, xxh3: hashing.digest() })
 }
