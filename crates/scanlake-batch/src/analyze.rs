@@ -59,6 +59,11 @@ impl Rules {
         Ok(Rules(rules))
     }
 
+    /// Every rule, in the order they are tried.
+    pub fn all(&self) -> &[Rule] {
+        &self.0
+    }
+
     pub fn classify(&self, facts: &Facts) -> Option<&Rule> {
         self.0.iter().find(|r| r.matches(facts))
     }

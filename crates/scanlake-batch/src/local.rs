@@ -5,6 +5,7 @@ use crate::run::Run;
 use crate::spec::Stage;
 use crate::submit::Selection;
 use anyhow::Result;
+use scanlake::progress::{Progress, Unit};
 use std::io::Write;
 
 /// Does the work of one task. The program implements it; this crate never looks inside `work`.
@@ -12,23 +13,16 @@ pub trait TaskRunner {
     fn run_task(&self, run: &Run, stage: &Stage, task: u32) -> Result<()>;
 }
 
-/// Reports progress (the CLI draws a bar).
-pub trait LocalProgress {
-    fn task(&self, _stage: &str, _task: u32, _of: u32) {}
-}
-
-pub struct Quiet;
-impl LocalProgress for Quiet {}
-
 /// Runs the selected tasks stage by stage. A stage whose prerequisite had a failed task is not
 /// started (its tasks stay unsubmitted, so `resume` runs them). Returns the number of failed tasks.
 pub fn run_local(
     run: &mut Run,
     runner: &dyn TaskRunner,
     selection: &Selection,
-    progress: &dyn LocalProgress,
+    progress: &dyn Progress,
 ) -> Result<usize> {
     let stages = run.spec.stages.clone();
+    progress.begin("tasks", Some(selection.values().map(|t| t.len() as u64).sum()), Unit::Tasks);
     let mut failed_stages: Vec<String> = Vec::new();
     let mut failures = 0;
     for stage in &stages {
@@ -38,7 +32,7 @@ pub fn run_local(
             continue;
         }
         for &task in tasks {
-            progress.task(&stage.name, task, stage.tasks);
+            progress.status(&format!("{} {task}/{}", stage.name, stage.tasks));
             let attempt = run.begin_task(&stage.name, task)?;
             let result = runner.run_task(run, stage, task);
             if let Err(e) = &result {
@@ -54,7 +48,9 @@ pub fn run_local(
                 }
             }
             run.end_task(attempt, &result)?;
+            progress.advance(1);
         }
     }
+    progress.finish();
     Ok(failures)
 }

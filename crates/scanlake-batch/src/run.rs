@@ -1,6 +1,6 @@
 //! A run directory: its spec, its store, and the bookkeeping a task does around its work.
 
-use crate::spec::RunSpec;
+use crate::spec::{FORMAT_VERSION, RunSpec};
 use crate::store::{Attempt, NewAttempt, Store, Update};
 use anyhow::{Context, Result, bail};
 use std::fs;
@@ -27,7 +27,7 @@ impl Run {
         spec.validate()?;
         if dir.join(SPEC).exists() {
             bail!(
-                "{} already holds a run\nhint: resume it with `scanlake resume {}`, or choose another --run-dir",
+                "{} already holds a run\nhint: resume it with `scanlake resume {}`, or choose another `run_dir`",
                 dir.display(),
                 dir.display()
             );
@@ -41,7 +41,7 @@ impl Run {
             store.add_stage(&s.name, i, s.tasks)?;
         }
         // Written last: a directory with run.json is a complete run.
-        write_atomically(&dir.join(SPEC), &serde_json::to_vec_pretty(&spec)?)?;
+        scanlake::dataset::write_atomically(&dir.join(SPEC), &serde_json::to_vec_pretty(&spec)?)?;
         Ok(Run { dir, spec, store })
     }
 
@@ -54,8 +54,7 @@ impl Run {
             }
             Err(e) => return Err(e).with_context(|| format!("cannot read {}", spec_path.display())),
         };
-        let spec: RunSpec = serde_json::from_slice(&text)
-            .with_context(|| format!("cannot read the run spec {}", spec_path.display()))?;
+        let spec = parse_spec(&text).with_context(|| format!("cannot read the run spec {}", spec_path.display()))?;
         let dir = fs::canonicalize(dir)?;
         let store = Store::open(&dir.join(STATE))?;
         Ok(Run { dir, spec, store })
@@ -172,14 +171,18 @@ pub fn hostname() -> String {
         .unwrap_or_else(|| "localhost".into())
 }
 
-/// Temp file, fsync, rename.
-pub fn write_atomically(path: &Path, bytes: &[u8]) -> Result<()> {
-    use std::io::Write;
-    let tmp = path.with_extension(format!("tmp-{}", std::process::id()));
-    {
-        let mut f = fs::File::create(&tmp).with_context(|| format!("cannot write {}", tmp.display()))?;
-        f.write_all(bytes)?;
-        f.sync_all()?;
+/// A spec of this crate's [`FORMAT_VERSION`]; any other version is an error that says which.
+fn parse_spec(text: &[u8]) -> Result<RunSpec> {
+    #[derive(serde::Deserialize)]
+    struct Versioned {
+        format_version: Option<u32>,
     }
-    fs::rename(&tmp, path).with_context(|| format!("cannot rename {} to {}", tmp.display(), path.display()))
+    let found = serde_json::from_slice::<Versioned>(text)?.format_version.unwrap_or(1);
+    if found != FORMAT_VERSION {
+        let newer = if found > FORMAT_VERSION { "a newer" } else { "an older" };
+        bail!(
+            "this run was made by {newer} scanlake (run format {found}); this scanlake reads run format {FORMAT_VERSION}\nhint: check, resume or analyze it with the scanlake that made it (its program is named in run.json), or start a new run"
+        );
+    }
+    Ok(serde_json::from_slice(text)?)
 }

@@ -22,14 +22,21 @@ impl std::fmt::Display for ExecutorKind {
     }
 }
 
+/// The shape of `run.json` this crate writes and reads. Bump it with any change to [`RunSpec`]
+/// or [`Stage`]; runs of another version are refused when opened, never misread.
+pub const FORMAT_VERSION: u32 = 2;
+
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields)]
 pub struct RunSpec {
+    /// [`FORMAT_VERSION`] of the program that made the run.
+    pub format_version: u32,
     pub id: String,
     /// Seconds since the epoch.
     pub created: i64,
     pub executor: ExecutorKind,
-    /// The command line that made the run, for people.
-    pub command: Vec<String>,
+    /// What made the run, for people (a command line, a Python call); never parsed.
+    pub description: String,
     /// The program every task runs (`PROGRAM batch task RUN STAGE INDEX`).
     pub program: PathBuf,
     /// In order: a stage only waits for stages before it.
@@ -44,6 +51,7 @@ pub struct RunSpec {
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields)]
 pub struct Stage {
     /// A lowercase word; names scripts, logs and job names.
     pub name: String,
@@ -67,7 +75,7 @@ pub struct SlurmSettings {
     pub partition: Option<String>,
     pub account: Option<String>,
     pub qos: Option<String>,
-    /// `--time`, e.g. `02:00:00` or `1-00:00:00`.
+    /// sbatch's `--time`, e.g. `02:00:00` or `1-00:00:00`.
     pub time: Option<String>,
     pub cpus_per_task: Option<u32>,
     /// `--mem`, e.g. `16G`.
@@ -128,7 +136,7 @@ impl SlurmSettings {
             }
         }
         if self.cpus_per_task == Some(0) || self.array_limit == Some(0) {
-            bail!("--cpus-per-task and --array-limit must be at least 1");
+            bail!("`cpus_per_task` and `array_limit` must be at least 1");
         }
         Ok(())
     }

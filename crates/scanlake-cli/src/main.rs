@@ -1,10 +1,14 @@
-//! The `scanlake` command: a thin layer over the `scanlake` library, one module per subcommand.
+//! The `scanlake` command: clap parsing, terminal rendering and progress bars over the
+//! `scanlake-api` library, one module per subcommand. Only this file reads the command line.
 
+mod args;
 mod commands;
+mod launch;
 mod output;
-mod pipeline;
 
 use clap::{Parser, Subcommand};
+use scanlake_api::Settings;
+use std::cell::OnceCell;
 use std::process::ExitCode;
 
 #[derive(Parser)]
@@ -47,22 +51,43 @@ pub(crate) enum Command {
     Fields,
 }
 
+/// What every subcommand may need besides its arguments.
+pub(crate) struct Context {
+    /// The command line, for people (stored in runs as their description).
+    pub command_line: String,
+    settings: OnceCell<Settings>,
+}
+
+impl Context {
+    /// Settings, resolved once (environment, configuration file, machine) on first use.
+    pub fn settings(&self) -> anyhow::Result<&Settings> {
+        if let Some(s) = self.settings.get() {
+            return Ok(s);
+        }
+        let loaded = Settings::load()?;
+        Ok(self.settings.get_or_init(|| loaded))
+    }
+}
+
 fn main() -> ExitCode {
-    let cli = Cli::parse();
+    let argv: Vec<std::ffi::OsString> = std::env::args_os().collect();
+    let command_line = argv.iter().map(|a| a.to_string_lossy().into_owned()).collect::<Vec<_>>().join(" ");
+    let cli = Cli::parse_from(argv);
+    let ctx = Context { command_line, settings: OnceCell::new() };
     let result = match cli.command {
-        Command::Convert(args) => commands::convert::run(args),
-        Command::Split(args) => commands::split::run(args),
+        Command::Convert(args) => commands::convert::run(args, &ctx),
+        Command::Split(args) => commands::split::run(args, &ctx),
         Command::Gen(args) => commands::gen_scan::run(args),
-        Command::Demo(args) => commands::demo::run(args),
-        Command::Aggregate(args) => commands::aggregate::run(args),
-        Command::Query(args) => commands::query::run(args),
-        Command::Run(args) => commands::run::run(args),
+        Command::Demo(args) => commands::demo::run(args, &ctx),
+        Command::Aggregate(args) => commands::aggregate::run(args, &ctx),
+        Command::Query(args) => commands::query::run(args, &ctx),
+        Command::Run(args) => commands::run::run(args, &ctx),
         Command::Status(args) => commands::status::run(args),
         Command::Wait(args) => commands::wait::run(args),
-        Command::Resume(args) => commands::resume::run(args),
+        Command::Resume(args) => commands::resume::run(args, &ctx),
         Command::Cancel(args) => commands::cancel::run(args),
-        Command::Analyze(args) => commands::analyze::run(args),
-        Command::Batch(args) => commands::batch::run(args),
+        Command::Analyze(args) => commands::analyze::run(args, &ctx),
+        Command::Batch(args) => commands::batch::run(args, &ctx),
         Command::Fields => {
             print!("{}", scanlake::format::fields::markdown_table());
             Ok(ExitCode::SUCCESS)

@@ -1,15 +1,41 @@
-//! Terminal output: errors with their causes and hints, progress bars, sizes.
+//! Terminal output: errors with their causes and hints, progress bars, option names as flags.
 
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
-use scanlake::convert::Progress;
+use scanlake::progress::{Progress, Unit};
+use std::collections::HashMap;
 use std::io::IsTerminal;
-use std::path::Path;
+use std::sync::OnceLock;
+
+/// The library names options `` `like_this` ``; on the command line they are flags.
+pub fn flags(text: &str) -> String {
+    static FLAGS: OnceLock<HashMap<String, String>> = OnceLock::new();
+    let map = FLAGS.get_or_init(|| {
+        let mut map = HashMap::new();
+        let mut todo = vec![<crate::Cli as clap::CommandFactory>::command()];
+        while let Some(cmd) = todo.pop() {
+            for a in cmd.get_arguments() {
+                let flag = match (a.get_long(), a.get_short()) {
+                    (Some(l), _) => format!("--{l}"),
+                    (None, Some(s)) => format!("-{s}"),
+                    _ => continue,
+                };
+                map.entry(a.get_id().to_string()).or_insert(flag);
+            }
+            todo.extend(cmd.get_subcommands().cloned());
+        }
+        // Names the library uses that differ from the flags' ids.
+        map.insert("n".into(), "-n".into());
+        map.insert("mem".into(), "--mem".into());
+        map
+    });
+    scanlake::options::render_mentions(text, |name| map.get(name).cloned())
+}
 
 /// Prints `error: …`, each cause, and any `hint:` lines the messages carry.
 pub fn print_error(e: &anyhow::Error) {
     let mut hints = Vec::new();
     for (i, cause) in e.chain().enumerate() {
-        let text = cause.to_string();
+        let text = flags(&cause.to_string());
         let mut lines = text.lines();
         let first = lines.next().unwrap_or_default();
         if i == 0 {
@@ -29,7 +55,8 @@ pub fn print_error(e: &anyhow::Error) {
     }
 }
 
-/// A byte progress bar on stderr, drawn only when stderr is a terminal.
+/// A progress bar on stderr, drawn only when stderr is a terminal: bytes or tasks with a total,
+/// a spinner with the time spent when the amount is unknown. Notices are always said.
 pub struct Bar(ProgressBar);
 
 impl Bar {
@@ -39,56 +66,83 @@ impl Bar {
         } else {
             ProgressDrawTarget::stderr()
         };
-        let bar = ProgressBar::with_draw_target(Some(0), target);
-        bar.set_style(
-            ProgressStyle::with_template(
-                "{spinner} [{bar:25}] {bytes}/{total_bytes} {bytes_per_sec} eta {eta} {wide_msg}",
-            )
-            .expect("valid template")
-            .progress_chars("=> "),
-        );
-        Bar(bar)
+        Bar(ProgressBar::with_draw_target(None, target))
     }
 }
 
 impl Progress for Bar {
-    fn begin(&self, total: u64) {
-        self.0.set_length(total);
+    fn begin(&self, label: &str, total: Option<u64>, unit: Unit) {
+        let template = match (total, unit) {
+            (Some(_), Unit::Bytes) => {
+                "{spinner} [{bar:25}] {bytes}/{total_bytes} {bytes_per_sec} eta {eta} {prefix} {wide_msg}"
+            }
+            (Some(_), Unit::Tasks) => "{spinner} [{bar:25}] {pos}/{len} tasks {prefix} {wide_msg}",
+            (None, _) => "{spinner} {prefix} {wide_msg} {elapsed}",
+        };
+        self.0.set_style(ProgressStyle::with_template(template).expect("valid template").progress_chars("=> "));
+        self.0.set_prefix(label.to_string());
+        self.0.set_position(0);
+        self.0.set_length(total.unwrap_or(0));
+        if total.is_none() {
+            self.0.enable_steady_tick(std::time::Duration::from_millis(120));
+        }
     }
-    fn advance(&self, bytes: u64) {
-        self.0.inc(bytes);
+    fn advance(&self, done: u64) {
+        self.0.inc(done);
     }
-    fn input(&self, path: &Path) {
-        self.0.set_message(path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default());
+    fn status(&self, text: &str) {
+        self.0.set_message(text.to_string());
     }
     fn notice(&self, message: &str) {
         // Always said, bar or not: a user must know why nothing happens.
-        self.0.suspend(|| eprintln!("scanlake: {message}"));
+        self.0.suspend(|| eprintln!("scanlake: {}", flags(message)));
     }
     fn finish(&self) {
         self.0.finish_and_clear();
     }
 }
 
-/// A spinner with a message on stderr while work runs, drawn only when stderr is a terminal.
-pub fn spinner(message: &str) -> ProgressBar {
-    let target =
-        if std::io::stderr().is_terminal() { ProgressDrawTarget::stderr() } else { ProgressDrawTarget::hidden() };
-    let bar = ProgressBar::with_draw_target(None, target);
-    bar.set_style(ProgressStyle::with_template("{spinner} {msg} {elapsed}").expect("valid template"));
-    bar.set_message(message.to_string());
-    bar.enable_steady_tick(std::time::Duration::from_millis(120));
-    bar
+/// What a batch task says goes to its log (stdout), as lines.
+pub struct TaskLog;
+
+impl Progress for TaskLog {
+    fn notice(&self, message: &str) {
+        println!("{}", flags(message));
+    }
 }
 
-/// `1.5 GiB`-style sizes for humans.
-pub fn human_bytes(n: i64) -> String {
-    const UNITS: [&str; 6] = ["B", "KiB", "MiB", "GiB", "TiB", "PiB"];
-    let mut v = n as f64;
-    let mut u = 0;
-    while v.abs() >= 1024.0 && u < UNITS.len() - 1 {
-        v /= 1024.0;
-        u += 1;
+#[cfg(test)]
+mod tests {
+    use super::flags;
+
+    /// `` `word` `` left after rendering: an option the command line does not have.
+    fn unrendered(text: &str) -> Vec<String> {
+        text.split('`')
+            .skip(1)
+            .step_by(2)
+            .filter(|w| !w.is_empty() && w.bytes().all(|b| b.is_ascii_lowercase() || b == b'_'))
+            .map(str::to_string)
+            .collect()
     }
-    if u == 0 { format!("{n} B") } else { format!("{v:.1} {}", UNITS[u]) }
+
+    #[test]
+    fn every_option_the_built_in_rules_mention_is_a_flag() {
+        let rules = scanlake_batch::analyze::Rules::load(&[]).unwrap();
+        let mut hints = Vec::new();
+        for hint in rules.all().iter().filter_map(|r| r.hint.as_deref()) {
+            let shown = flags(hint);
+            assert!(unrendered(&shown).is_empty(), "{hint:?} names an option scanlake does not have: {shown}");
+            hints.push(shown);
+        }
+        let time = hints.iter().find(|h| h.contains("more time")).unwrap();
+        assert!(time.contains("--time-limit") && time.contains("--chunks"), "{time}");
+        assert!(!hints.iter().any(|h| h.contains("--time ")), "{hints:?}");
+    }
+
+    #[test]
+    fn library_option_names_become_flags() {
+        assert_eq!(flags("`max_depth` 0 is too small; `n`; `scanlake resume X`"), "--max-depth 0 is too small; -n; `scanlake resume X`");
+        assert_eq!(flags("give it with `acq`"), "give it with --acq");
+        assert_eq!(flags("raise `max_reject_fraction`"), "raise --max-reject-fraction");
+    }
 }

@@ -173,7 +173,7 @@ fn bad_requests_get_clear_errors() {
     let err = fails(&["aggregate", "missing", "usage"], d);
     assert!(
         err.starts_with(
-            "error: dataset missing does not exist\nhint: create one with `scanlake convert INPUT -o missing`"
+            "error: dataset missing does not exist\nhint: convert a scan into it first"
         ),
         "{err}"
     );

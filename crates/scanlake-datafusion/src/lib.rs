@@ -27,7 +27,7 @@ use scanlake::aggregate::engine::{Engine, Limits, empty_partial};
 use scanlake::aggregate::partial::Partial;
 use scanlake::aggregate::spec::{Report, ReportKind};
 use scanlake::aggregate::table::Table;
-use scanlake::aggregate::view::{DatasetView, Partition};
+use scanlake::dataset::view::{DatasetView, Partition};
 use std::sync::Arc;
 
 pub struct DataFusionEngine;
@@ -70,10 +70,20 @@ impl Engine for DataFusionEngine {
 /// Read-only: statements that define, change or write anything (DDL, DML, `COPY … TO`, `SET`)
 /// are refused before they run, and so is reading anything but `files`.
 pub fn query(view: &DatasetView, sql: &str, limits: &Limits) -> Result<Table> {
+    table(&query_batches(view, sql, limits)?)
+}
+
+/// [`query`]'s result as DataFusion made it: typed Arrow batches (binary paths, floats, decimals).
+pub fn query_batches(view: &DatasetView, sql: &str, limits: &Limits) -> Result<Vec<RecordBatch>> {
     let all: Vec<&Partition> = view.partitions.iter().collect();
     view.verify(&all)?;
     let session = Session::new(&all, limits, false)?;
-    partials::table(&session.run_read_only(sql)?)
+    session.run_read_only(sql)
+}
+
+/// Query results as a report table (paths shown as text, numbers exact), for export.
+pub fn table(batches: &[RecordBatch]) -> Result<Table> {
+    partials::table(batches)
 }
 
 /// A DataFusion context with the `files` table and scanlake's functions, and a runtime to drive it.
@@ -120,7 +130,7 @@ impl Session {
         })
         .map_err(|e| {
             anyhow::anyhow!(
-                "{e:#}\nhint: `scanlake query` runs read-only queries (SELECT, WITH, EXPLAIN) over the table `files`"
+                "{e:#}\nhint: queries are read-only (SELECT, WITH, EXPLAIN) over the table `files`"
             )
         })?;
         Ok(batches)

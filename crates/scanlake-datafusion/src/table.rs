@@ -17,7 +17,7 @@ use datafusion::logical_expr::{Expr, TableProviderFilterPushDown};
 use datafusion::physical_plan::ExecutionPlan;
 use datafusion::physical_plan::empty::EmptyExec;
 use object_store::ObjectMeta;
-use scanlake::aggregate::view::Partition;
+use scanlake::dataset::view::Partition;
 use std::fs::File;
 use std::sync::Arc;
 

@@ -8,7 +8,7 @@ use scanlake::aggregate::partial::Partial;
 use scanlake::aggregate::spec::*;
 use scanlake::aggregate::streaming::StreamingEngine;
 use scanlake::aggregate::table::{Cell, Table, finish};
-use scanlake::aggregate::view::DatasetView;
+use scanlake::dataset::view::DatasetView;
 use scanlake::convert::{ConvertOptions, NoProgress, convert};
 use scanlake::dataset::partition::ScanDate;
 use scanlake::generate::{GenOptions, generate_to_path};
@@ -125,7 +125,7 @@ fn fixture() -> &'static Fixture {
         let (deleted, modified, created) = edit(&old, &extra, &new);
         // The old scan in three chunks: several files per partition.
         let chunks = dir.path().join("chunks");
-        split(&old, &chunks, SplitBy::Chunks(3), ChunkCompression::None).unwrap();
+        split(&old, &chunks, SplitBy::Chunks(3), ChunkCompression::None, &NoProgress).unwrap();
         let mut inputs: Vec<PathBuf> = std::fs::read_dir(&chunks)
             .unwrap()
             .map(|e| e.unwrap().path())

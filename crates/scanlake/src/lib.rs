@@ -20,10 +20,11 @@
 //! ```
 
 pub mod aggregate;
-pub mod config;
 pub mod convert;
 pub mod dataset;
 pub mod format;
 pub mod generate;
+pub mod options;
+pub mod progress;
+pub mod resources;
 pub mod split;
-pub mod summary;

@@ -14,7 +14,8 @@ use std::io::{BufWriter, Write};
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
 pub enum SplitBy {
     /// At most this many lines per chunk.
     Lines(u64),
@@ -22,7 +23,8 @@ pub enum SplitBy {
     Chunks(u64),
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
 pub enum ChunkCompression {
     None,
     Gzip,
@@ -73,7 +75,13 @@ enum Limit {
     Bytes(u64),
 }
 
-pub fn split(input: &Path, out_dir: &Path, by: SplitBy, compress: ChunkCompression) -> Result<SplitSummary> {
+pub fn split(
+    input: &Path,
+    out_dir: &Path,
+    by: SplitBy,
+    compress: ChunkCompression,
+    progress: &dyn crate::progress::Progress,
+) -> Result<SplitSummary> {
     let compression = input::sniff(input)?;
     let limit = match by {
         SplitBy::Lines(0) | SplitBy::Chunks(0) => bail!("the number of lines or chunks must be at least 1"),
@@ -95,7 +103,12 @@ pub fn split(input: &Path, out_dir: &Path, by: SplitBy, compress: ChunkCompressi
         ChunkWriter { out_dir: out_dir.to_path_buf(), stem: stem.clone(), compress, current: None, done: Vec::new() };
     let mut total_lines = 0u64;
     let mut io_error = None;
-    read_chunks(input::open_decoded(input, Arc::default())?, 4 << 20, |chunk: Chunk| {
+    let stats = Arc::new(input::ReadStats::default());
+    let mut reported = 0;
+    progress.begin("split", fs::metadata(input).ok().map(|m| m.len()), crate::progress::Unit::Bytes);
+    read_chunks(input::open_decoded(input, stats.clone())?, 4 << 20, |chunk: Chunk| {
+        progress.advance(stats.bytes() - reported);
+        reported = stats.bytes();
         let mut rest: &[u8] = &chunk.data;
         while !rest.is_empty() {
             let (lines_in, bytes_in) = writer.current.as_ref().map_or((0, 0), |c| (c.lines, c.bytes));
@@ -128,6 +141,7 @@ pub fn split(input: &Path, out_dir: &Path, by: SplitBy, compress: ChunkCompressi
         true
     })
     .with_context(|| format!("cannot read {}", input.display()))?;
+    progress.finish();
     if let Some(e) = io_error {
         return Err(e);
     }

@@ -276,7 +276,7 @@ fn clear_errors() {
     let dataset = dir.path().join("lake");
     let err = convert(std::slice::from_ref(&undated), &dataset, &ConvertOptions::default(), &NoProgress).unwrap_err();
     assert!(
-        format!("{err:#}").contains("cannot tell the scan date") && format!("{err:#}").contains("--acq"),
+        format!("{err:#}").contains("cannot tell the scan date") && format!("{err:#}").contains("`acq`"),
         "{err:#}"
     );
     assert!(!dataset.exists(), "nothing is created before the inputs are checked");

@@ -9,7 +9,7 @@ use scanlake::aggregate::engine::{Limits, run};
 use scanlake::aggregate::spec::{Dimension, Filter, GroupedReport, Report, ReportKind};
 use scanlake::aggregate::streaming::StreamingEngine;
 use scanlake::aggregate::table::Cell;
-use scanlake::aggregate::view::DatasetView;
+use scanlake::dataset::view::DatasetView;
 use scanlake::convert::{ConvertOptions, InputStatus, NoProgress, convert};
 use scanlake::dataset::Dataset;
 use scanlake::dataset::lock::LockWait;

@@ -1,6 +1,7 @@
 //! `split`: chunks end at line boundaries, concatenate back to the input, and record their line numbers.
 
 use scanlake::generate::{GenOptions, generate_to_path};
+use scanlake::progress::NoProgress;
 use scanlake::split::{ChunkCompression, SplitBy, split};
 use std::io::Read;
 use std::path::Path;
@@ -24,7 +25,7 @@ fn chunks_concatenate_to_the_input() {
         (SplitBy::Chunks(7), ChunkCompression::Zstd),
     ] {
         let out = dir.path().join(format!("{by:?}-{compress:?}"));
-        let s = split(&input, &out, by, compress).unwrap();
+        let s = split(&input, &out, by, compress, &NoProgress).unwrap();
         assert_eq!(s.lines, total_lines);
         let mut joined = Vec::new();
         let mut next_line = 1;
@@ -53,13 +54,13 @@ fn a_plain_input_splits_by_bytes_and_reruns_remove_stale_chunks() {
     let input = dir.path().join("scan.list");
     std::fs::write(&input, "a\nbb\nccc\ndddd\neeeee\nf").unwrap();
     let out = dir.path().join("chunks");
-    let s = split(&input, &out, SplitBy::Chunks(3), ChunkCompression::None).unwrap();
+    let s = split(&input, &out, SplitBy::Chunks(3), ChunkCompression::None, &NoProgress).unwrap();
     let parts: Vec<String> = s.chunks.iter().map(|c| std::fs::read_to_string(out.join(&c.file)).unwrap()).collect();
     assert_eq!(parts.concat(), "a\nbb\nccc\ndddd\neeeee\nf");
     assert_eq!(parts.len(), 3);
     assert!(parts[..2].iter().all(|p| p.ends_with('\n')));
 
-    let s = split(&input, &out, SplitBy::Lines(100), ChunkCompression::None).unwrap();
+    let s = split(&input, &out, SplitBy::Lines(100), ChunkCompression::None, &NoProgress).unwrap();
     assert_eq!(s.chunks.len(), 1);
     let left: Vec<String> = std::fs::read_dir(&out)
         .unwrap()
@@ -67,5 +68,5 @@ fn a_plain_input_splits_by_bytes_and_reruns_remove_stale_chunks() {
         .filter(|n| !n.starts_with('.'))
         .collect();
     assert_eq!(left, ["scan.list.part-00001"]);
-    assert!(split(&input, &out, SplitBy::Lines(0), ChunkCompression::None).is_err());
+    assert!(split(&input, &out, SplitBy::Lines(0), ChunkCompression::None, &NoProgress).is_err());
 }

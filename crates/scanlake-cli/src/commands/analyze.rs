@@ -1,9 +1,9 @@
 //! `scanlake analyze RUN`: why tasks failed, and how to run each again here.
 
-use super::status::current;
+use crate::Context;
+use crate::output::flags;
 use anyhow::Result;
 use scanlake_batch::Run;
-use scanlake_batch::analyze::{Rules, analyze};
 use std::path::PathBuf;
 use std::process::ExitCode;
 
@@ -20,17 +20,9 @@ pub struct Args {
     pub json: bool,
 }
 
-pub fn run(args: Args) -> Result<ExitCode> {
+pub fn run(args: Args, ctx: &Context) -> Result<ExitCode> {
     let run = Run::open(&args.run)?;
-    let summary = current(&run)?;
-    let mut files = args.rules.clone();
-    if let Some(dir) = scanlake::config::Config::path().and_then(|p| p.parent().map(|d| d.join("analyze.toml")))
-        && dir.exists()
-    {
-        files.insert(0, dir);
-    }
-    let rules = Rules::load(&files)?;
-    let findings = analyze(&run, &rules)?;
+    let (summary, findings) = scanlake_api::runs::analyze(&run, &args.rules, ctx.settings()?)?;
     if args.json {
         println!("{}", serde_json::to_string_pretty(&findings)?);
         return Ok(ExitCode::SUCCESS);
@@ -62,7 +54,7 @@ pub fn run(args: Args) -> Result<ExitCode> {
             println!("  reason:   {r}");
         }
         if let Some(h) = &f.hint {
-            println!("  hint:     {h}");
+            println!("  hint:     {}", flags(h));
         }
         if let Some(p) = &f.stdout {
             println!("  stdout:   {}", p.display());

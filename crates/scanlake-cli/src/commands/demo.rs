@@ -1,10 +1,12 @@
-//! `scanlake demo`: generate → convert → per-user summary, with no GPFS at hand.
+//! `scanlake demo`: generate → convert → the usage report per user, with no GPFS at hand.
 
-use crate::output::{Bar, human_bytes};
+use crate::Context;
+use crate::output::Bar;
 use anyhow::Result;
-use scanlake::convert::{ConvertOptions, convert};
-use scanlake::generate::{GenOptions, generate_to_path};
-use scanlake::summary::usage_by_user;
+use scanlake::aggregate::export::{Format, human_bytes, render};
+use scanlake::generate::GenOptions;
+use scanlake::progress::NoProgress;
+use scanlake_api::{ConvertRequest, ReportRequest, ReportType};
 use std::path::PathBuf;
 use std::process::ExitCode;
 
@@ -24,7 +26,8 @@ pub struct Args {
     pub json: bool,
 }
 
-pub fn run(args: Args) -> Result<ExitCode> {
+pub fn run(args: Args, ctx: &Context) -> Result<ExitCode> {
+    let settings = ctx.settings()?;
     std::fs::create_dir_all(&args.dir)?;
     let gen_opts = GenOptions {
         records: args.records,
@@ -33,10 +36,19 @@ pub fn run(args: Args) -> Result<ExitCode> {
         ..GenOptions::default()
     };
     let scan = args.dir.join(format!("fs1.{}.list.allfiles.gz", gen_opts.acq));
-    let generated = generate_to_path(&gen_opts, &scan)?;
+    let generated = scanlake_api::generate(&gen_opts, &scan)?;
     let dataset = args.dir.join("dataset");
-    let summary = convert(std::slice::from_ref(&scan), &dataset, &ConvertOptions::default(), &Bar::new(args.json))?;
-    let users = usage_by_user(&dataset)?;
+    let request = ConvertRequest::default();
+    let summary =
+        scanlake_api::convert(std::slice::from_ref(&scan), &dataset, &request, settings, &Bar::new(args.json))?;
+    // The usage report of this scan's date, per user, largest first.
+    let mut usage = ReportRequest::new(ReportType::Usage { by: vec![] });
+    usage.filter.acq = vec![gen_opts.acq];
+    let view = scanlake_api::open(&dataset)?;
+    let table = scanlake_api::report(&view, &usage, &Default::default(), settings, &NoProgress)?;
+    let mut users: Vec<serde_json::Value> = serde_json::from_slice(&render(&table, Format::Json)?)?;
+    let bytes = |u: &serde_json::Value| u["bytes"].as_i64().unwrap_or(0);
+    users.sort_by(|a, b| bytes(b).cmp(&bytes(a)).then_with(|| a["uid"].as_i64().cmp(&b["uid"].as_i64())));
     if args.json {
         let out = serde_json::json!({ "generated": generated, "convert": summary, "users": users });
         println!("{}", serde_json::to_string_pretty(&out)?);
@@ -52,10 +64,12 @@ pub fn run(args: Args) -> Result<ExitCode> {
         summary.skipped,
         summary.seconds
     );
-    println!("\n{:>8} {:>10} {:>12} {:>12}", "uid", "objects", "bytes", "allocated");
+    println!("\nusage on {}, largest users first:", gen_opts.acq);
+    println!("{:>8} {:>10} {:>12} {:>12}", "uid", "objects", "bytes", "allocated");
     for u in users.iter().take(args.top) {
-        let uid = u.uid.map_or("-".to_string(), |x| x.to_string());
-        println!("{uid:>8} {:>10} {:>12} {:>12}", u.objects, human_bytes(u.bytes), human_bytes(u.allocated_bytes));
+        let uid = u["uid"].as_i64().map_or("-".to_string(), |x| x.to_string());
+        let size = |k: &str| u[k].as_i64().map_or("-".to_string(), human_bytes);
+        println!("{uid:>8} {:>10} {:>12} {:>12}", u["objects"], size("bytes"), size("allocated"));
     }
     println!("({} users in all)", users.len());
     println!("\nmore reports: scanlake aggregate {} usage|age|size|top|du --help", dataset.display());

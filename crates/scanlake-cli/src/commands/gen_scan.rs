@@ -3,7 +3,7 @@
 use anyhow::Result;
 use clap::ValueEnum;
 use scanlake::dataset::ScanDate;
-use scanlake::generate::{GenLayout, GenOptions, generate_to_path};
+use scanlake::generate::{GenLayout, GenOptions};
 use std::path::PathBuf;
 use std::process::ExitCode;
 
@@ -79,7 +79,7 @@ impl Args {
 }
 
 pub fn run(args: Args) -> Result<ExitCode> {
-    let summary = generate_to_path(&args.options(), &args.output)?;
+    let summary = scanlake_api::generate(&args.options(), &args.output)?;
     if args.json {
         println!("{}", serde_json::to_string_pretty(&summary)?);
     } else {

@@ -4,7 +4,6 @@ pub mod batch;
 pub mod cancel;
 pub mod convert;
 pub mod demo;
-pub mod engines;
 pub mod gen_scan;
 pub mod query;
 pub mod resume;

@@ -1,9 +1,10 @@
 //! `scanlake query DATASET SQL`: DataFusion SQL over the table `files`.
 
-use super::engines::{LimitArgs, OutputArgs};
+use crate::Context;
+use crate::args::{LimitArgs, OutputArgs};
+use crate::output::Bar;
 use anyhow::Result;
 use clap::Args as ClapArgs;
-use scanlake::aggregate::view::DatasetView;
 use std::path::PathBuf;
 use std::process::ExitCode;
 
@@ -21,10 +22,10 @@ pub struct Args {
     output: OutputArgs,
 }
 
-pub fn run(args: Args) -> Result<ExitCode> {
-    let view = DatasetView::open(&args.dataset)?;
-    let limits = args.limits.limits()?.0;
-    let table = scanlake_datafusion::query(&view, &args.sql, &limits)?;
-    args.output.write(&table)?;
+pub fn run(args: Args, ctx: &Context) -> Result<ExitCode> {
+    let view = scanlake_api::open(&args.dataset)?;
+    let batches =
+        scanlake_api::report::query(&view, &args.sql, &args.limits.options(), ctx.settings()?, &Bar::new(false))?;
+    args.output.write(&scanlake_api::report::query_table(&batches)?)?;
     Ok(ExitCode::SUCCESS)
 }

@@ -1,10 +1,10 @@
 //! `scanlake resume RUN`: runs again only the tasks that failed, were cancelled or lost, or never
 //! ran; every task is idempotent, so what succeeded stays.
 
-use super::batch::execute;
-use super::status::current;
+use crate::Context;
+use crate::launch::follow;
+use crate::output::Bar;
 use anyhow::Result;
-use scanlake_batch::{Run, submit};
 use std::path::PathBuf;
 use std::process::ExitCode;
 
@@ -17,19 +17,19 @@ pub struct Args {
     pub wait: bool,
 }
 
-pub fn run(args: Args) -> Result<ExitCode> {
-    let mut run = Run::open(&args.run)?;
-    current(&run)?;
-    let selection = submit::to_resume(&run)?;
-    if selection.is_empty() {
-        eprintln!("run {}: every task has succeeded; nothing to resume", run.spec.id);
-        return Ok(ExitCode::SUCCESS);
+pub fn run(args: Args, ctx: &Context) -> Result<ExitCode> {
+    let mut run = scanlake_api::runs::open(&args.run)?;
+    let progress = Bar::new(false);
+    match scanlake_api::runs::resume(&mut run, ctx.settings()?, &progress)? {
+        None => {
+            eprintln!("run {}: every task has succeeded; nothing to resume", run.spec.id);
+            Ok(ExitCode::SUCCESS)
+        }
+        Some((selection, started)) => {
+            let count: usize = selection.values().map(Vec::len).sum();
+            let list: Vec<String> = selection.iter().map(|(s, t)| format!("{s} {t:?}")).collect();
+            eprintln!("run {}: resuming {count} task(s): {}", run.spec.id, list.join(", "));
+            follow(&run, started, args.wait)
+        }
     }
-    let count: usize = selection.values().map(Vec::len).sum();
-    let list: Vec<String> = selection.iter().map(|(s, t)| format!("{s} {t:?}")).collect();
-    eprintln!("run {}: resuming {count} task(s): {}", run.spec.id, list.join(", "));
-    run.store.event("resume", &list.join(", "))?;
-    run.store.clear_events("notified")?;
-    run.store.clear_events("cancel")?;
-    execute(&mut run, &selection, args.wait)
 }

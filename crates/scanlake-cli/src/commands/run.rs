@@ -1,11 +1,15 @@
 //! `scanlake run`: the whole pipeline — split, convert, publish, aggregate, export — as one
 //! tracked run, here or as Slurm jobs.
 
-use super::aggregate;
-use super::batch::BatchArgs;
-use super::convert::ConvertFlags;
-use crate::pipeline;
+use super::aggregate::ReportLine;
+use crate::Context;
+use crate::args::{BatchArgs, ConvertFlags, absolute};
+use crate::launch::launch;
 use anyhow::{Result, bail};
+use clap::Parser;
+use scanlake::aggregate::export::Format;
+use scanlake_api::pipeline::{ReportJob, convert_plan, report_plan};
+use scanlake_api::runs::runs_dir;
 use std::path::PathBuf;
 use std::process::ExitCode;
 
@@ -40,8 +44,8 @@ pub struct Args {
 }
 
 /// `usage --by uid,tld` → `usage-by-uid-tld`.
-fn slug(argv: &[String]) -> String {
-    let text: String = argv
+fn slug(words: &[String]) -> String {
+    let text: String = words
         .iter()
         .map(|a| a.trim_start_matches('-'))
         .collect::<Vec<_>>()
@@ -52,59 +56,65 @@ fn slug(argv: &[String]) -> String {
     text.split('-').filter(|p| !p.is_empty()).collect::<Vec<_>>().join("-")
 }
 
-pub fn run(args: Args) -> Result<ExitCode> {
-    args.flags.options()?;
+/// A `--report` text as a job: parsed as `aggregate` parses it; its output its own `-o`, else a
+/// CSV named after its words.
+fn job(text: &str, reports_dir: Option<&PathBuf>) -> Result<ReportJob> {
+    let Some(words) = shlex::split(text) else {
+        bail!("cannot split the report {text:?} into words (unbalanced quotes?)")
+    };
+    let line = ReportLine::try_parse_from(&words).map_err(|e| anyhow::anyhow!("bad report {text:?}: {e}"))?;
+    let (request, common) = line.report.request()?;
+    let (output, format) = match &common.output.output {
+        Some(p) => (absolute(p)?, common.output.format()),
+        None => {
+            let name = format!("{}.csv", slug(&words));
+            let p = match reports_dir {
+                Some(d) => absolute(d)?.join(name),
+                None => PathBuf::from("reports").join(name),
+            };
+            (p, common.output.format.unwrap_or(Format::Csv))
+        }
+    };
+    Ok(ReportJob::new(request, common.engine.limits.options(), output, format))
+}
+
+pub fn run(args: Args, ctx: &Context) -> Result<ExitCode> {
+    let request = args.flags.request()?;
+    request.options(ctx.settings()?)?;
     let texts: Vec<String> = if args.reports.is_empty() {
         DEFAULT_REPORTS.iter().map(|r| r.to_string()).collect()
     } else {
         args.reports.clone()
     };
-    let mut reports = Vec::new();
-    let mut outputs = Vec::new();
-    for text in &texts {
-        let Some(mut argv) = shlex::split(text) else {
-            bail!("cannot split the report {text:?} into words (unbalanced quotes?)")
-        };
-        aggregate::check_syntax(&argv)?;
-        let given = argv.iter().position(|a| a == "-o" || a == "--output");
-        let out = match given {
-            Some(i) if i + 1 < argv.len() => {
-                let p = pipeline::absolute(std::path::Path::new(&argv[i + 1]))?;
-                argv[i + 1] = pipeline::path_text(&p)?;
-                p
-            }
-            _ => {
-                let name = format!("{}.csv", slug(&argv));
-                let p = match &args.reports_dir {
-                    Some(d) => pipeline::absolute(d)?.join(name),
-                    None => PathBuf::from("reports").join(name),
-                };
-                argv.extend(["-o".into(), pipeline::path_text(&p)?]);
-                p
-            }
-        };
-        if let Some(dir) = &args.reports_dir {
-            std::fs::create_dir_all(dir)?;
-        }
-        outputs.push(out);
-        reports.push(argv);
+    let jobs = texts.iter().map(|t| job(t, args.reports_dir.as_ref())).collect::<Result<Vec<_>>>()?;
+    if let Some(dir) = &args.reports_dir {
+        std::fs::create_dir_all(dir)?;
     }
-    let flags = pipeline::own_convert_flags("run")?;
-    let (mut stages, mut produced) =
-        pipeline::convert_stages(&args.inputs, Some(args.chunks), &args.output, &args.flags, flags)?;
-    stages.extend(pipeline::aggregate_stages(&args.output, reports, args.tasks, &["publish"])?);
-    produced.extend(outputs);
-    let run = args.batch.create_run(&pipeline::runs_dir(&args.output), stages, produced)?;
-    std::fs::create_dir_all(run.dir.join("reports"))?;
+    let plan = convert_plan(&args.inputs, &args.output, &request, Some(args.chunks))?
+        .then(report_plan(&args.output, jobs, args.tasks, &["publish"])?);
+    let (run, code) = launch(&args.batch, plan, &runs_dir(&args.output), ctx)?;
     println!("{}", run.dir.display());
-    args.batch.start(run)
+    Ok(code)
 }
 
 #[cfg(test)]
 mod tests {
     #[test]
-    fn report_file_names_come_from_their_arguments() {
-        let argv: Vec<String> = ["usage", "--by", "uid,tld"].iter().map(|s| s.to_string()).collect();
-        assert_eq!(super::slug(&argv), "usage-by-uid-tld");
+    fn report_file_names_come_from_their_words() {
+        let words: Vec<String> = ["usage", "--by", "uid,tld"].iter().map(|s| s.to_string()).collect();
+        assert_eq!(super::slug(&words), "usage-by-uid-tld");
+    }
+
+    #[test]
+    fn a_report_text_becomes_a_typed_job_with_its_own_output() {
+        let job = super::job("usage -o/tmp/report.tsv --by uid,tld", None).unwrap();
+        assert_eq!(job.output, std::path::PathBuf::from("/tmp/report.tsv"));
+        assert_eq!(job.format, scanlake::aggregate::export::Format::Tsv);
+        let attached = super::job("du --max-depth 4 -oreport.json", None).unwrap();
+        assert_eq!(attached.output, std::env::current_dir().unwrap().join("report.json"));
+        let default = super::job("churn --engine slurm", None).unwrap();
+        assert_eq!(default.output, std::path::PathBuf::from("reports/churn-engine-slurm.csv"));
+        assert_eq!(default.request.engine, Some(scanlake_api::EngineChoice::Auto), "tasks choose their engine");
+        assert!(super::job("usage --by nothing", None).is_err());
     }
 }

@@ -1,8 +1,14 @@
 //! `scanlake split`
 
+use crate::Context;
+use crate::args::{BatchArgs, absolute};
+use crate::launch::launch;
+use crate::output::Bar;
 use anyhow::Result;
 use clap::ValueEnum;
-use scanlake::split::{ChunkCompression, SplitBy, split};
+use scanlake::split::{ChunkCompression, SplitBy};
+use scanlake_api::SplitRequest;
+use scanlake_api::pipeline::split_plan;
 use std::path::PathBuf;
 use std::process::ExitCode;
 
@@ -34,10 +40,10 @@ pub struct Args {
     #[arg(long)]
     pub json: bool,
     #[command(flatten)]
-    pub batch: super::batch::BatchArgs,
+    pub batch: BatchArgs,
 }
 
-pub fn run(args: Args) -> Result<ExitCode> {
+pub fn run(args: Args, ctx: &Context) -> Result<ExitCode> {
     let by = match (args.lines, args.chunks) {
         (Some(n), _) => SplitBy::Lines(n),
         (None, Some(k)) => SplitBy::Chunks(k),
@@ -48,14 +54,13 @@ pub fn run(args: Args) -> Result<ExitCode> {
         CompressArg::Gz => ChunkCompression::Gzip,
         CompressArg::Zst => ChunkCompression::Zstd,
     };
+    let request = SplitRequest { by, compress };
     if args.batch.is_batch() {
-        let compress = ["none", "gz", "zst"][args.compress as usize];
-        let stage = crate::pipeline::split_stage(&args.input, &args.output, args.lines, args.chunks, compress)?;
-        let parent = crate::pipeline::absolute(&args.output)?.join(".scanlake-runs");
-        let run = args.batch.create_run(&parent, vec![stage], vec![args.output.clone()])?;
-        return args.batch.start(run);
+        let plan = split_plan(&args.input, &args.output, request)?;
+        let parent = absolute(&args.output)?.join(".scanlake-runs");
+        return launch(&args.batch, plan, &parent, ctx).map(|(_, code)| code);
     }
-    let summary = split(&args.input, &args.output, by, compress)?;
+    let summary = scanlake_api::split(&args.input, &args.output, request, &Bar::new(args.json))?;
     if args.json {
         println!("{}", serde_json::to_string_pretty(&summary)?);
     } else {

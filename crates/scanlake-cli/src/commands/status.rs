@@ -1,8 +1,8 @@
 //! `scanlake status RUN`: tasks per state and stage, % done, and a table of the tasks.
 
 use anyhow::Result;
-use scanlake_batch::status::{self, RunStatus, Summary};
-use scanlake_batch::{ExecutorKind, Run, slurm::Slurm, time};
+use scanlake_batch::status::{RunStatus, Summary};
+use scanlake_batch::{Run, time};
 use std::io::IsTerminal;
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -22,18 +22,10 @@ pub struct Args {
     pub watch: Option<u64>,
 }
 
-/// Asks Slurm about the run's jobs (a local run's store is always current) and sums up.
-pub fn current(run: &Run) -> Result<Summary> {
-    if run.spec.executor == ExecutorKind::Slurm {
-        status::refresh(run, &Slurm)?;
-    }
-    status::summarize(run)
-}
-
 pub fn run(args: Args) -> Result<ExitCode> {
     let run = Run::open(&args.run)?;
     loop {
-        let summary = current(&run)?;
+        let summary = scanlake_api::runs::status(&run)?;
         if args.json {
             println!("{}", serde_json::to_string_pretty(&summary)?);
         } else {

@@ -1,6 +1,6 @@
 //! `scanlake wait RUN`: until the run ends; exits 0 only if it succeeded.
 
-use super::batch::wait_for;
+use crate::launch::wait_for;
 use anyhow::Result;
 use scanlake_batch::Run;
 use std::path::PathBuf;

@@ -5,7 +5,7 @@
 use super::partial::Partial;
 use super::spec::Report;
 use super::table::{Table, blank_columns, finish};
-use super::view::{DatasetView, Partition};
+use crate::dataset::view::{DatasetView, Partition};
 use anyhow::Result;
 use std::path::PathBuf;
 
@@ -22,7 +22,7 @@ pub struct Limits {
 impl Default for Limits {
     fn default() -> Limits {
         Limits {
-            threads: std::thread::available_parallelism().map_or(1, |n| n.get()),
+            threads: crate::resources::Resources::detect().cpus,
             memory_bytes: 1 << 30,
             spill_dir: None,
         }

@@ -50,6 +50,8 @@ impl Format {
     }
 }
 
+crate::options::serde_as_text!(Format);
+
 impl std::fmt::Display for Format {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.write_str(self.name())
@@ -211,7 +213,10 @@ fn text_table(table: &Table) -> String {
     out
 }
 
-fn parquet(table: &Table) -> Result<Vec<u8>> {
+/// The table as one Arrow batch with the export's types: integers and byte counts `Int64`,
+/// dates `Date32`, timestamps microseconds in UTC, text `Utf8`. What Parquet files hold and what
+/// the library's callers (the Python module) get.
+pub fn to_record_batch(table: &Table) -> Result<arrow::record_batch::RecordBatch> {
     use arrow::array::{
         ArrayRef, Date32Builder, Float64Builder, Int64Builder, StringBuilder, TimestampMicrosecondBuilder,
     };
@@ -281,10 +286,17 @@ fn parquet(table: &Table) -> Result<Vec<u8>> {
         arrays.push(array);
     }
     if fields.is_empty() {
+        return Ok(arrow::record_batch::RecordBatch::new_empty(Arc::new(Schema::empty())));
+    }
+    Ok(arrow::record_batch::RecordBatch::try_new(Arc::new(Schema::new(fields)), arrays)?)
+}
+
+fn parquet(table: &Table) -> Result<Vec<u8>> {
+    if table.columns.is_empty() {
         bail!("a table without columns cannot be written as Parquet");
     }
-    let schema = Arc::new(Schema::new(fields));
-    let batch = arrow::record_batch::RecordBatch::try_new(schema.clone(), arrays)?;
+    let batch = to_record_batch(table)?;
+    let schema = batch.schema();
     let mut out = Vec::new();
     let props = parquet::file::properties::WriterProperties::builder()
         .set_compression(parquet::basic::Compression::ZSTD(Default::default()))

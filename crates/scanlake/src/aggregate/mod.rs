@@ -28,4 +28,4 @@ pub mod pathkey;
 pub mod spec;
 pub mod streaming;
 pub mod table;
-pub mod view;
+

@@ -2,6 +2,7 @@
 //! decide what a number means.
 
 use crate::dataset::partition::ScanDate;
+use crate::options::OptionError;
 use anyhow::{Result, bail};
 use std::fmt;
 use std::str::FromStr;
@@ -86,6 +87,8 @@ impl FromStr for Dimension {
     }
 }
 
+crate::options::serde_as_text!(Dimension);
+
 /// Which time an age is measured from.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum TimeField {
@@ -103,6 +106,14 @@ impl TimeField {
         }
     }
 }
+
+impl fmt::Display for TimeField {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.column())
+    }
+}
+
+crate::options::serde_as_text!(TimeField);
 
 impl FromStr for TimeField {
     type Err = String;
@@ -236,7 +247,8 @@ fn binary_size(v: i64) -> String {
 }
 
 /// Rows a report looks at. Empty lists mean "all".
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[serde(default, deny_unknown_fields)]
 pub struct Filter {
     pub acq: Vec<ScanDate>,
     /// A directory (or file) path: rows at it or under it.
@@ -267,7 +279,8 @@ pub struct DuReport {
     pub min_depth: usize,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "lowercase")]
 pub enum ChurnBy {
     Tld,
     Uid,
@@ -381,13 +394,21 @@ impl Report {
             }
             ReportKind::Du(d) => {
                 if d.max_depth == 0 {
-                    bail!("du needs --max-depth of at least 1");
+                    return Err(OptionError::new("max_depth", "`max_depth` must be at least 1 for du").into());
                 }
                 if d.max_depth > MAX_DEPTH {
-                    bail!("--max-depth {} is deeper than any path can be (at most {MAX_DEPTH})", d.max_depth);
+                    return Err(OptionError::new(
+                        "max_depth",
+                        format!("`max_depth` {} is deeper than any path can be (at most {MAX_DEPTH})", d.max_depth),
+                    )
+                    .into());
                 }
                 if d.min_depth > d.max_depth {
-                    bail!("--max-depth {} is shallower than the prefix (depth {})", d.max_depth, d.min_depth);
+                    return Err(OptionError::new(
+                        "max_depth",
+                        format!("`max_depth` {} is shallower than the prefix (depth {})", d.max_depth, d.min_depth),
+                    )
+                    .into());
                 }
             }
             ReportKind::Churn(c) => {
@@ -399,7 +420,7 @@ impl Report {
         if let Some(t) = &self.top
             && t.n == 0
         {
-            bail!("top needs -n of at least 1");
+            return Err(OptionError::new("n", "top needs `n` of at least 1").into());
         }
         Ok(())
     }

@@ -139,6 +139,20 @@ pub fn identity(source: &Source, stats: &ReadStats) -> Result<InputIdentity> {
     Ok(InputIdentity { path, size: stats.bytes(), mtime, fingerprint: stats.fingerprint() })
 }
 
+/// The scan date of an input: `explicit` when given, else from the input's name. Every stage
+/// that dates inputs (conversion here, batch runs when they are made) asks this one function.
+pub fn scan_date(path: &Path, explicit: Option<ScanDate>) -> Result<ScanDate, crate::options::OptionError> {
+    explicit.or_else(|| scan_date_from_path(path)).ok_or_else(|| {
+        crate::options::OptionError::new(
+            "acq",
+            format!(
+                "cannot tell the scan date of {}: its name holds no date\nhint: give the scan date with `acq` (YYYY-MM-DD)",
+                path.display()
+            ),
+        )
+    })
+}
+
 /// The scan date of an input: from its file name, else from its directories' names.
 pub fn scan_date_from_path(path: &Path) -> Option<ScanDate> {
     path.ancestors().filter_map(|p| p.file_name()).find_map(|name| ScanDate::find_in(&name.to_string_lossy()))

@@ -15,7 +15,7 @@ use crate::dataset::partition::tld_dir_name;
 use crate::dataset::rejects::{Reject, RejectSink};
 use crate::dataset::{Commit, Dataset, Outcome, REJECTS_DIR, ScanDate, tld_of, writer};
 use crate::format::{Layout, LineKind, LineParser, Record};
-use anyhow::{Context, Result, bail};
+use anyhow::{Context, Result};
 use arrow::array::UInt32Array;
 use arrow::compute::take_record_batch;
 use batch::BatchBuilder;
@@ -58,7 +58,7 @@ impl Default for ConvertOptions {
             layout: Layout::default(),
             acq: None,
             tld_depth: 3,
-            threads: std::thread::available_parallelism().map_or(1, |n| n.get()),
+            threads: crate::resources::Resources::detect().cpus,
             chunk_bytes: 4 << 20,
             target_file_bytes: 64 << 20,
             memory_budget_bytes: 256 << 20,
@@ -112,22 +112,8 @@ impl ConvertOptions {
     }
 }
 
-/// Reports progress; the CLI draws a bar with it.
-pub trait Progress: Sync {
-    /// Work is about to start on inputs of this many (raw) bytes in all.
-    fn begin(&self, _total_bytes: u64) {}
-    /// This many more raw bytes have been read.
-    fn advance(&self, _bytes: u64) {}
-    /// Now working on this input.
-    fn input(&self, _path: &Path) {}
-    /// Something the user should know that is not an error (e.g. waiting for another writer).
-    fn notice(&self, _message: &str) {}
-    fn finish(&self) {}
-}
-
-/// Reports nothing.
-pub struct NoProgress;
-impl Progress for NoProgress {}
+pub use crate::progress::{NoProgress, Progress};
+use crate::progress::Unit;
 
 #[derive(Debug, Clone, Copy, Default, Serialize, PartialEq, Eq)]
 #[serde(rename_all = "lowercase")]
@@ -185,6 +171,69 @@ impl ConvertSummary {
     pub fn failed(&self) -> impl Iterator<Item = &InputSummary> {
         self.inputs.iter().filter(|i| matches!(i.status, InputStatus::Failed | InputStatus::Error))
     }
+
+    /// The summary as people read it: a line per input (and per ignored entry), then the totals.
+    pub fn lines_for_people(&self) -> Vec<String> {
+        use crate::aggregate::export::human_bytes;
+        let mut out = Vec::new();
+        for i in &self.inputs {
+            let status = match i.status {
+                InputStatus::Converted => "converted",
+                InputStatus::Unchanged => "unchanged",
+                InputStatus::Failed => "FAILED",
+                InputStatus::Error => "ERROR",
+            };
+            out.push(format!(
+                "{status:9} {} (acq {}): {} lines, {} rows, {} rejects, {} skipped",
+                i.input, i.acq, i.lines, i.rows, i.rejects, i.skipped
+            ));
+            if i.status == InputStatus::Error {
+                out.push(format!("          {}", i.message.as_deref().unwrap_or_default()));
+            }
+        }
+        for i in &self.ignored {
+            out.push(format!("ignored   {}: {}", i.path, i.reason));
+        }
+        out.push(format!(
+            "{} lines: {} rows, {} rejects, {} skipped; {} read, {} files ({}) in {:.2} s, {:.0} lines/s",
+            self.lines,
+            self.rows,
+            self.rejects,
+            self.skipped,
+            human_bytes(self.input_bytes as i64),
+            self.files,
+            human_bytes(self.output_bytes as i64),
+            self.seconds,
+            self.lines_per_second
+        ));
+        out
+    }
+
+    /// An error when an input could not be converted or failed, saying what the dataset holds.
+    pub fn check(&self) -> Result<()> {
+        let failed: Vec<_> = self.failed().collect();
+        if let Some(first) = failed.iter().find(|i| i.status == InputStatus::Error) {
+            let done = self.inputs.iter().filter(|i| i.status != InputStatus::Error).count();
+            anyhow::bail!(
+                "{} of {} input(s) could not be converted; first: {}: {}\nhint: the {done} other input(s) were committed (see the summary); convert the failed ones again once fixed",
+                failed.len(),
+                self.inputs.len(),
+                first.input,
+                first.message.as_deref().unwrap_or("error"),
+            );
+        }
+        if let Some(first) = failed.first() {
+            anyhow::bail!(
+                "{} input(s) failed; first: {}: {}\nhint: the rejected lines are in {}/{}; fix the input or the layout options, or raise `max_reject_fraction`",
+                failed.len(),
+                first.input,
+                first.message.as_deref().unwrap_or("failed"),
+                self.dataset,
+                first.rejects_file.as_deref().unwrap_or("_rejects")
+            );
+        }
+        Ok(())
+    }
 }
 
 /// Converts every input into the dataset at `dataset`. An input that cannot be converted is
@@ -202,22 +251,19 @@ pub fn convert(
     // Check every scan date before writing anything.
     let dated: Vec<(input::Source, ScanDate)> = sources
         .into_iter()
-        .map(|s| match opts.acq.or_else(|| input::scan_date_from_path(&s.path)) {
-            Some(d) => Ok((s, d)),
-            None => bail!(
-                "cannot tell the scan date of {}: its name holds no date\nhint: pass --acq YYYY-MM-DD",
-                s.display()
-            ),
+        .map(|s| {
+            let date = input::scan_date(&s.path, opts.acq)?;
+            Ok((s, date))
         })
         .collect::<Result<_>>()?;
     let notice = |m: &str| progress.notice(m);
     let wait = crate::dataset::lock::LockWait { timeout: opts.lock_timeout, notice: &notice };
     let mut ds = Dataset::open_with(dataset, opts.tld_depth, wait)?;
     let run = run_id();
-    progress.begin(dated.iter().filter_map(|(s, _)| s.size()).sum());
+    progress.begin("convert", Some(dated.iter().filter_map(|(s, _)| s.size()).sum()), Unit::Bytes);
     let mut summary = ConvertSummary { dataset: dataset.display().to_string(), ignored, ..ConvertSummary::default() };
     for (i, (source, acq)) in dated.into_iter().enumerate() {
-        progress.input(&source.path);
+        progress.status(&source.display());
         let s = match convert_one(&mut ds, &source, i, acq, &run, opts, progress) {
             Ok(s) => s,
             Err(e) => InputSummary {

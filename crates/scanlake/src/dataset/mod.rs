@@ -20,6 +20,7 @@ pub mod partition;
 pub mod paths;
 pub mod read;
 pub mod rejects;
+pub mod view;
 pub mod writer;
 
 use anyhow::{Context, Result, bail};
@@ -125,7 +126,7 @@ impl Dataset {
         };
         if manifest.tld_depth != tld_depth {
             bail!(
-                "dataset {} is partitioned with tld depth {}, not {tld_depth}; pass --tld-depth {} or use a new dataset",
+                "dataset {} is partitioned with tld depth {}, not {tld_depth}; give `tld_depth` {} or use a new dataset",
                 root.display(),
                 manifest.tld_depth,
                 manifest.tld_depth

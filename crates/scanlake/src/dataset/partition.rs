@@ -58,6 +58,8 @@ impl FromStr for ScanDate {
     }
 }
 
+crate::options::serde_as_text!(ScanDate);
+
 impl fmt::Display for ScanDate {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         write!(f, "{:04}-{:02}-{:02}", self.year, self.month, self.day)

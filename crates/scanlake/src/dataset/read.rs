@@ -14,8 +14,7 @@ pub fn manifest(root: &Path) -> Result<Manifest> {
     let path = root.join("_scanlake").join("manifest.json");
     if !path.exists() {
         bail!(
-            "{} is not a scanlake dataset (no _scanlake/manifest.json)\nhint: create one with `scanlake convert INPUT -o {}`",
-            root.display(),
+            "{} is not a scanlake dataset (no _scanlake/manifest.json)\nhint: convert a scan into a new directory, or give the dataset's own directory",
             root.display()
         );
     }

@@ -1,14 +1,14 @@
 //! How the SHOW text of a policy line is laid out, and how it is escaped.
 
 use super::fields::{self, FieldType};
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
 use std::path::Path;
 
 /// Column names the dataset itself uses; SHOW fields may not take them.
 pub const RESERVED_COLUMNS: &[&str] = &["inode", "gen", "snapshot", "path", "path_bytes", "kind", "acq", "tld"];
 
 /// How mmapplypolicy escaped the SHOW text and the path.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Default)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Default)]
 #[serde(rename_all = "lowercase")]
 pub enum Escape {
     /// `ESCAPE '%…'` on the LIST rule: `%XX` sequences, decoded by scanlake.
@@ -19,7 +19,8 @@ pub enum Escape {
 }
 
 /// The shape of the SHOW text.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case", deny_unknown_fields)]
 pub enum ShowLayout {
     /// `|key=value|key=value|`, keys in any order; unknown keys become string columns.
     KeyValue,
@@ -35,7 +36,8 @@ pub struct ShowColumn {
 }
 
 /// A complete description of the input format.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct Layout {
     pub show: ShowLayout,
     pub escape: Escape,

@@ -4,7 +4,7 @@
 use super::columns::{Cols, keep, opt, reader_with_batch};
 use crate::aggregate::partial::{ChurnCounters, ChurnPartial, Key, Sum};
 use crate::aggregate::spec::{ChurnBy, ChurnReport, Filter};
-use crate::aggregate::view::Partition;
+use crate::dataset::view::Partition;
 use anyhow::Result;
 use parquet::arrow::arrow_reader::ParquetRecordBatchReader;
 use rayon::prelude::*;

@@ -2,7 +2,7 @@
 
 use crate::aggregate::pathkey;
 use crate::aggregate::spec::Filter;
-use crate::aggregate::view::Partition;
+use crate::dataset::view::Partition;
 use anyhow::{Context, Result};
 use arrow::array::{Array, AsArray, BinaryArray, Int64Array, PrimitiveArray, StringArray};
 use arrow::datatypes::{Int64Type, TimestampMicrosecondType, UInt32Type, UInt64Type};

@@ -6,7 +6,7 @@ use super::columns::{Cols, filter_columns, keep, opt, opt_str, reader, row_group
 use crate::aggregate::partial::{DuCounters, DuPartial, Sum};
 use crate::aggregate::pathkey;
 use crate::aggregate::spec::{DuReport, Filter};
-use crate::aggregate::view::Partition;
+use crate::dataset::view::Partition;
 use anyhow::Result;
 use rayon::prelude::*;
 use rustc_hash::FxHashMap;

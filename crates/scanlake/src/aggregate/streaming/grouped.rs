@@ -6,7 +6,7 @@ use super::columns::{Cols, filter_columns, keep, opt, opt_str, reader, row_group
 use crate::aggregate::partial::{Counters, GroupedPartial, Key, Sum};
 use crate::aggregate::pathkey;
 use crate::aggregate::spec::{Dimension, Filter, GroupedReport, MAX_GROUPS, TimeField};
-use crate::aggregate::view::Partition;
+use crate::dataset::view::Partition;
 use anyhow::Result;
 use rayon::prelude::*;
 use rustc_hash::FxHashMap;

@@ -11,7 +11,7 @@ mod grouped;
 use super::engine::{Engine, Limits, empty_partial};
 use super::partial::Partial;
 use super::spec::{Report, ReportKind};
-use super::view::{DatasetView, Partition};
+use crate::dataset::view::{DatasetView, Partition};
 use anyhow::{Context, Result};
 
 pub struct StreamingEngine;

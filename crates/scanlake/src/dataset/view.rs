@@ -2,8 +2,8 @@
 //! lists, so a conversion in progress is invisible), sizes for choosing an engine, and checks
 //! that turn a wrong dataset or a missing column into a clear error before any work starts.
 
-use super::pathkey;
-use super::spec::{Filter, Report, ReportKind};
+use crate::aggregate::pathkey;
+use crate::aggregate::spec::{Filter, Report, ReportKind};
 use crate::dataset::lock::ReadLease;
 use crate::dataset::manifest::{FileSum, Manifest};
 use crate::dataset::partition::{ScanDate, is_shortened, unescape_value};
@@ -54,8 +54,7 @@ impl DatasetView {
     pub fn open(root: &Path) -> Result<DatasetView> {
         if !root.exists() {
             bail!(
-                "dataset {} does not exist\nhint: create one with `scanlake convert INPUT -o {}`",
-                root.display(),
+                "dataset {} does not exist\nhint: convert a scan into it first",
                 root.display()
             );
         }
@@ -85,8 +84,7 @@ impl DatasetView {
         }
         if by_partition.is_empty() {
             bail!(
-                "dataset {} holds no data (no converted input has rows)\nhint: convert a scan into it with `scanlake convert INPUT -o {}`",
-                root.display(),
+                "dataset {} holds no data (no converted input has rows)\nhint: convert a scan into it first",
                 root.display()
             );
         }
@@ -194,7 +192,7 @@ pub fn missing_column_message(report: &str, column: &str) -> String {
     let mut msg = format!("report '{report}' needs column '{column}', which this dataset lacks");
     match fields::lookup(column) {
         Some(f) => msg.push_str(&format!(
-            "\nhint: no converted input had the SHOW key '{}' ({}): add `|| '|{}=' || varchar({})` to the SHOW clause of the LIST policy (see policy/README.md), or name '{}' in --fields for a positional layout, then convert again",
+            "\nhint: no converted input had the SHOW key '{}' ({}): add `|| '|{}=' || varchar({})` to the SHOW clause of the LIST policy (see policy/README.md), or name '{}' in `fields` for a positional layout, then convert again",
             f.key, f.attribute, f.key, f.attribute, f.key
         )),
         None => msg.push_str("\nhint: convert the scan again with a layout that has this column"),

@@ -1,0 +1,86 @@
+//! Running a report: resolve the request against the dataset, choose the engine (saying why),
+//! compute, finish. Also SQL queries, which return Arrow batches as DataFusion made them.
+
+use crate::request::{EngineChoice, LimitOptions, ReportRequest, Resolved};
+use crate::settings::Settings;
+use anyhow::{Result, bail};
+use arrow::record_batch::RecordBatch;
+use scanlake::aggregate::choose::choose;
+use scanlake::aggregate::engine::{self, Engine, Limits};
+use scanlake::aggregate::streaming::StreamingEngine;
+use scanlake::aggregate::table::Table;
+use scanlake::dataset::view::DatasetView;
+use scanlake::progress::{Progress, Unit};
+use scanlake_datafusion::DataFusionEngine;
+
+/// The engines built into this library.
+pub const AVAILABLE: [&str; 2] = ["streaming", "datafusion"];
+
+fn engine_named(name: &str) -> Box<dyn Engine> {
+    match name {
+        "datafusion" => Box::new(DataFusionEngine),
+        _ => Box::new(StreamingEngine),
+    }
+}
+
+/// A report ready to run here: what it computes, on which engine, within which limits, and why.
+pub struct ReportPlan {
+    pub resolved: Resolved,
+    pub engine: Box<dyn Engine>,
+    pub limits: Limits,
+    /// `engine: NAME` and the reasons, the limits, and the columns that will stay empty.
+    pub explanation: Vec<String>,
+}
+
+/// Resolves `request` and chooses its engine. `Slurm` is not an engine of this process: runs
+/// (see [`crate::runs`]) submit it.
+pub fn plan(view: &DatasetView, request: &ReportRequest, limits: &LimitOptions, settings: &Settings) -> Result<ReportPlan> {
+    let resolved = request.resolve(view)?;
+    view.check(&resolved.report)?;
+    let (choice, source) = settings.engine(request.engine)?;
+    if choice == EngineChoice::Slurm {
+        bail!(
+            "the slurm engine runs a report as Slurm jobs, not in this process\nhint: submit the report as a run (executor slurm), or choose another `engine`"
+        );
+    }
+    let limits = settings.limits(limits)?;
+    let requested = source.map(|s| (choice.name(), s));
+    let choice = choose(requested, &AVAILABLE, &resolved.report, view, &settings.machine, limits.memory_bytes)?;
+    let mut explanation = vec![format!("engine: {}", choice.engine)];
+    explanation.extend(choice.reasons.iter().map(|r| format!("  - {r}")));
+    explanation.push(format!("  - limits: {} threads, {} MiB", limits.threads, limits.memory_bytes >> 20));
+    for (column, why) in view.unknown_outputs(&resolved.report) {
+        explanation.push(format!("  - column '{column}' stays empty: {why}"));
+    }
+    Ok(ReportPlan { resolved, engine: engine_named(&choice.engine), limits, explanation })
+}
+
+/// Runs a planned report over the whole dataset.
+pub fn run(view: &DatasetView, plan: &ReportPlan, progress: &dyn Progress) -> Result<Table> {
+    let report = &plan.resolved.report;
+    progress.begin(&format!("{} on {}", report.name, plan.engine.name()), None, Unit::Bytes);
+    let table = engine::run(plan.engine.as_ref(), view, report, &plan.limits);
+    progress.finish();
+    table
+}
+
+/// Runs read-only SQL over the table `files` and returns DataFusion's batches, typed as the
+/// query made them (binary paths stay binary, floats stay floats).
+pub fn query(
+    view: &DatasetView,
+    sql: &str,
+    limits: &LimitOptions,
+    settings: &Settings,
+    progress: &dyn Progress,
+) -> Result<Vec<RecordBatch>> {
+    let limits = settings.limits(limits)?;
+    progress.begin("query", None, Unit::Bytes);
+    let batches = scanlake_datafusion::query_batches(view, sql, &limits);
+    progress.finish();
+    batches
+}
+
+/// Query results as a report table (paths shown as text, numbers exact), for export.
+pub fn query_table(batches: &[RecordBatch]) -> Result<Table> {
+    scanlake_datafusion::table(batches)
+}
