@@ -88,18 +88,18 @@ impl ConvertRequest {
                 "memory_budget_bytes" => "memory_mib",
                 other => other,
             };
-            let (min, max) = match option {
-                "target_file_mib" | "memory_mib" => (mib(&e.min), mib(&e.max)),
-                _ => (e.min.clone(), e.max.clone()),
+            let (min, max, value) = match option {
+                "target_file_mib" | "memory_mib" => (mib(&e.min).max(1).to_string(), mib(&e.max).to_string(), mib(&e.value).to_string()),
+                _ => (e.min.clone(), e.max.clone(), e.value.clone()),
             };
-            OptionError::new(option, format!("`{option}` must be between {min} and {max}"))
+            OptionError::new(option, format!("`{option}`: {option} must be between {min} and {max}, not {value}"))
         })?;
         Ok(opts)
     }
 }
 
-fn mib(bytes: &str) -> String {
-    bytes.parse::<u64>().map_or(bytes.to_string(), |b| (b >> 20).max(1).to_string())
+fn mib(bytes: &str) -> u64 {
+    bytes.parse::<u64>().map_or(0, |b| b >> 20)
 }
 
 /// How to cut an input into chunks.
@@ -124,6 +124,15 @@ pub enum EngineChoice {
 }
 
 impl EngineChoice {
+    /// `text` as an engine; `source` says where it came from, for the error.
+    pub fn parse_from(text: &str, source: &str) -> Result<EngineChoice> {
+        text.parse().map_err(|_| {
+            anyhow::anyhow!(
+                "unknown engine '{text}' (from {source})\nhint: engines are auto, streaming, datafusion and slurm"
+            )
+        })
+    }
+
     pub fn name(self) -> &'static str {
         match self {
             EngineChoice::Auto => "auto",
@@ -436,6 +445,6 @@ mod tests {
         let c = ConvertRequest { memory_mib: 0, ..ConvertRequest::default() };
         let e = c.options(&settings).unwrap_err();
         assert_eq!(e.downcast_ref::<OptionError>().unwrap().option, "memory_mib");
-        assert!(e.to_string().starts_with("`memory_mib` must be between 1 and"), "{e}");
+        assert!(e.to_string().starts_with("`memory_mib`: memory_mib must be between 1 and"), "{e}");
     }
 }

@@ -138,11 +138,10 @@ impl Settings {
             return Ok((e, Some("`engine`")));
         }
         if let Some(e) = &self.env.engine {
-            return Ok((e.parse().map_err(|m| anyhow::anyhow!("SCANLAKE_ENGINE: {m}"))?, Some("SCANLAKE_ENGINE")));
+            return Ok((EngineChoice::parse_from(e, "SCANLAKE_ENGINE")?, Some("SCANLAKE_ENGINE")));
         }
         if let Some(e) = &self.config.aggregate.engine {
-            let parsed = e.parse().map_err(|m| anyhow::anyhow!("the configuration file's engine: {m}"))?;
-            return Ok((parsed, Some("the configuration file")));
+            return Ok((EngineChoice::parse_from(e, "the configuration file")?, Some("the configuration file")));
         }
         Ok((EngineChoice::Auto, None))
     }

@@ -145,7 +145,7 @@ impl FilterArgs {
 pub struct EngineArgs {
     /// auto, streaming, datafusion or slurm (else $SCANLAKE_ENGINE, else the configuration file, else auto).
     #[arg(long)]
-    pub engine: Option<EngineChoice>,
+    pub engine: Option<String>,
     /// Print on stderr which engine runs and why.
     #[arg(long)]
     pub explain: bool,
@@ -164,6 +164,12 @@ pub struct LimitArgs {
     /// Where to spill temporary files (default: the system's temporary directory).
     #[arg(long)]
     pub spill_dir: Option<PathBuf>,
+}
+
+impl EngineArgs {
+    pub fn choice(&self) -> Result<Option<EngineChoice>> {
+        self.engine.as_deref().map(|e| EngineChoice::parse_from(e, "`engine`")).transpose()
+    }
 }
 
 impl LimitArgs {

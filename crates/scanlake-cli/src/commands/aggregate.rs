@@ -178,7 +178,7 @@ impl ReportCmd {
                 (ReportType::Churn { from, to, by }, common)
             }
         };
-        let request = ReportRequest { report, filter: common.filter.filter(), engine: common.engine.engine };
+        let request = ReportRequest { report, filter: common.filter.filter(), engine: common.engine.choice()? };
         request.check()?;
         Ok((request, common))
     }

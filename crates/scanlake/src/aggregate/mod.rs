@@ -7,7 +7,8 @@
 //! anything but the numbers, and the test suite checks those are equal.
 //!
 //! ```no_run
-//! use scanlake::aggregate::{engine, spec, streaming::StreamingEngine, view::DatasetView};
+//! use scanlake::aggregate::{engine, spec, streaming::StreamingEngine};
+//! use scanlake::dataset::view::DatasetView;
 //! let view = DatasetView::open("lake".as_ref())?;
 //! let report = spec::Report {
 //!     name: "usage".into(),

@@ -146,7 +146,7 @@ pub fn scan_date(path: &Path, explicit: Option<ScanDate>) -> Result<ScanDate, cr
         crate::options::OptionError::new(
             "acq",
             format!(
-                "cannot tell the scan date of {}: its name holds no date\nhint: give the scan date with `acq` (YYYY-MM-DD)",
+                "cannot tell the scan date of {}: its name holds no date\nhint: pass `acq` YYYY-MM-DD",
                 path.display()
             ),
         )
