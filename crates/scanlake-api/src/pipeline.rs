@@ -129,7 +129,10 @@ fn text_path(p: &Path) -> Result<PathBuf> {
 pub fn convert_plan(inputs: &[PathBuf], dataset: &Path, request: &ConvertRequest, chunks: Option<u64>) -> Result<Plan> {
     let (sources, _ignored) = input::discover(inputs)?;
     if let Some(s) = sources.iter().find(|s| !s.regular) {
-        bail!("{} is a stream; a batch run reads its inputs more than once\nhint: save it to a file first", s.display());
+        bail!(
+            "{} is a stream; a batch run reads its inputs more than once\nhint: save it to a file first",
+            s.display()
+        );
     }
     let files = sources.iter().map(|s| absolute(&s.path).and_then(|p| text_path(&p))).collect::<Result<Vec<_>>>()?;
     // Fixed now: a chunk's name or directory (the run id holds a date) must not decide it.
@@ -152,7 +155,14 @@ pub fn convert_plan(inputs: &[PathBuf], dataset: &Path, request: &ConvertRequest
     };
     let tasks = u32::try_from(tasks).context("too many tasks")?;
     let after: &[&str] = if chunks.is_some() { &["split"] } else { &[] };
-    let work = Work::Convert { inputs: files, acq, chunks, chunks_dir, parts_dir: parts_dir.clone(), request: request.clone() };
+    let work = Work::Convert {
+        inputs: files,
+        acq,
+        chunks,
+        chunks_dir,
+        parts_dir: parts_dir.clone(),
+        request: request.clone(),
+    };
     stages.push(stage(work, "convert", tasks, after, false)?);
     let work = Work::Publish { dataset: dataset.clone(), parts_dir, tld_depth: request.tld_depth };
     stages.push(stage(work, "publish", 1, &["convert"], true)?);
@@ -266,7 +276,12 @@ impl TaskRunner for Pipeline<'_> {
                 parts.sort();
                 let mut ds = Dataset::open_for_write(&dataset, tld_depth)?;
                 let s = ds.absorb(&parts)?;
-                self.log.notice(&format!("published {} input(s), {} rows, into {}", s.inputs, s.rows, dataset.display()));
+                self.log.notice(&format!(
+                    "published {} input(s), {} rows, into {}",
+                    s.inputs,
+                    s.rows,
+                    dataset.display()
+                ));
                 if s.failed > 0 {
                     bail!("{} input(s) failed to convert", s.failed);
                 }

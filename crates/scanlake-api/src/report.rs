@@ -34,7 +34,12 @@ pub struct ReportPlan {
 
 /// Resolves `request` and chooses its engine. `Slurm` is not an engine of this process: runs
 /// (see [`crate::runs`]) submit it.
-pub fn plan(view: &DatasetView, request: &ReportRequest, limits: &LimitOptions, settings: &Settings) -> Result<ReportPlan> {
+pub fn plan(
+    view: &DatasetView,
+    request: &ReportRequest,
+    limits: &LimitOptions,
+    settings: &Settings,
+) -> Result<ReportPlan> {
     let resolved = request.resolve(view)?;
     view.check(&resolved.report)?;
     let (choice, source) = settings.engine(request.engine)?;

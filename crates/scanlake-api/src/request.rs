@@ -89,7 +89,9 @@ impl ConvertRequest {
                 other => other,
             };
             let (min, max, value) = match option {
-                "target_file_mib" | "memory_mib" => (mib(&e.min).max(1).to_string(), mib(&e.max).to_string(), mib(&e.value).to_string()),
+                "target_file_mib" | "memory_mib" => {
+                    (mib(&e.min).max(1).to_string(), mib(&e.max).to_string(), mib(&e.value).to_string())
+                }
                 _ => (e.min.clone(), e.max.clone(), e.value.clone()),
             };
             OptionError::new(option, format!("`{option}`: {option} must be between {min} and {max}, not {value}"))
@@ -303,7 +305,9 @@ fn buckets(edges: &Option<Vec<i64>>, unit: BucketUnit, option: &'static str) -> 
             BucketUnit::Days => Buckets::default_age(),
             BucketUnit::Bytes => Buckets::default_size(),
         }),
-        Some(e) => Buckets::new(e.clone(), unit).map_err(|e| OptionError::new(option, format!("`{option}`: {e}")).into()),
+        Some(e) => {
+            Buckets::new(e.clone(), unit).map_err(|e| OptionError::new(option, format!("`{option}`: {e}")).into())
+        }
     }
 }
 
@@ -320,8 +324,12 @@ impl ReportRequest {
             );
         }
         let edges = match &self.report {
-            ReportType::Age { edges, size_edges, .. } => vec![(edges, BucketUnit::Days, "edges"), (size_edges, BucketUnit::Bytes, "size_edges")],
-            ReportType::Size { edges, age_edges, .. } => vec![(edges, BucketUnit::Bytes, "edges"), (age_edges, BucketUnit::Days, "age_edges")],
+            ReportType::Age { edges, size_edges, .. } => {
+                vec![(edges, BucketUnit::Days, "edges"), (size_edges, BucketUnit::Bytes, "size_edges")]
+            }
+            ReportType::Size { edges, age_edges, .. } => {
+                vec![(edges, BucketUnit::Bytes, "edges"), (age_edges, BucketUnit::Days, "age_edges")]
+            }
             _ => Vec::new(),
         };
         for (e, unit, option) in edges {
@@ -348,7 +356,8 @@ impl ReportRequest {
             ReportType::Usage { by } => grouped(by, None, None),
             ReportType::Age { by, time, edges, size_edges } => {
                 let age = Some((*time, buckets(edges, BucketUnit::Days, "edges")?));
-                let size = size_edges.is_some().then(|| buckets(size_edges, BucketUnit::Bytes, "size_edges")).transpose()?;
+                let size =
+                    size_edges.is_some().then(|| buckets(size_edges, BucketUnit::Bytes, "size_edges")).transpose()?;
                 ReportKind::Grouped(GroupedReport { by: by.clone(), age, size })
             }
             ReportType::Size { by, edges, age, age_edges } => {
@@ -357,7 +366,9 @@ impl ReportRequest {
                     filter.kind.push("file".into());
                 }
                 let size = Some(buckets(edges, BucketUnit::Bytes, "edges")?);
-                let age = age.map(|t| Ok::<_, anyhow::Error>((t, buckets(age_edges, BucketUnit::Days, "age_edges")?))).transpose()?;
+                let age = age
+                    .map(|t| Ok::<_, anyhow::Error>((t, buckets(age_edges, BucketUnit::Days, "age_edges")?)))
+                    .transpose()?;
                 ReportKind::Grouped(GroupedReport { by: by.clone(), age, size })
             }
             ReportType::Top { what, metric, n, max_depth } => {
@@ -422,20 +433,27 @@ mod tests {
         assert!(text.contains("\"dir4\"") && text.contains("\"2026-11-01\"") && text.contains("\"modify\""), "{text}");
         assert_eq!(serde_json::from_str::<ReportRequest>(&text).unwrap(), r);
 
-        let c = ConvertRequest { acq: Some("2026-01-02".parse().unwrap()), threads: Some(3), ..ConvertRequest::default() };
+        let c =
+            ConvertRequest { acq: Some("2026-01-02".parse().unwrap()), threads: Some(3), ..ConvertRequest::default() };
         assert_eq!(serde_json::from_str::<ConvertRequest>(&serde_json::to_string(&c).unwrap()).unwrap(), c);
         assert!(serde_json::from_str::<ConvertRequest>(r#"{"flags": []}"#).is_err(), "unknown fields are refused");
     }
 
     #[test]
     fn bad_values_name_the_option() {
-        let r = ReportRequest::new(ReportType::Top { what: TopWhat::Dirs, metric: TopMetric::Bytes, n: 0, max_depth: None });
+        let r = ReportRequest::new(ReportType::Top {
+            what: TopWhat::Dirs,
+            metric: TopMetric::Bytes,
+            n: 0,
+            max_depth: None,
+        });
         let e = r.check().unwrap_err();
         assert_eq!(e.downcast_ref::<OptionError>().unwrap().option, "n");
         let mut r = ReportRequest::new(ReportType::Usage { by: vec![] });
         r.filter.kind = vec!["socket".into()];
         assert_eq!(r.check().unwrap_err().downcast_ref::<OptionError>().unwrap().option, "kind");
-        let r = ReportRequest::new(ReportType::Size { by: vec![], edges: Some(vec![10, 5]), age: None, age_edges: None });
+        let r =
+            ReportRequest::new(ReportType::Size { by: vec![], edges: Some(vec![10, 5]), age: None, age_edges: None });
         assert_eq!(r.check().unwrap_err().downcast_ref::<OptionError>().unwrap().option, "edges");
         let settings = crate::settings::Settings::from_parts(
             Default::default(),

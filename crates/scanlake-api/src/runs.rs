@@ -216,8 +216,7 @@ pub fn run_task(dir: &Path, stage: &str, task: u32, settings: &Settings, log: &d
     let mut run = open(dir)?;
     let attempt = run.begin_task(stage, task)?;
     let spec_stage = run.spec.stage(stage).cloned().expect("begin_task checked the stage");
-    let result =
-        scanlake_batch::local::TaskRunner::run_task(&Pipeline { settings, log }, &run, &spec_stage, task);
+    let result = scanlake_batch::local::TaskRunner::run_task(&Pipeline { settings, log }, &run, &spec_stage, task);
     run.end_task(attempt, &result)?;
     result
 }

@@ -103,10 +103,7 @@ pub fn config_path() -> Option<PathBuf> {
 }
 
 fn number<T: std::str::FromStr>(var: &str, value: &Option<String>) -> Result<Option<T>> {
-    value
-        .as_deref()
-        .map(|v| v.parse::<T>().map_err(|_| anyhow::anyhow!("{var}={v:?} is not a number")))
-        .transpose()
+    value.as_deref().map(|v| v.parse::<T>().map_err(|_| anyhow::anyhow!("{var}={v:?} is not a number"))).transpose()
 }
 
 impl Settings {
@@ -195,7 +192,10 @@ impl Settings {
             .or_else(|| self.config.run.program.clone());
         if let Some(p) = given {
             if !p.is_file() {
-                bail!("the scanlake program {} does not exist\nhint: give the path of a `scanlake` executable", p.display());
+                bail!(
+                    "the scanlake program {} does not exist\nhint: give the path of a `scanlake` executable",
+                    p.display()
+                );
             }
             return Ok(std::fs::canonicalize(&p).unwrap_or(p));
         }

@@ -61,10 +61,14 @@ fn plans_fix_dates_and_absolute_paths_when_made() {
 #[test]
 fn a_local_run_equals_the_direct_calls_and_its_spec_round_trips() {
     let dir = tempfile::tempdir().unwrap();
-    let inputs = [scan(dir.path(), "fs1.2026-11-01.list", 3000, "2026-11-01"), scan(dir.path(), "fs1.2026-11-08.list", 3000, "2026-11-08")];
+    let inputs = [
+        scan(dir.path(), "fs1.2026-11-01.list", 3000, "2026-11-01"),
+        scan(dir.path(), "fs1.2026-11-08.list", 3000, "2026-11-08"),
+    ];
     let lake = dir.path().join("lake");
     let usage = ReportRequest::new(ReportType::Usage { by: vec![scanlake::aggregate::spec::Dimension::Tld] });
-    let churn = ReportRequest::new(ReportType::Churn { from: None, to: None, by: scanlake::aggregate::spec::ChurnBy::Tld });
+    let churn =
+        ReportRequest::new(ReportType::Churn { from: None, to: None, by: scanlake::aggregate::spec::ChurnBy::Tld });
     let jobs = vec![
         ReportJob::new(usage.clone(), LimitOptions::default(), dir.path().join("usage.csv"), Format::Csv),
         ReportJob::new(churn.clone(), LimitOptions::default(), PathBuf::from("reports/churn.json"), Format::Json),
@@ -83,7 +87,9 @@ fn a_local_run_equals_the_direct_calls_and_its_spec_round_trips() {
     assert_eq!(reopened.spec.format_version, scanlake_batch::spec::FORMAT_VERSION);
 
     let view = scanlake_api::open(&lake).unwrap();
-    let direct = |r: &ReportRequest, f| render(&scanlake_api::report(&view, r, &LimitOptions::default(), &s, &NoProgress).unwrap(), f).unwrap();
+    let direct = |r: &ReportRequest, f| {
+        render(&scanlake_api::report(&view, r, &LimitOptions::default(), &s, &NoProgress).unwrap(), f).unwrap()
+    };
     assert_eq!(std::fs::read(dir.path().join("usage.csv")).unwrap(), direct(&usage, Format::Csv));
     assert_eq!(std::fs::read(run.dir.join("reports/churn.json")).unwrap(), direct(&churn, Format::Json));
 
@@ -93,7 +99,11 @@ fn a_local_run_equals_the_direct_calls_and_its_spec_round_trips() {
     std::fs::write(&spec_path, text.replacen("\"version\": 1", "\"version\": 99", 1)).unwrap();
     let err = runs::open(&run.dir).err().unwrap();
     assert!(format!("{err:#}").contains("version 99; this scanlake knows version 1"), "{err:#}");
-    let older = text.replacen(&format!("\"format_version\": {}", scanlake_batch::spec::FORMAT_VERSION), "\"format_version\": 1", 1);
+    let older = text.replacen(
+        &format!("\"format_version\": {}", scanlake_batch::spec::FORMAT_VERSION),
+        "\"format_version\": 1",
+        1,
+    );
     std::fs::write(&spec_path, older).unwrap();
     let err = runs::open(&run.dir).err().unwrap();
     assert!(format!("{err:#}").contains("made by an older scanlake (run format 1)"), "{err:#}");
@@ -119,8 +129,7 @@ fn every_tld_goes_to_exactly_one_task_and_the_load_is_balanced() {
         seen.sort();
         seen.dedup();
         assert_eq!(seen.len(), all.len());
-        let loads: Vec<u64> =
-            shares.iter().map(|s| s.iter().flat_map(|p| &p.files).map(|f| f.bytes).sum()).collect();
+        let loads: Vec<u64> = shares.iter().map(|s| s.iter().flat_map(|p| &p.files).map(|f| f.bytes).sum()).collect();
         let largest = all.iter().map(|p| p.files.iter().map(|f| f.bytes).sum::<u64>()).max().unwrap();
         let (max, min) = (*loads.iter().max().unwrap(), *loads.iter().min().unwrap());
         if (tasks as usize) <= all.len() {

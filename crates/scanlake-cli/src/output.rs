@@ -141,7 +141,10 @@ mod tests {
 
     #[test]
     fn library_option_names_become_flags() {
-        assert_eq!(flags("`max_depth` 0 is too small; `n`; `scanlake resume X`"), "--max-depth 0 is too small; -n; `scanlake resume X`");
+        assert_eq!(
+            flags("`max_depth` 0 is too small; `n`; `scanlake resume X`"),
+            "--max-depth 0 is too small; -n; `scanlake resume X`"
+        );
         assert_eq!(flags("give it with `acq`"), "give it with --acq");
         assert_eq!(flags("raise `max_reject_fraction`"), "raise --max-reject-fraction");
     }

@@ -171,12 +171,7 @@ fn bad_requests_get_clear_errors() {
     let dir = tempfile::tempdir().unwrap();
     let d = dir.path();
     let err = fails(&["aggregate", "missing", "usage"], d);
-    assert!(
-        err.starts_with(
-            "error: dataset missing does not exist\nhint: convert a scan into it first"
-        ),
-        "{err}"
-    );
+    assert!(err.starts_with("error: dataset missing does not exist\nhint: convert a scan into it first"), "{err}");
     ok(&["gen", "-n", "2000", "-o", "fs1.2026-11-01.list", "--json"], d);
     ok(&["convert", "fs1.2026-11-01.list", "-o", "lake", "--json"], d);
     let err = fails(&["aggregate", "lake", "usage", "--engine", "warp"], d);

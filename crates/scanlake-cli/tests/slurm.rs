@@ -358,3 +358,49 @@ fn cancel_stops_a_waiting_run_and_dry_runs_submit_nothing() {
     assert_eq!(out.status.code(), Some(1));
     assert!(String::from_utf8_lossy(&out.stderr).contains("cannot go into an sbatch script"));
 }
+
+#[test]
+fn tasks_get_typed_requests_so_relative_paths_and_attached_values_work() {
+    let tmp = tempfile::tempdir().unwrap();
+    let cwd = tmp.path();
+    let scan = cwd.join("in/scan_2026-11-01.list");
+    generate(&scan, 4_000, 9, "2026-11-01");
+    // Relative to where the user is, not to the run directory a Slurm task starts in.
+    std::fs::write(cwd.join("layout.toml"), "[layout]\nescape = \"percent\"\n").unwrap();
+    let args = [
+        "run",
+        "in/scan_2026-11-01.list",
+        "-o",
+        "ds",
+        "--layout-file",
+        "layout.toml",
+        "--chunks",
+        "2",
+        "--tasks",
+        "2",
+        "--run-dir",
+        "run",
+        "--report",
+        "usage --by tld -oby-tld.csv",
+        "--executor",
+        "slurm",
+        "--wait",
+    ];
+    ok(&args, cwd);
+    let expected = ok(&["aggregate", "ds", "usage", "--by", "tld", "--format", "csv"], cwd);
+    assert_eq!(String::from_utf8(read(&cwd.join("by-tld.csv"))).unwrap(), expected);
+
+    // `--engine slurm` with an attached -o: the result where asked, and tasks that choose an engine.
+    ok(
+        &["aggregate", "ds", "usage", "--by", "tld", "--engine", "slurm", "-oagg.csv", "--run-dir", "agg", "--wait"],
+        cwd,
+    );
+    assert_eq!(String::from_utf8(read(&cwd.join("agg.csv"))).unwrap(), expected);
+    let spec: serde_json::Value = serde_json::from_slice(&read(&cwd.join("agg/run.json"))).unwrap();
+    assert_eq!(spec["executor"], "slurm");
+    for stage in spec["stages"].as_array().unwrap() {
+        let job = &stage["work"]["work"]["reports"][0];
+        assert_eq!(job["request"]["engine"], "auto", "{stage}");
+        assert!(Path::new(job["output"].as_str().unwrap()).is_absolute());
+    }
+}

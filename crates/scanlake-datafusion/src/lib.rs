@@ -6,7 +6,8 @@
 //! functions in [`udf`] apply scanlake's own path rules, so results equal the streaming engine's.
 //!
 //! ```no_run
-//! use scanlake::aggregate::{engine::Limits, view::DatasetView};
+//! use scanlake::aggregate::engine::Limits;
+//! use scanlake::dataset::view::DatasetView;
 //! let view = DatasetView::open("lake".as_ref())?;
 //! let table = scanlake_datafusion::query(&view, "SELECT uid, sum(size) AS bytes FROM files GROUP BY uid ORDER BY uid", &Limits::default())?;
 //! # Ok::<(), anyhow::Error>(())
@@ -129,9 +130,7 @@ impl Session {
             Ok(())
         })
         .map_err(|e| {
-            anyhow::anyhow!(
-                "{e:#}\nhint: queries are read-only (SELECT, WITH, EXPLAIN) over the table `files`"
-            )
+            anyhow::anyhow!("{e:#}\nhint: queries are read-only (SELECT, WITH, EXPLAIN) over the table `files`")
         })?;
         Ok(batches)
     }

@@ -9,11 +9,11 @@ use scanlake::aggregate::engine::{Limits, run};
 use scanlake::aggregate::spec::{Dimension, Filter, GroupedReport, Report, ReportKind};
 use scanlake::aggregate::streaming::StreamingEngine;
 use scanlake::aggregate::table::Cell;
-use scanlake::dataset::view::DatasetView;
 use scanlake::convert::{ConvertOptions, InputStatus, NoProgress, convert};
 use scanlake::dataset::Dataset;
 use scanlake::dataset::lock::LockWait;
 use scanlake::dataset::read::{canonical_rows, manifest};
+use scanlake::dataset::view::DatasetView;
 use std::path::{Path, PathBuf};
 
 fn line(inode: u64, size: u64, path: &str) -> String {

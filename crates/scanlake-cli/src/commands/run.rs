@@ -90,8 +90,12 @@ pub fn run(args: Args, ctx: &Context) -> Result<ExitCode> {
     if let Some(dir) = &args.reports_dir {
         std::fs::create_dir_all(dir)?;
     }
-    let plan = convert_plan(&args.inputs, &args.output, &request, Some(args.chunks))?
-        .then(report_plan(&args.output, jobs, args.tasks, &["publish"])?);
+    let plan = convert_plan(&args.inputs, &args.output, &request, Some(args.chunks))?.then(report_plan(
+        &args.output,
+        jobs,
+        args.tasks,
+        &["publish"],
+    )?);
     let (run, code) = launch(&args.batch, plan, &runs_dir(&args.output), ctx)?;
     println!("{}", run.dir.display());
     Ok(code)

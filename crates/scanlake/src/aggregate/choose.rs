@@ -5,8 +5,8 @@
 
 use super::spec::{Report, ReportKind};
 use crate::dataset::view::DatasetView;
-use anyhow::{Result, bail};
 use crate::resources::Resources;
+use anyhow::{Result, bail};
 
 /// The engine to run and why.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -109,8 +109,8 @@ pub fn choose(
 mod tests {
     use super::*;
     use crate::aggregate::spec::{DuReport, Filter, GroupedReport, Report};
-    use crate::dataset::view::{DataFile, Partition};
     use crate::dataset::manifest::Manifest;
+    use crate::dataset::view::{DataFile, Partition};
 
     fn view(rows: u64) -> DatasetView {
         let manifest: Manifest = serde_json::from_value(serde_json::json!({

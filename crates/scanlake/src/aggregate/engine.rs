@@ -21,11 +21,7 @@ pub struct Limits {
 
 impl Default for Limits {
     fn default() -> Limits {
-        Limits {
-            threads: crate::resources::Resources::detect().cpus,
-            memory_bytes: 1 << 30,
-            spill_dir: None,
-        }
+        Limits { threads: crate::resources::Resources::detect().cpus, memory_bytes: 1 << 30, spill_dir: None }
     }
 }
 

@@ -29,4 +29,3 @@ pub mod pathkey;
 pub mod spec;
 pub mod streaming;
 pub mod table;
-

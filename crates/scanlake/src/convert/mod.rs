@@ -112,8 +112,8 @@ impl ConvertOptions {
     }
 }
 
-pub use crate::progress::{NoProgress, Progress};
 use crate::progress::Unit;
+pub use crate::progress::{NoProgress, Progress};
 
 #[derive(Debug, Clone, Copy, Default, Serialize, PartialEq, Eq)]
 #[serde(rename_all = "lowercase")]

@@ -53,10 +53,7 @@ impl DatasetView {
     /// Opens a dataset for reading, or says why it cannot be read.
     pub fn open(root: &Path) -> Result<DatasetView> {
         if !root.exists() {
-            bail!(
-                "dataset {} does not exist\nhint: convert a scan into it first",
-                root.display()
-            );
+            bail!("dataset {} does not exist\nhint: convert a scan into it first", root.display());
         }
         // The lease before the manifest: files a later commit replaces then stay until we are done.
         let lease = Arc::new(ReadLease::take(root)?);
