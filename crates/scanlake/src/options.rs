@@ -45,17 +45,6 @@ fn is_name(s: &str) -> bool {
     !s.is_empty() && s.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'_')
 }
 
-#[cfg(test)]
-mod tests {
-    #[test]
-    fn only_known_names_are_rendered() {
-        let spell = |n: &str| (n == "max_depth").then(|| "--max-depth".to_string());
-        let text = "`max_depth` 0 is too small; see `scanlake du` and `other`";
-        assert_eq!(super::render_mentions(text, spell), "--max-depth 0 is too small; see `scanlake du` and `other`");
-        assert_eq!(super::render_mentions("a ` b", spell), "a ` b");
-    }
-}
-
 /// Serde through a type's text (`Display` and `FromStr`), as users write it: `"2026-11-01"`,
 /// `"dir4"`, `"access"`.
 macro_rules! serde_as_text {
@@ -74,3 +63,14 @@ macro_rules! serde_as_text {
     };
 }
 pub(crate) use serde_as_text;
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn only_known_names_are_rendered() {
+        let spell = |n: &str| (n == "max_depth").then(|| "--max-depth".to_string());
+        let text = "`max_depth` 0 is too small; see `scanlake du` and `other`";
+        assert_eq!(super::render_mentions(text, spell), "--max-depth 0 is too small; see `scanlake du` and `other`");
+        assert_eq!(super::render_mentions("a ` b", spell), "a ` b");
+    }
+}
