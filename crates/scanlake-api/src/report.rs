@@ -63,10 +63,7 @@ pub fn plan(
 /// Runs a planned report over the whole dataset.
 pub fn run(view: &DatasetView, plan: &ReportPlan, progress: &dyn Progress) -> Result<Table> {
     let report = &plan.resolved.report;
-    progress.begin(&format!("{} on {}", report.name, plan.engine.name()), None, Unit::Bytes);
-    let table = engine::run(plan.engine.as_ref(), view, report, &plan.limits);
-    progress.finish();
-    table
+    engine::run(plan.engine.as_ref(), view, report, &plan.limits, progress)
 }
 
 /// Runs read-only SQL over the table `files` and returns DataFusion's batches, typed as the

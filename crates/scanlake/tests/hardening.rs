@@ -36,7 +36,7 @@ fn usage_by(by: Vec<Dimension>) -> Report {
 
 fn usage(dataset: &Path) -> anyhow::Result<scanlake::aggregate::table::Table> {
     let view = DatasetView::open(dataset)?;
-    run(&StreamingEngine, &view, &usage_by(vec![Dimension::Uid]), &Limits::default())
+    run(&StreamingEngine, &view, &usage_by(vec![Dimension::Uid]), &Limits::default(), &NoProgress)
 }
 
 #[test]
@@ -75,7 +75,7 @@ fn long_tlds_get_valid_directories_and_exact_reports() {
     let view = DatasetView::open(&lake).unwrap();
     let tlds: Vec<&str> = view.partitions.iter().map(|p| p.tld_text.as_str()).collect();
     assert!(tlds.contains(&long.as_str()) && tlds.contains(&cjk.as_str()), "{tlds:?}");
-    let table = run(&StreamingEngine, &view, &usage_by(vec![Dimension::Tld]), &Limits::default()).unwrap();
+    let table = run(&StreamingEngine, &view, &usage_by(vec![Dimension::Tld]), &Limits::default(), &NoProgress).unwrap();
     let shown: Vec<&Cell> = table.rows.iter().map(|r| &r[1]).collect();
     assert!(shown.contains(&&Cell::Text(long.clone())), "{shown:?}");
     drop(view);
@@ -210,7 +210,7 @@ fn replaced_files_stay_while_a_reader_holds_the_dataset() {
     convert_files(std::slice::from_ref(&input), &lake, &ConvertOptions::default());
     assert!(old.iter().all(|f| f.exists()), "a reader's files outlive the commit that replaced them");
     assert_eq!(manifest(&lake).unwrap().retired.len(), old.len());
-    run(&StreamingEngine, &view, &usage_by(vec![Dimension::Uid]), &Limits::default()).unwrap();
+    run(&StreamingEngine, &view, &usage_by(vec![Dimension::Uid]), &Limits::default(), &NoProgress).unwrap();
     drop(view);
     convert_files(&[input], &lake, &ConvertOptions::default());
     assert!(old.iter().all(|f| !f.exists()));

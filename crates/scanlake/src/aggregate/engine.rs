@@ -6,6 +6,7 @@ use super::partial::Partial;
 use super::spec::Report;
 use super::table::{Table, blank_columns, finish};
 use crate::dataset::view::{DatasetView, Partition};
+use crate::progress::{Progress, Unit};
 use anyhow::Result;
 use std::path::PathBuf;
 
@@ -39,15 +40,37 @@ pub trait Engine: Send + Sync {
         report: &Report,
         limits: &Limits,
     ) -> Result<Partial>;
+
+    /// [`Engine::partial`], telling `progress` how far it has come. Engines that cannot tell
+    /// (a planned query) show only that they work.
+    fn partial_with_progress(
+        &self,
+        view: &DatasetView,
+        partitions: &[&Partition],
+        report: &Report,
+        limits: &Limits,
+        progress: &dyn Progress,
+    ) -> Result<Partial> {
+        progress.begin(&format!("{} on {}", report.name, self.name()), None, Unit::Tasks);
+        let partial = self.partial(view, partitions, report, limits);
+        progress.finish();
+        partial
+    }
 }
 
 /// Checks `report` against the dataset, runs it on `engine` over every partition it needs, and
 /// finishes the table.
-pub fn run(engine: &dyn Engine, view: &DatasetView, report: &Report, limits: &Limits) -> Result<Table> {
+pub fn run(
+    engine: &dyn Engine,
+    view: &DatasetView,
+    report: &Report,
+    limits: &Limits,
+    progress: &dyn Progress,
+) -> Result<Table> {
     view.check(report)?;
     let partitions = view.select(report);
     view.verify(&partitions)?;
-    let partial = engine.partial(view, &partitions, report, limits)?;
+    let partial = engine.partial_with_progress(view, &partitions, report, limits, progress)?;
     finish_report(view, report, partial)
 }
 

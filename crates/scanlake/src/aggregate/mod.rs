@@ -16,7 +16,7 @@
 //!     filter: spec::Filter::default(),
 //!     top: None,
 //! };
-//! let table = engine::run(&StreamingEngine, &view, &report, &engine::Limits::default())?;
+//! let table = engine::run(&StreamingEngine, &view, &report, &engine::Limits::default(), &scanlake::progress::NoProgress)?;
 //! print!("{}", String::from_utf8(scanlake::aggregate::export::render(&table, scanlake::aggregate::export::Format::Csv)?)?);
 //! # Ok::<(), anyhow::Error>(())
 //! ```

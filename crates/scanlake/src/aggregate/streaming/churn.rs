@@ -1,6 +1,7 @@
 //! churn: both scans of a tld are sorted by path, so a merge-join over them (each side a k-way
 //! merge of its files) classifies every path with one batch per file in memory.
 
+use super::Tasks;
 use super::columns::{Cols, keep, opt, reader_with_batch};
 use crate::aggregate::partial::{ChurnCounters, ChurnPartial, Key, Sum};
 use crate::aggregate::spec::{ChurnBy, ChurnReport, Filter};
@@ -11,7 +12,7 @@ use rayon::prelude::*;
 use std::collections::BTreeMap;
 use std::collections::HashMap;
 
-pub fn run(partitions: &[&Partition], report: &ChurnReport, filter: &Filter) -> Result<ChurnPartial> {
+pub fn run(partitions: &[&Partition], report: &ChurnReport, filter: &Filter, tasks: &Tasks) -> Result<ChurnPartial> {
     let mut pairs: BTreeMap<&str, (Option<&Partition>, Option<&Partition>)> = BTreeMap::new();
     for p in partitions {
         let e = pairs.entry(p.tld_text.as_str()).or_default();
@@ -22,7 +23,13 @@ pub fn run(partitions: &[&Partition], report: &ChurnReport, filter: &Filter) -> 
         }
     }
     let pairs: Vec<_> = pairs.into_values().collect();
-    pairs.par_iter().map(|(old, new)| join(*old, *new, report, filter)).try_reduce(ChurnPartial::default, |mut a, b| {
+    tasks.begin(pairs.len());
+    let joined = |(old, new): &(Option<&Partition>, Option<&Partition>)| {
+        let partial = join(*old, *new, report, filter);
+        tasks.done();
+        partial
+    };
+    pairs.par_iter().map(joined).try_reduce(ChurnPartial::default, |mut a, b| {
         a.merge(b);
         Ok(a)
     })

@@ -2,6 +2,7 @@
 //! stack; a directory's totals are complete when the stack leaves it. Memory is the result plus
 //! one stack per task, however many rows there are.
 
+use super::Tasks;
 use super::columns::{Cols, filter_columns, keep, opt, opt_str, reader, row_group_tasks};
 use crate::aggregate::partial::{DuCounters, DuPartial, Sum};
 use crate::aggregate::pathkey;
@@ -11,12 +12,13 @@ use anyhow::Result;
 use rayon::prelude::*;
 use rustc_hash::FxHashMap;
 
-pub fn run(partitions: &[&Partition], report: &DuReport, filter: &Filter) -> Result<DuPartial> {
+pub fn run(partitions: &[&Partition], report: &DuReport, filter: &Filter, tasks: &Tasks) -> Result<DuPartial> {
     let from = filter.prefix.as_deref().map_or(0, pathkey::depth);
     let mut columns = vec!["path", "path_bytes", "kind", "size", "kballoc", "access"];
     columns.extend(filter_columns(filter));
-    row_group_tasks(partitions, filter)?
-        .par_iter()
+    let work = row_group_tasks(partitions, filter)?;
+    tasks.begin(work.len());
+    work.par_iter()
         .map(|&(p, f, g)| {
             let mut walk = Walk { from, to: report.max_depth, stack: Vec::new(), done: FxHashMap::default() };
             for batch in reader(f, &columns, Some(g))? {
@@ -28,6 +30,7 @@ pub fn run(partitions: &[&Partition], report: &DuReport, filter: &Filter) -> Res
                     }
                 }
             }
+            tasks.done();
             let acq = p.acq.days_since_epoch();
             Ok(DuPartial { dirs: walk.finish().into_iter().map(|(dir, c)| ((acq, dir), c)).collect() })
         })

@@ -2,6 +2,7 @@
 //! parallel, then merge. Keys are fixed arrays of integers while folding (strings interned per
 //! task) and become [`Key`]s only once per group.
 
+use super::Tasks;
 use super::columns::{Cols, filter_columns, keep, opt, opt_str, reader, row_group_tasks};
 use crate::aggregate::partial::{Counters, GroupedPartial, Key, Sum};
 use crate::aggregate::pathkey;
@@ -17,15 +18,22 @@ const SLOTS: usize = MAX_GROUPS + 3;
 type RawKey = [i64; SLOTS];
 const NULL: i64 = i64::MIN;
 
-pub fn run(partitions: &[&Partition], report: &GroupedReport, filter: &Filter) -> Result<GroupedPartial> {
+pub fn run(
+    partitions: &[&Partition],
+    report: &GroupedReport,
+    filter: &Filter,
+    tasks: &Tasks,
+) -> Result<GroupedPartial> {
     let columns = needed_columns(report, filter);
-    row_group_tasks(partitions, filter)?
-        .par_iter()
+    let work = row_group_tasks(partitions, filter)?;
+    tasks.begin(work.len());
+    work.par_iter()
         .map(|&(p, f, g)| {
             let mut acc = Folder::new(report, p);
             for batch in reader(f, &columns, Some(g))? {
                 acc.fold(&Cols::new(&batch?), filter);
             }
+            tasks.done();
             Ok(acc.finish())
         })
         .try_reduce(GroupedPartial::default, |mut a, b| {

@@ -12,7 +12,23 @@ use super::engine::{Engine, Limits, empty_partial};
 use super::partial::Partial;
 use super::spec::{Report, ReportKind};
 use crate::dataset::view::{DatasetView, Partition};
+use crate::progress::{NoProgress, Progress, Unit};
 use anyhow::{Context, Result};
+
+/// Where the parallel parts of a report say how many tasks there are and when each is done.
+pub(crate) struct Tasks<'a> {
+    label: String,
+    progress: &'a dyn Progress,
+}
+
+impl Tasks<'_> {
+    fn begin(&self, count: usize) {
+        self.progress.begin(&self.label, Some(count as u64), Unit::Tasks);
+    }
+    fn done(&self) {
+        self.progress.advance(1);
+    }
+}
 
 pub struct StreamingEngine;
 
@@ -23,10 +39,22 @@ impl Engine for StreamingEngine {
 
     fn partial(
         &self,
+        view: &DatasetView,
+        partitions: &[&Partition],
+        report: &Report,
+        limits: &Limits,
+    ) -> Result<Partial> {
+        self.partial_with_progress(view, partitions, report, limits, &NoProgress)
+    }
+
+    /// Counts row groups (churn: tlds) done.
+    fn partial_with_progress(
+        &self,
         _view: &DatasetView,
         partitions: &[&Partition],
         report: &Report,
         limits: &Limits,
+        progress: &dyn Progress,
     ) -> Result<Partial> {
         if partitions.is_empty() {
             return Ok(empty_partial(report));
@@ -36,10 +64,13 @@ impl Engine for StreamingEngine {
             .thread_name(|i| format!("scanlake-agg-{i}"))
             .build()
             .context("cannot start the aggregation threads")?;
-        pool.install(|| match &report.kind {
-            ReportKind::Grouped(g) => grouped::run(partitions, g, &report.filter).map(Partial::Grouped),
-            ReportKind::Du(d) => du::run(partitions, d, &report.filter).map(Partial::Du),
-            ReportKind::Churn(c) => churn::run(partitions, c, &report.filter).map(Partial::Churn),
-        })
+        let tasks = Tasks { label: format!("{} on streaming", report.name), progress };
+        let partial = pool.install(|| match &report.kind {
+            ReportKind::Grouped(g) => grouped::run(partitions, g, &report.filter, &tasks).map(Partial::Grouped),
+            ReportKind::Du(d) => du::run(partitions, d, &report.filter, &tasks).map(Partial::Du),
+            ReportKind::Churn(c) => churn::run(partitions, c, &report.filter, &tasks).map(Partial::Churn),
+        });
+        progress.finish();
+        partial
     }
 }
