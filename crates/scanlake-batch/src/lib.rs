@@ -13,6 +13,17 @@
 //! RUN/logs/             STAGE-JOB_TASK.out/.err per attempt
 //! RUN/work/             what tasks hand to each other (chunks, partial results)
 //! ```
+//!
+//! `run.json` carries a [`spec::FORMAT_VERSION`]; a run of another version is refused when opened.
+//!
+//! ```no_run
+//! use scanlake_batch::{Run, slurm::Slurm, status};
+//! let run = Run::open("lake/_scanlake/runs/20261122-101500-1a2b".as_ref())?;
+//! status::refresh(&run, &Slurm)?; // ask Slurm about pending and running attempts
+//! let summary = status::summarize(&run)?;
+//! println!("{}: {:.0}% done", summary.status.as_str(), summary.percent_done);
+//! # Ok::<(), anyhow::Error>(())
+//! ```
 
 pub mod analyze;
 pub mod local;
