@@ -107,7 +107,11 @@ fn a_local_run_equals_the_direct_calls_and_its_spec_round_trips() {
     std::fs::write(&spec_path, older).unwrap();
     let err = runs::open(&run.dir).err().unwrap();
     assert!(format!("{err:#}").contains("made by an older scanlake (run format 1)"), "{err:#}");
-    let newer = text.replacen(&format!("\"format_version\": {}", scanlake_batch::spec::FORMAT_VERSION), "\"format_version\": 7", 1);
+    let newer = text.replacen(
+        &format!("\"format_version\": {}", scanlake_batch::spec::FORMAT_VERSION),
+        "\"format_version\": 7",
+        1,
+    );
     std::fs::write(&spec_path, newer).unwrap();
     let err = runs::open(&run.dir).err().unwrap();
     assert!(format!("{err:#}").contains("made by a newer scanlake (run format 7)"), "{err:#}");
