@@ -30,6 +30,11 @@ use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
+/// Chunks per input of a run's conversion, unless the caller says otherwise.
+pub const DEFAULT_CHUNKS: u64 = 4;
+/// Aggregation tasks of a run, unless the caller says otherwise.
+pub const DEFAULT_TASKS: u32 = 4;
+
 /// The version of [`Work`] this library writes and reads: stored beside every stage's work,
 /// checked before any task runs. Bump it with any change to the types below.
 pub const WORK_VERSION: u32 = 1;

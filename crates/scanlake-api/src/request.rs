@@ -175,6 +175,9 @@ pub struct LimitOptions {
     pub spill_dir: Option<PathBuf>,
 }
 
+/// Rows per scan date of a `top` report, unless the caller says otherwise.
+pub const DEFAULT_TOP_N: usize = 20;
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum TopWhat {

@@ -27,6 +27,8 @@ pub struct RunOptions {
     pub slurm: SlurmSettings,
     /// The `scanlake` executable jobs call (see [`Settings::program`]).
     pub program: Option<PathBuf>,
+    /// The calling program, when it is the scanlake executable (the CLI): the default program.
+    pub own_program: Option<PathBuf>,
     /// What made the run, for people (`scanlake run …`, a Python call).
     pub description: String,
 }
@@ -52,7 +54,7 @@ pub fn create(plan: Plan, default_parent: &Path, options: &RunOptions, settings:
         Executor::Slurm => ExecutorKind::Slurm,
     };
     // A local run calls no program, but records one for reruns by hand.
-    let program = match settings.program(options.program.as_deref()) {
+    let program = match settings.program(options.program.as_deref(), options.own_program.as_deref()) {
         Ok(p) => p,
         Err(e) if executor == ExecutorKind::Slurm => return Err(e),
         Err(_) => PathBuf::from("scanlake"),

@@ -183,13 +183,15 @@ impl Settings {
     }
 
     /// The `scanlake` executable batch jobs run: given, else `$SCANLAKE_PROGRAM`, else the
-    /// configuration file's `[run] program`, else this program when it is `scanlake`, else a
+    /// configuration file's `[run] program`, else `own` (the calling program, when it is the
+    /// scanlake executable: the CLI), else this program when it is named `scanlake`, else a
     /// `scanlake` beside it (a Python environment's `bin/`), else `scanlake` on `PATH`.
-    pub fn program(&self, explicit: Option<&Path>) -> Result<PathBuf> {
+    pub fn program(&self, explicit: Option<&Path>, own: Option<&Path>) -> Result<PathBuf> {
         let given = explicit
             .map(Path::to_path_buf)
             .or_else(|| self.env.program.as_ref().map(PathBuf::from))
-            .or_else(|| self.config.run.program.clone());
+            .or_else(|| self.config.run.program.clone())
+            .or_else(|| own.map(Path::to_path_buf));
         if let Some(p) = given {
             if !p.is_file() {
                 bail!(
@@ -255,6 +257,28 @@ mod tests {
         let l = bare.limits(&LimitOptions::default()).unwrap();
         assert_eq!((l.threads, l.memory_bytes), (6, 4096 << 20), "the machine's cores, half its memory");
         assert_eq!(bare.convert_threads(None).unwrap(), 6);
+    }
+
+    #[test]
+    fn the_program_of_a_run_is_given_else_configured_else_the_caller_s_own() {
+        let dir = tempfile::tempdir().unwrap();
+        let exe = |name: &str| {
+            let p = dir.path().join(name);
+            std::fs::write(&p, "#!/bin/sh\n").unwrap();
+            p
+        };
+        let (given, from_env, from_file, own) = (exe("given"), exe("env"), exe("file"), exe("own"));
+        let config = ConfigFile { run: RunConfig { program: Some(from_file.clone()) }, ..ConfigFile::default() };
+        let env = Environment { program: Some(from_env.display().to_string()), ..Environment::default() };
+        let all = Settings::from_parts(config.clone(), env, machine());
+        assert_eq!(all.program(Some(&given), Some(&own)).unwrap(), given);
+        assert_eq!(all.program(None, Some(&own)).unwrap(), from_env);
+        let file = Settings::from_parts(config, Environment::default(), machine());
+        assert_eq!(file.program(None, Some(&own)).unwrap(), from_file);
+        let bare = Settings::from_parts(ConfigFile::default(), Environment::default(), machine());
+        assert_eq!(bare.program(None, Some(&own)).unwrap(), own);
+        let missing = dir.path().join("missing");
+        assert!(bare.program(Some(&missing), None).unwrap_err().to_string().contains("does not exist"));
     }
 
     #[test]

@@ -316,6 +316,7 @@ impl BatchArgs {
                 extra: s.extra.clone(),
             },
             program: self.program.clone(),
+            own_program: std::env::current_exe().ok(),
             description: description.to_string(),
         }
     }

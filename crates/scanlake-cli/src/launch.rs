@@ -15,8 +15,18 @@ use std::time::Duration;
 /// Makes the run of `plan` (under `default_parent` unless --run-dir) and starts it. Returns it
 /// with the exit code, so that a caller can print its result.
 pub fn launch(batch: &BatchArgs, plan: Plan, default_parent: &Path, ctx: &Context) -> Result<(Run, ExitCode)> {
+    let run = create(batch, plan, default_parent, ctx)?;
+    start(batch, run, ctx)
+}
+
+/// Makes the run of `plan`; nothing runs yet.
+pub fn create(batch: &BatchArgs, plan: Plan, default_parent: &Path, ctx: &Context) -> Result<Run> {
+    runs::create(plan, default_parent, &batch.options(&ctx.command_line), ctx.settings()?)
+}
+
+/// Prints a dry run's scripts, or starts the run (and waits when asked).
+pub fn start(batch: &BatchArgs, mut run: Run, ctx: &Context) -> Result<(Run, ExitCode)> {
     let settings = ctx.settings()?;
-    let mut run = runs::create(plan, default_parent, &batch.options(&ctx.command_line), settings)?;
     if batch.dry_run {
         for path in runs::write_scripts(&run)? {
             println!("# {}", path.display());
@@ -25,7 +35,7 @@ pub fn launch(batch: &BatchArgs, plan: Plan, default_parent: &Path, ctx: &Contex
         eprintln!("dry run: nothing submitted; the scripts are in {}", run.dir.join("scripts").display());
         return Ok((run, ExitCode::SUCCESS));
     }
-    let started = runs::start(&mut run, settings, &Bar::new(false))?;
+    let started = runs::start(&mut run, settings, &Bar::for_run())?;
     let code = follow(&run, started, batch.wait)?;
     Ok((run, code))
 }

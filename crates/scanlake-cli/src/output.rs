@@ -57,7 +57,11 @@ pub fn print_error(e: &anyhow::Error) {
 
 /// A progress bar on stderr, drawn only when stderr is a terminal: bytes or tasks with a total,
 /// a spinner with the time spent when the amount is unknown. Notices are always said.
-pub struct Bar(ProgressBar);
+pub struct Bar {
+    bar: ProgressBar,
+    /// What tasks of a local run say is their output, as a job's is its log: stdout.
+    notices_to_stdout: bool,
+}
 
 impl Bar {
     pub fn new(quiet: bool) -> Bar {
@@ -66,7 +70,12 @@ impl Bar {
         } else {
             ProgressDrawTarget::stderr()
         };
-        Bar(ProgressBar::with_draw_target(None, target))
+        Bar { bar: ProgressBar::with_draw_target(None, target), notices_to_stdout: false }
+    }
+
+    /// The bar of a local run: tasks counted on stderr, what each says on stdout.
+    pub fn for_run() -> Bar {
+        Bar { notices_to_stdout: true, ..Bar::new(false) }
     }
 }
 
@@ -79,26 +88,30 @@ impl Progress for Bar {
             (Some(_), Unit::Tasks) => "{spinner} [{bar:25}] {pos}/{len} tasks {prefix} {wide_msg}",
             (None, _) => "{spinner} {prefix} {wide_msg} {elapsed}",
         };
-        self.0.set_style(ProgressStyle::with_template(template).expect("valid template").progress_chars("=> "));
-        self.0.set_prefix(label.to_string());
-        self.0.set_position(0);
-        self.0.set_length(total.unwrap_or(0));
+        self.bar.set_style(ProgressStyle::with_template(template).expect("valid template").progress_chars("=> "));
+        self.bar.set_prefix(label.to_string());
+        self.bar.set_position(0);
+        self.bar.set_length(total.unwrap_or(0));
         if total.is_none() {
-            self.0.enable_steady_tick(std::time::Duration::from_millis(120));
+            self.bar.enable_steady_tick(std::time::Duration::from_millis(120));
         }
     }
     fn advance(&self, done: u64) {
-        self.0.inc(done);
+        self.bar.inc(done);
     }
     fn status(&self, text: &str) {
-        self.0.set_message(text.to_string());
+        self.bar.set_message(text.to_string());
     }
     fn notice(&self, message: &str) {
         // Always said, bar or not: a user must know why nothing happens.
-        self.0.suspend(|| eprintln!("scanlake: {}", flags(message)));
+        if self.notices_to_stdout {
+            self.bar.suspend(|| println!("{}", flags(message)));
+        } else {
+            self.bar.suspend(|| eprintln!("scanlake: {}", flags(message)));
+        }
     }
     fn finish(&self) {
-        self.0.finish_and_clear();
+        self.bar.finish_and_clear();
     }
 }
 

@@ -81,7 +81,7 @@ pub enum ReportCmd {
         /// Rank by bytes, allocated, files or objects.
         #[arg(long = "by", default_value = "bytes")]
         metric: TopMetric,
-        #[arg(short, long, default_value_t = 20)]
+        #[arg(short, long, default_value_t = scanlake_api::request::DEFAULT_TOP_N)]
         n: usize,
         /// For dirs: the deepest directories to rank (default: two below the prefix, or below the tlds).
         #[arg(long)]
@@ -230,7 +230,7 @@ fn submit(
         None => PathBuf::from(format!("work/result.{}", format.extension())),
     };
     let job = ReportJob::new(request, common.engine.limits.options(), result.clone(), format);
-    let plan = report_plan(dataset, vec![job], common.tasks.unwrap_or(4), &[])?;
+    let plan = report_plan(dataset, vec![job], common.tasks.unwrap_or(scanlake_api::pipeline::DEFAULT_TASKS), &[])?;
     let (run, code) = launch(&batch, plan, &runs_dir(dataset), ctx)?;
     // Waited for, with no -o: print the result as a local run would have.
     if batch.wait && common.output.output.is_none() {

@@ -19,7 +19,7 @@ pub struct Args {
 
 pub fn run(args: Args, ctx: &Context) -> Result<ExitCode> {
     let mut run = scanlake_api::runs::open(&args.run)?;
-    let progress = Bar::new(false);
+    let progress = Bar::for_run();
     match scanlake_api::runs::resume(&mut run, ctx.settings()?, &progress)? {
         None => {
             eprintln!("run {}: every task has succeeded; nothing to resume", run.spec.id);

@@ -4,7 +4,7 @@
 use super::aggregate::ReportLine;
 use crate::Context;
 use crate::args::{BatchArgs, ConvertFlags, absolute};
-use crate::launch::launch;
+use crate::launch;
 use anyhow::{Result, bail};
 use clap::Parser;
 use scanlake::aggregate::export::Format;
@@ -25,7 +25,7 @@ pub struct Args {
     #[arg(short, long)]
     pub output: PathBuf,
     /// Cut each input into this many chunks, converted by parallel tasks.
-    #[arg(long, default_value_t = 4)]
+    #[arg(long, default_value_t = scanlake_api::pipeline::DEFAULT_CHUNKS)]
     pub chunks: u64,
     /// A report as `aggregate` takes it, e.g. 'usage --by uid,tld' or 'top dirs -n 50' (repeatable;
     /// default: 'usage --by uid' and 'age --by uid'). `-o FILE` in it chooses its file.
@@ -35,7 +35,7 @@ pub struct Args {
     #[arg(long)]
     pub reports_dir: Option<PathBuf>,
     /// Aggregation tasks (each a share of the top-level directories).
-    #[arg(long, default_value_t = 4)]
+    #[arg(long, default_value_t = scanlake_api::pipeline::DEFAULT_TASKS)]
     pub tasks: u32,
     #[command(flatten)]
     pub flags: ConvertFlags,
@@ -96,9 +96,9 @@ pub fn run(args: Args, ctx: &Context) -> Result<ExitCode> {
         args.tasks,
         &["publish"],
     )?);
-    let (run, code) = launch(&args.batch, plan, &runs_dir(&args.output), ctx)?;
+    let run = launch::create(&args.batch, plan, &runs_dir(&args.output), ctx)?;
     println!("{}", run.dir.display());
-    Ok(code)
+    launch::start(&args.batch, run, ctx).map(|(_, code)| code)
 }
 
 #[cfg(test)]
