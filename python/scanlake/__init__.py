@@ -509,6 +509,44 @@ class Dataset:
         options["_explain"] = True
         return method(**options)
 
+    def scan(
+        self,
+        *,
+        columns: Optional[Sequence[str]] = None,
+        threads: Optional[int] = None,
+        memory_mib: Optional[int] = None,
+        **filters: Any,
+    ) -> _pa.RecordBatchReader:
+        """The raw rows the filters (``acq``, ``prefix``, ``uid``, ``gid``, ``fileset``, ``tld``,
+        ``kind``) select, as a stream of Arrow batches: for data bigger than memory. Iterate it,
+        or hand it to Polars, DuckDB or ``pyarrow.dataset``; ``.read_all()`` makes a table."""
+        unknown = set(filters) - {"acq", "prefix", "uid", "gid", "fileset", "tld", "kind"}
+        if unknown:
+            raise TypeError(f"scan() got an unexpected keyword argument '{sorted(unknown)[0]}'")
+        cols = None if columns is None else _words("columns", columns)
+        args = dict(dataset=str(self.path), filter=_filter(**filters), columns=cols, limits=_limits(threads, memory_mib))
+        stream = _native.scan(_json.dumps(args))
+
+        def take():
+            try:
+                data = stream.next()
+            except _native.NativeError as e:
+                kind, message, option = e.args
+                raise _KINDS.get(kind, ScanlakeError)(message, option) from None
+            return None if data is None else _pa.ipc.open_stream(_pa.py_buffer(data)).read_next_batch()
+
+        first = take()
+        if first is None:
+            return _pa.RecordBatchReader.from_batches(_pa.schema([]), [])
+
+        def batches():
+            batch = first
+            while batch is not None:
+                yield batch
+                batch = take()
+
+        return _pa.RecordBatchReader.from_batches(first.schema, batches())
+
     def query(self, sql: str, *, threads: Optional[int] = None, memory_mib: Optional[int] = None, progress: bool = True) -> _pa.Table:
         """Read-only SQL (DataFusion) over the table ``files``: the dataset's columns plus ``acq``
         and ``tld``. Results keep their types (binary paths stay binary)."""

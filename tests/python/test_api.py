@@ -113,3 +113,19 @@ def test_errors_are_scanlake_errors_with_hints(lake, tmp_path):
     with pytest.raises(TypeError):
         scanlake.Dataset(42)
     assert issubclass(scanlake.ReportError, scanlake.ScanlakeError)
+
+
+def test_scan_streams_the_rows_a_filter_selects(lake):
+    reader = lake.scan(acq="2026-11-08", kind="file", columns=["path_bytes", "size", "uid"])
+    assert isinstance(reader, pa.RecordBatchReader)
+    batches = list(reader)
+    assert len(batches) > 1, "batch by batch"
+    rows = sum(b.num_rows for b in batches)
+    files = lake.usage(by="uid", acq="2026-11-08", kind="file", progress=False)
+    assert rows == sum(files.column("objects").to_pylist())
+    assert batches[0].schema.names == ["path_bytes", "size", "uid"]
+    assert batches[0].schema.field("path_bytes").type == pa.binary()
+    whole = lake.scan(uid=[1000]).read_all()
+    assert set(whole.column("uid").to_pylist()) <= {1000}
+    with pytest.raises(scanlake.ReportError):
+        lake.scan(columns=["no_such_column"])

@@ -145,6 +145,42 @@ fn start(op: String, args: String) -> PyResult<Job> {
     Ok(Job { shared })
 }
 
+/// Raw rows of a dataset arriving batch by batch (each an Arrow IPC stream of one batch); the
+/// scan waits while Python has not taken the last ones, so memory stays flat.
+#[pyclass(module = "scanlake._native")]
+struct Stream {
+    batches: Mutex<std::sync::mpsc::Receiver<Outcome>>,
+}
+
+#[pymethods]
+impl Stream {
+    /// The next batch as IPC bytes, or `None` at the end (waits without the GIL).
+    fn next<'py>(&self, py: Python<'py>) -> PyResult<Option<Bound<'py, PyBytes>>> {
+        let received = py.detach(|| self.batches.lock().expect("stream").recv());
+        match received {
+            Err(_) => Ok(None),
+            Ok(Ok(Output::Bytes(b))) => Ok(Some(PyBytes::new(py, &b))),
+            Ok(Ok(Output::Json(_))) => Ok(None),
+            Ok(Err(f)) => Err(NativeError::new_err((f.kind, f.message, f.option))),
+        }
+    }
+}
+
+/// Starts a scan (`{dataset, filter, columns, limits}`) on a thread of its own.
+#[pyfunction]
+fn scan(args: String) -> PyResult<Stream> {
+    let (tx, rx) = std::sync::mpsc::sync_channel::<Outcome>(4);
+    std::thread::Builder::new()
+        .name("scanlake-scan".into())
+        .spawn(move || {
+            if let Err(f) = ops::scan(&args, &tx) {
+                let _ = tx.send(Err(f));
+            }
+        })
+        .map_err(|e| PyException::new_err(format!("cannot start a thread: {e}")))?;
+    Ok(Stream { batches: Mutex::new(rx) })
+}
+
 /// The `scanlake` command, run with `argv` (program name first); returns its exit status.
 #[pyfunction]
 fn cli(py: Python<'_>, argv: Vec<String>) -> i32 {
@@ -155,7 +191,9 @@ fn cli(py: Python<'_>, argv: Vec<String>) -> i32 {
 #[pymodule]
 fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_class::<Job>()?;
+    m.add_class::<Stream>()?;
     m.add_function(wrap_pyfunction!(start, m)?)?;
+    m.add_function(wrap_pyfunction!(scan, m)?)?;
     m.add_function(wrap_pyfunction!(cli, m)?)?;
     m.add("NativeError", m.py().get_type::<NativeError>())?;
     m.add("__version__", env!("CARGO_PKG_VERSION"))?;

@@ -132,7 +132,7 @@ pub fn run(op: &str, text: &str, progress: &dyn Progress) -> Result<Output, Fail
             }
             let table = scanlake_api::report::run(&view, &plan, progress).map_err(|e| failure("report", e))?;
             let batch = scanlake_api::to_arrow(&table).map_err(|e| failure("internal", e))?;
-            ipc(&[batch.clone()], batch.schema()).map_err(|e| failure("internal", e))
+            ipc(std::slice::from_ref(&batch), batch.schema()).map_err(|e| failure("internal", e))
         }
         "query" => {
             let view = open(&args::<PathBuf>(&a, "dataset")?)?;
@@ -229,4 +229,19 @@ fn start_run(a: &Value, progress: &dyn Progress) -> Result<Output> {
         Started::Submitted(s) => s.into_iter().map(|s| json!({"stage": s.stage, "job": s.job})).collect(),
     };
     Ok(Output::Json(serde_json::to_string(&json!({"run": run.dir, "submitted": submitted}))?))
+}
+
+/// Sends the rows of a scan to `tx`, one IPC-encoded batch at a time; stops when nobody listens.
+pub fn scan(text: &str, tx: &std::sync::mpsc::SyncSender<Result<Output, Failure>>) -> Result<(), Failure> {
+    let a: Value = serde_json::from_str(text).map_err(|e| failure("internal", e.into()))?;
+    let view = open(&args::<PathBuf>(&a, "dataset")?)?;
+    let filter: scanlake::aggregate::spec::Filter = args(&a, "filter")?;
+    let columns: Vec<String> = args::<Option<Vec<String>>>(&a, "columns")?.unwrap_or_default();
+    let limits: LimitOptions = args(&a, "limits")?;
+    let s = settings()?;
+    scanlake_api::report::scan(&view, &filter, &columns, &limits, &s, |batch| {
+        let out = ipc(std::slice::from_ref(&batch), batch.schema())?;
+        tx.send(Ok(out)).map_err(|_| anyhow::anyhow!("the reader went away"))
+    })
+    .map_err(|e| failure("query", e))
 }
