@@ -2,7 +2,8 @@
 # Runs the whole test suite. Installs and starts what the tests need first: a Python environment
 # with pyarrow and DuckDB (the independent readers) and a one-node Slurm cluster (Debian's munge
 # and slurm packages, for the batch tests; stopped again on exit). Then builds and runs every test
-# in the release profile, the one the binary is built with, so dependencies compile once.
+# in the release profile, the one the binary is built with, so dependencies compile once; then
+# builds the Python wheel, installs it into a fresh environment and runs the Python tests there.
 # Extra arguments go to `cargo test` (e.g. a test name).
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -14,4 +15,7 @@ trap 'scripts/local-slurm/stop.sh' EXIT
 slurm_env="$(scripts/local-slurm/start.sh)" || setup_failed scripts/local-slurm/start.sh
 eval "$slurm_env"
 [ -n "${SLURM_CONF:-}" ] || setup_failed "scripts/local-slurm/start.sh printed no SLURM_CONF"
-cargo test --release --workspace --locked "$@"
+# The Python extension is tested through its wheel, below, not by cargo.
+cargo test --release --workspace --locked --exclude scanlake-python "$@"
+python="$(scripts/python-package.sh)" || setup_failed scripts/python-package.sh
+SCANLAKE_EXAMPLES="$PWD/examples" "$python" -m pytest -q tests/python

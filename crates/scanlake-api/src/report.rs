@@ -86,3 +86,15 @@ pub fn query(
 pub fn query_table(batches: &[RecordBatch]) -> Result<Table> {
     scanlake_datafusion::table(batches)
 }
+
+/// Streams the raw rows `filter` selects (every column, or `columns`) to `f` as Arrow batches.
+pub fn scan(
+    view: &DatasetView,
+    filter: &scanlake::aggregate::spec::Filter,
+    columns: &[String],
+    limits: &LimitOptions,
+    settings: &Settings,
+    f: impl FnMut(RecordBatch) -> Result<()>,
+) -> Result<()> {
+    scanlake_datafusion::scan(view, filter, columns, &settings.limits(limits)?, f)
+}

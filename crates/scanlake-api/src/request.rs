@@ -70,7 +70,7 @@ impl ConvertRequest {
             s => s.map(std::time::Duration::from_secs_f64),
         };
         let opts = ConvertOptions {
-            layout: self.layout.clone(),
+            layout: self.layout.validated()?,
             acq: self.acq,
             tld_depth: self.tld_depth,
             threads: settings.convert_threads(self.threads)?,

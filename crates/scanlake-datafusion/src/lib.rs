@@ -82,6 +82,27 @@ pub fn query_batches(view: &DatasetView, sql: &str, limits: &Limits) -> Result<V
     session.run_read_only(sql)
 }
 
+/// Streams the rows `filter` selects (every column, or `columns`) to `f`, batch by batch, in
+/// memory bounded by the batch size whatever the number of rows; `f` failing stops the scan.
+pub fn scan(
+    view: &DatasetView,
+    filter: &scanlake::aggregate::spec::Filter,
+    columns: &[String],
+    limits: &Limits,
+    f: impl FnMut(RecordBatch) -> Result<()>,
+) -> Result<()> {
+    let all: Vec<&Partition> = view.partitions.iter().collect();
+    view.verify(&all)?;
+    let session = Session::new(&all, limits, false)?;
+    let list = if columns.is_empty() {
+        "*".to_string()
+    } else {
+        columns.iter().map(|c| format!("\"{}\"", c.replace('"', "\"\""))).collect::<Vec<_>>().join(", ")
+    };
+    let sql = format!("SELECT {list} FROM files {}", sql::where_clause(filter, &[]));
+    session.each_with(&sql, SQLOptions::new(), f)
+}
+
 /// Query results as a report table (paths shown as text, numbers exact), for export.
 pub fn table(batches: &[RecordBatch]) -> Result<Table> {
     partials::table(batches)

@@ -20,6 +20,21 @@ pub trait Progress: Sync {
     fn notice(&self, _message: &str) {}
     /// The work is over (successfully or not).
     fn finish(&self) {}
+    /// Whether the caller wants the work to stop (Ctrl-C in Python). Long work looks often and
+    /// then fails with [`Interrupted`], leaving what a killed process would leave.
+    fn cancelled(&self) -> bool {
+        false
+    }
+}
+
+/// The error of work stopped because its caller asked ([`Progress::cancelled`]).
+#[derive(Debug, thiserror::Error)]
+#[error("interrupted")]
+pub struct Interrupted;
+
+/// `Err(Interrupted)` once the caller has asked to stop.
+pub fn check(progress: &dyn Progress) -> Result<(), Interrupted> {
+    if progress.cancelled() { Err(Interrupted) } else { Ok(()) }
 }
 
 /// Reports nothing.

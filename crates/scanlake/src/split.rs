@@ -109,6 +109,10 @@ pub fn split(
     read_chunks(input::open_decoded(input, stats.clone())?, 4 << 20, |chunk: Chunk| {
         progress.advance(stats.bytes() - reported);
         reported = stats.bytes();
+        if progress.cancelled() {
+            io_error = Some(crate::progress::Interrupted.into());
+            return false;
+        }
         let mut rest: &[u8] = &chunk.data;
         while !rest.is_empty() {
             let (lines_in, bytes_in) = writer.current.as_ref().map_or((0, 0), |c| (c.lines, c.bytes));

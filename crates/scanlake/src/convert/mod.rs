@@ -263,9 +263,15 @@ pub fn convert(
     progress.begin("convert", Some(dated.iter().filter_map(|(s, _)| s.size()).sum()), Unit::Bytes);
     let mut summary = ConvertSummary { dataset: dataset.display().to_string(), ignored, ..ConvertSummary::default() };
     for (i, (source, acq)) in dated.into_iter().enumerate() {
+        crate::progress::check(progress)?;
         progress.status(&source.display());
         let s = match convert_one(&mut ds, &source, i, acq, &run, opts, progress) {
             Ok(s) => s,
+            // Stopped by the caller: the inputs before this one stay committed, this one is not.
+            Err(e) if e.is::<crate::progress::Interrupted>() => {
+                progress.finish();
+                return Err(e);
+            }
             Err(e) => InputSummary {
                 input: source.display(),
                 status: InputStatus::Error,
@@ -509,13 +515,14 @@ fn convert_one(
                 let now = stats.bytes();
                 progress.advance(now - reported);
                 reported = now;
-                !shared.failed() && tx.send(chunk).is_ok()
+                !progress.cancelled() && !shared.failed() && tx.send(chunk).is_ok()
             });
             progress.advance(stats.bytes() - reported);
             drop(tx);
             result
         });
         read_result.with_context(|| format!("cannot read {name}"))?;
+        crate::progress::check(progress)?;
         if let Some(e) = shared.error.lock().expect("error lock").take() {
             return Err(e.context(format!("converting {name}")));
         }

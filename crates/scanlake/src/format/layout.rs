@@ -104,6 +104,21 @@ impl Layout {
         Ok(Layout { show: ShowLayout::Positional { fields, separator }, escape })
     }
 
+    /// The layout checked as [`Layout::positional`] checks one (names resolved against the
+    /// registry): for layouts that arrive as values (a request), not through a constructor.
+    pub fn validated(&self) -> Result<Layout, LayoutError> {
+        match &self.show {
+            ShowLayout::KeyValue => Ok(self.clone()),
+            ShowLayout::Positional { fields, separator } => {
+                let separator = (*separator as char).to_string();
+                if !separator.is_ascii() {
+                    return Err(LayoutError::BadSeparator(separator));
+                }
+                Layout::positional(fields, &separator, self.escape)
+            }
+        }
+    }
+
     /// Reads a layout from a TOML file with a `[layout]` table (`fields`, `separator`, `escape`).
     /// Without `fields` the layout is key=value.
     pub fn from_file(path: &Path) -> Result<Layout, LayoutError> {

@@ -19,7 +19,8 @@ use std::io::Write;
 use std::path::Path;
 
 /// The SHOW layout a generated scan uses.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "lowercase")]
 pub enum GenLayout {
     /// scanlake's template: `|size=|kballoc=|access=|create=|modify=|change=|uid=|gid=|heat=|pool=|mode=|misc=|nlink=|fileset=|`.
     Default,
@@ -27,7 +28,8 @@ pub enum GenLayout {
     Predecessor,
 }
 
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
+#[serde(default, deny_unknown_fields)]
 pub struct GenOptions {
     /// Records to write (hard-link twins and directories included); malformed lines come on top.
     pub records: u64,

@@ -25,9 +25,9 @@ pub fn run(partitions: &[&Partition], report: &ChurnReport, filter: &Filter, tas
     let pairs: Vec<_> = pairs.into_values().collect();
     tasks.begin(pairs.len());
     let joined = |(old, new): &(Option<&Partition>, Option<&Partition>)| {
-        let partial = join(*old, *new, report, filter);
-        tasks.done();
-        partial
+        let partial = join(*old, *new, report, filter)?;
+        tasks.done()?;
+        Ok(partial)
     };
     pairs.par_iter().map(joined).try_reduce(ChurnPartial::default, |mut a, b| {
         a.merge(b);

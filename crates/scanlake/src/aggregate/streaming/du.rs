@@ -30,7 +30,7 @@ pub fn run(partitions: &[&Partition], report: &DuReport, filter: &Filter, tasks:
                     }
                 }
             }
-            tasks.done();
+            tasks.done()?;
             let acq = p.acq.days_since_epoch();
             Ok(DuPartial { dirs: walk.finish().into_iter().map(|(dir, c)| ((acq, dir), c)).collect() })
         })

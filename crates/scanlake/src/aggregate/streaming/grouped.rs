@@ -33,7 +33,7 @@ pub fn run(
             for batch in reader(f, &columns, Some(g))? {
                 acc.fold(&Cols::new(&batch?), filter);
             }
-            tasks.done();
+            tasks.done()?;
             Ok(acc.finish())
         })
         .try_reduce(GroupedPartial::default, |mut a, b| {

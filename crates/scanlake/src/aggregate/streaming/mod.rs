@@ -25,8 +25,10 @@ impl Tasks<'_> {
     fn begin(&self, count: usize) {
         self.progress.begin(&self.label, Some(count as u64), Unit::Tasks);
     }
-    fn done(&self) {
+    /// One more task is done; an error once the caller asked to stop.
+    fn done(&self) -> Result<()> {
         self.progress.advance(1);
+        Ok(crate::progress::check(self.progress)?)
     }
 }
 

@@ -1,0 +1,111 @@
+//! The `scanlake` command: clap parsing, terminal rendering and progress bars over the
+//! `scanlake-api` library, one module per subcommand. A library so that the Python wheel's
+//! `scanlake` entry point runs the same code; it is given its command line, never reads it.
+
+mod args;
+mod commands;
+mod launch;
+mod output;
+
+use clap::{Parser, Subcommand};
+use scanlake_api::Settings;
+use std::cell::OnceCell;
+use std::process::ExitCode;
+
+#[derive(Parser)]
+#[command(name = "scanlake", version, about = "GPFS policy scans to a partitioned Parquet dataset")]
+pub(crate) struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+pub(crate) enum Command {
+    /// Convert mmapplypolicy LIST files into a partitioned Parquet dataset.
+    Convert(commands::convert::Args),
+    /// Cut a LIST file into line-aligned chunks (for batch arrays).
+    Split(commands::split::Args),
+    /// Write a synthetic LIST file.
+    Gen(commands::gen_scan::Args),
+    /// Generate a scan, convert it and print a per-user summary.
+    Demo(commands::demo::Args),
+    /// Run a report (usage, age, size, top, du, churn) over a dataset.
+    Aggregate(commands::aggregate::Args),
+    /// Run SQL over a dataset's table `files` (DataFusion).
+    Query(commands::query::Args),
+    /// The whole pipeline (split, convert, aggregate, export) as one run, here or on Slurm.
+    Run(commands::run::Args),
+    /// Where a run stands: tasks per state, % done, each task.
+    Status(commands::status::Args),
+    /// Wait for a run to end; fails unless it succeeded.
+    Wait(commands::wait::Args),
+    /// Run again what failed, was cancelled or never ran.
+    Resume(commands::resume::Args),
+    /// Cancel a run's jobs.
+    Cancel(commands::cancel::Args),
+    /// Why a run's tasks failed, and how to rerun each here.
+    Analyze(commands::analyze::Args),
+    /// What batch jobs run (used by the generated scripts).
+    #[command(hide = true)]
+    Batch(commands::batch::Args),
+    /// Print the SHOW fields scanlake knows (the dataset's typed columns).
+    Fields,
+}
+
+/// What every subcommand may need besides its arguments.
+pub(crate) struct Context {
+    /// The command line, for people (stored in runs as their description).
+    pub command_line: String,
+    settings: OnceCell<Settings>,
+}
+
+impl Context {
+    /// Settings, resolved once (environment, configuration file, machine) on first use.
+    pub fn settings(&self) -> anyhow::Result<&Settings> {
+        if let Some(s) = self.settings.get() {
+            return Ok(s);
+        }
+        let loaded = Settings::load()?;
+        Ok(self.settings.get_or_init(|| loaded))
+    }
+}
+
+/// Runs the command line `argv` (program name first) and returns its exit code. Usage errors
+/// print clap's message and exit the process with status 2, as any command does.
+pub fn main(argv: Vec<std::ffi::OsString>) -> ExitCode {
+    let command_line = argv.iter().map(|a| a.to_string_lossy().into_owned()).collect::<Vec<_>>().join(" ");
+    let cli = Cli::parse_from(argv);
+    let ctx = Context { command_line, settings: OnceCell::new() };
+    let result = match cli.command {
+        Command::Convert(args) => commands::convert::run(args, &ctx),
+        Command::Split(args) => commands::split::run(args, &ctx),
+        Command::Gen(args) => commands::gen_scan::run(args),
+        Command::Demo(args) => commands::demo::run(args, &ctx),
+        Command::Aggregate(args) => commands::aggregate::run(args, &ctx),
+        Command::Query(args) => commands::query::run(args, &ctx),
+        Command::Run(args) => commands::run::run(args, &ctx),
+        Command::Status(args) => commands::status::run(args),
+        Command::Wait(args) => commands::wait::run(args),
+        Command::Resume(args) => commands::resume::run(args, &ctx),
+        Command::Cancel(args) => commands::cancel::run(args),
+        Command::Analyze(args) => commands::analyze::run(args, &ctx),
+        Command::Batch(args) => commands::batch::run(args, &ctx),
+        Command::Fields => {
+            print!("{}", scanlake::format::fields::markdown_table());
+            Ok(ExitCode::SUCCESS)
+        }
+    };
+    result.unwrap_or_else(|e| {
+        output::print_error(&e);
+        ExitCode::FAILURE
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn the_command_line_definition_is_consistent() {
+        // Catches, among others, two flags of one command with the same name.
+        <super::Cli as clap::CommandFactory>::command().debug_assert();
+    }
+}

@@ -1,0 +1,247 @@
+//! What each Python call does: JSON arguments in, the library called through `scanlake-api`,
+//! JSON or Arrow IPC out, and errors sorted into the kinds Python raises.
+
+use anyhow::{Context, Result};
+use arrow::record_batch::RecordBatch;
+use scanlake::aggregate::export::Format;
+use scanlake::generate::GenOptions;
+use scanlake::options::OptionError;
+use scanlake::progress::{Interrupted, Progress};
+use scanlake_api::pipeline::{self, Plan, ReportJob};
+use scanlake_api::runs::{self, Executor, RunOptions, Started};
+use scanlake_api::{ConvertRequest, LimitOptions, ReportRequest, Settings, SplitRequest};
+use scanlake_batch::SlurmSettings;
+use serde::Deserialize;
+use serde_json::{Value, json};
+use std::path::{Path, PathBuf};
+
+pub enum Output {
+    Json(String),
+    Bytes(Vec<u8>),
+}
+
+/// An error as Python raises it: `kind` picks the exception class.
+pub struct Failure {
+    pub kind: &'static str,
+    pub message: String,
+    pub option: Option<String>,
+}
+
+/// Options as Python spells them: `` `max_depth` `` → `max_depth=`.
+fn render(text: &str) -> String {
+    scanlake::options::render_mentions(text, |name| Some(format!("{name}=")))
+}
+
+fn failure(kind: &'static str, e: anyhow::Error) -> Failure {
+    let option = e.chain().find_map(|c| c.downcast_ref::<OptionError>()).map(|o| o.option.to_string());
+    let kind = if e.chain().any(|c| c.is::<Interrupted>()) {
+        "interrupted"
+    } else if option.is_some() {
+        "option"
+    } else {
+        kind
+    };
+    Failure { kind, message: render(&format!("{e:#}")), option }
+}
+
+fn args<T: for<'de> Deserialize<'de>>(value: &Value, key: &str) -> Result<T, Failure> {
+    serde_json::from_value(value.get(key).cloned().unwrap_or(Value::Null)).map_err(|e| Failure {
+        kind: "option",
+        message: format!("bad value for `{key}`: {e}"),
+        option: Some(key.to_string()),
+    })
+}
+
+fn json_out(value: impl serde::Serialize) -> Result<Output, Failure> {
+    serde_json::to_string(&value).map(Output::Json).map_err(|e| failure("internal", e.into()))
+}
+
+fn ipc(batches: &[RecordBatch], schema: arrow::datatypes::SchemaRef) -> Result<Output> {
+    let mut w = arrow::ipc::writer::StreamWriter::try_new(Vec::new(), &schema)?;
+    for b in batches {
+        w.write(b)?;
+    }
+    w.finish()?;
+    Ok(Output::Bytes(w.into_inner()?))
+}
+
+fn settings() -> Result<Settings, Failure> {
+    Settings::load().map_err(|e| failure("settings", e))
+}
+
+fn open(dataset: &Path) -> Result<scanlake::dataset::view::DatasetView, Failure> {
+    scanlake_api::open(dataset).map_err(|e| failure("dataset", e))
+}
+
+/// Runs `op` with JSON `text` as its arguments.
+pub fn run(op: &str, text: &str, progress: &dyn Progress) -> Result<Output, Failure> {
+    let a: Value = serde_json::from_str(text).map_err(|e| failure("internal", e.into()))?;
+    match op {
+        "convert" => {
+            let inputs: Vec<PathBuf> = args(&a, "inputs")?;
+            let dataset: PathBuf = args(&a, "dataset")?;
+            let request: ConvertRequest = args(&a, "request")?;
+            let s = settings()?;
+            let summary =
+                scanlake_api::convert(&inputs, &dataset, &request, &s, progress).map_err(|e| failure("input", e))?;
+            json_out(summary)
+        }
+        "split" => {
+            let input: PathBuf = args(&a, "input")?;
+            let out: PathBuf = args(&a, "output")?;
+            let request: SplitRequest = args(&a, "request")?;
+            json_out(scanlake_api::split(&input, &out, request, progress).map_err(|e| failure("input", e))?)
+        }
+        "generate" => {
+            let path: PathBuf = args(&a, "path")?;
+            let options: GenOptions = args(&a, "options")?;
+            json_out(scanlake_api::generate(&options, &path).map_err(|e| failure("input", e))?)
+        }
+        "info" => {
+            let view = open(&args::<PathBuf>(&a, "dataset")?)?;
+            let files: Vec<Value> = view
+                .partitions
+                .iter()
+                .flat_map(|p| {
+                    p.files.iter().map(
+                        move |f| json!({"path": f.path, "acq": p.acq.to_string(), "tld": p.tld_text, "bytes": f.bytes}),
+                    )
+                })
+                .collect();
+            let scans: Vec<String> = view.scan_dates().iter().map(|d| d.to_string()).collect();
+            let rejects: Vec<String> = view
+                .manifest
+                .inputs
+                .values()
+                .filter_map(|e| e.rejects_file.as_ref())
+                .map(|r| view.root.join(r).display().to_string())
+                .collect();
+            json_out(json!({
+                "root": view.root, "rows": view.rows, "bytes": view.bytes, "scans": scans, "files": files,
+                "tld_depth": view.manifest.tld_depth, "columns_seen": view.columns_seen, "rejects": rejects,
+            }))
+        }
+        "report" | "explain" => {
+            let view = open(&args::<PathBuf>(&a, "dataset")?)?;
+            let request: ReportRequest = args(&a, "request")?;
+            let limits: LimitOptions = args(&a, "limits")?;
+            let s = settings()?;
+            let plan = scanlake_api::report::plan(&view, &request, &limits, &s).map_err(|e| failure("report", e))?;
+            if op == "explain" {
+                return json_out(json!({"lines": plan.explanation, "notes": plan.resolved.notes}));
+            }
+            let table = scanlake_api::report::run(&view, &plan, progress).map_err(|e| failure("report", e))?;
+            let batch = scanlake_api::to_arrow(&table).map_err(|e| failure("internal", e))?;
+            ipc(std::slice::from_ref(&batch), batch.schema()).map_err(|e| failure("internal", e))
+        }
+        "query" => {
+            let view = open(&args::<PathBuf>(&a, "dataset")?)?;
+            let sql: String = args(&a, "sql")?;
+            let limits: LimitOptions = args(&a, "limits")?;
+            let s = settings()?;
+            let batches =
+                scanlake_api::report::query(&view, &sql, &limits, &s, progress).map_err(|e| failure("query", e))?;
+            let schema = match batches.first() {
+                Some(b) => b.schema(),
+                None => std::sync::Arc::new(arrow::datatypes::Schema::empty()),
+            };
+            ipc(&batches, schema).map_err(|e| failure("internal", e))
+        }
+        "run" => start_run(&a, progress).map_err(|e| failure("run", e)),
+        "run_status" => {
+            let run = runs::open(&args::<PathBuf>(&a, "run")?).map_err(|e| failure("run", e))?;
+            json_out(runs::status(&run).map_err(|e| failure("run", e))?)
+        }
+        "run_wait" => {
+            let run = runs::open(&args::<PathBuf>(&a, "run")?).map_err(|e| failure("run", e))?;
+            let every = std::time::Duration::from_secs_f64(args::<Option<f64>>(&a, "interval")?.unwrap_or(2.0));
+            let timeout = args::<Option<f64>>(&a, "timeout")?.map(std::time::Duration::from_secs_f64);
+            json_out(runs::wait(&run, every, timeout, progress).map_err(|e| failure("run", e))?)
+        }
+        "run_resume" => {
+            let mut run = runs::open(&args::<PathBuf>(&a, "run")?).map_err(|e| failure("run", e))?;
+            let s = settings()?;
+            let resumed = runs::resume(&mut run, &s, progress).map_err(|e| failure("run", e))?;
+            json_out(json!({"resumed": resumed.map(|(sel, _)| sel)}))
+        }
+        "run_cancel" => {
+            let run = runs::open(&args::<PathBuf>(&a, "run")?).map_err(|e| failure("run", e))?;
+            json_out(runs::cancel(&run).map_err(|e| failure("run", e))?)
+        }
+        "run_analyze" => {
+            let run = runs::open(&args::<PathBuf>(&a, "run")?).map_err(|e| failure("run", e))?;
+            let s = settings()?;
+            let (_, findings) = runs::analyze(&run, &[], &s).map_err(|e| failure("run", e))?;
+            json_out(findings)
+        }
+        other => Err(Failure { kind: "internal", message: format!("no operation '{other}'"), option: None }),
+    }
+}
+
+/// A report of a run as Python gives it.
+#[derive(Deserialize)]
+struct RunReport {
+    request: ReportRequest,
+    #[serde(default)]
+    limits: LimitOptions,
+    output: PathBuf,
+    #[serde(default)]
+    format: Option<Format>,
+}
+
+/// Makes a run (convert, then the reports) and starts it; returns its directory and state.
+fn start_run(a: &Value, progress: &dyn Progress) -> Result<Output> {
+    let inputs: Vec<PathBuf> = serde_json::from_value(a["inputs"].clone()).context("inputs")?;
+    let dataset: PathBuf = serde_json::from_value(a["dataset"].clone()).context("dataset")?;
+    let request: ConvertRequest = serde_json::from_value(a["request"].clone()).context("request")?;
+    let chunks: u64 = serde_json::from_value(a["chunks"].clone()).unwrap_or(pipeline::DEFAULT_CHUNKS);
+    let tasks: u32 = serde_json::from_value(a["tasks"].clone()).unwrap_or(pipeline::DEFAULT_TASKS);
+    let reports: Vec<RunReport> = serde_json::from_value(a["reports"].clone()).context("reports")?;
+    let slurm: SlurmSettings = serde_json::from_value(a["slurm"].clone()).context("slurm")?;
+    let settings = Settings::load()?;
+    request.options(&settings)?;
+    let jobs: Vec<ReportJob> = reports
+        .into_iter()
+        .map(|r| {
+            let format = r.format.unwrap_or_else(|| {
+                r.output.extension().and_then(|e| e.to_str()).and_then(|e| e.parse().ok()).unwrap_or(Format::Csv)
+            });
+            ReportJob::new(r.request, r.limits, r.output, format)
+        })
+        .collect();
+    let mut plan: Plan = pipeline::convert_plan(&inputs, &dataset, &request, Some(chunks))?;
+    if !jobs.is_empty() {
+        plan = plan.then(pipeline::report_plan(&dataset, jobs, tasks, &["publish"])?);
+    }
+    let options = RunOptions {
+        executor: if a["executor"] == "slurm" { Executor::Slurm } else { Executor::Local },
+        run_dir: serde_json::from_value(a["run_dir"].clone()).context("run_dir")?,
+        notify: serde_json::from_value(a["notify"].clone()).context("notify")?,
+        slurm,
+        program: serde_json::from_value(a["program"].clone()).context("program")?,
+        own_program: serde_json::from_value(a["own_program"].clone()).context("own_program")?,
+        description: a["description"].as_str().unwrap_or("scanlake.run() from Python").to_string(),
+    };
+    let mut run = runs::create(plan, &runs::runs_dir(&dataset), &options, &settings)?;
+    let started = runs::start(&mut run, &settings, progress)?;
+    let submitted = match started {
+        Started::Ran(_) => Vec::new(),
+        Started::Submitted(s) => s.into_iter().map(|s| json!({"stage": s.stage, "job": s.job})).collect(),
+    };
+    Ok(Output::Json(serde_json::to_string(&json!({"run": run.dir, "submitted": submitted}))?))
+}
+
+/// Sends the rows of a scan to `tx`, one IPC-encoded batch at a time; stops when nobody listens.
+pub fn scan(text: &str, tx: &std::sync::mpsc::SyncSender<Result<Output, Failure>>) -> Result<(), Failure> {
+    let a: Value = serde_json::from_str(text).map_err(|e| failure("internal", e.into()))?;
+    let view = open(&args::<PathBuf>(&a, "dataset")?)?;
+    let filter: scanlake::aggregate::spec::Filter = args(&a, "filter")?;
+    let columns: Vec<String> = args::<Option<Vec<String>>>(&a, "columns")?.unwrap_or_default();
+    let limits: LimitOptions = args(&a, "limits")?;
+    let s = settings()?;
+    scanlake_api::report::scan(&view, &filter, &columns, &limits, &s, |batch| {
+        let out = ipc(std::slice::from_ref(&batch), batch.schema())?;
+        tx.send(Ok(out)).map_err(|_| anyhow::anyhow!("the reader went away"))
+    })
+    .map_err(|e| failure("query", e))
+}
