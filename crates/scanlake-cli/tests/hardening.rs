@@ -5,29 +5,10 @@
 use scanlake::dataset::read::canonical_rows;
 use std::io::Write;
 use std::path::Path;
-use std::process::{Command, Output, Stdio};
+use std::process::{Command, Stdio};
 
-fn scanlake(args: &[&str], cwd: &Path) -> Command {
-    let mut c = Command::new(env!("CARGO_BIN_EXE_scanlake"));
-    c.args(args).current_dir(cwd).env_remove("SCANLAKE_ENGINE").env("SCANLAKE_CONFIG", cwd.join("no-config.toml"));
-    c
-}
-
-fn run(args: &[&str], cwd: &Path) -> Output {
-    scanlake(args, cwd).output().unwrap()
-}
-
-fn ok(args: &[&str], cwd: &Path) -> String {
-    let out = run(args, cwd);
-    assert!(out.status.success(), "scanlake {args:?}: {}", String::from_utf8_lossy(&out.stderr));
-    String::from_utf8(out.stdout).unwrap()
-}
-
-fn fails(args: &[&str], cwd: &Path) -> String {
-    let out = run(args, cwd);
-    assert_eq!(out.status.code(), Some(1), "scanlake {args:?} should fail: {}", String::from_utf8_lossy(&out.stdout));
-    String::from_utf8(out.stderr).unwrap()
-}
+mod common;
+use common::{fails, ok, run, scanlake};
 
 fn gen_scan(dir: &Path, name: &str, n: u32, seed: u32) {
     ok(&["gen", "-n", &n.to_string(), "--seed", &seed.to_string(), "-o", name], dir);

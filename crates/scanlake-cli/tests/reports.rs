@@ -3,42 +3,10 @@
 
 use serde_json::Value;
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
+use std::process::Command;
 
 mod common;
-use common::python;
-
-fn scanlake(args: &[&str], cwd: &Path) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_scanlake"))
-        .args(args)
-        .current_dir(cwd)
-        .env_remove("SCANLAKE_ENGINE")
-        .env("SCANLAKE_CONFIG", cwd.join("no-config.toml"))
-        .output()
-        .unwrap()
-}
-
-fn ok(args: &[&str], cwd: &Path) -> String {
-    let out = scanlake(args, cwd);
-    assert!(out.status.success(), "scanlake {args:?}: {}", String::from_utf8_lossy(&out.stderr));
-    String::from_utf8(out.stdout).unwrap()
-}
-
-fn fails(args: &[&str], cwd: &Path) -> String {
-    fails_with(1, args, cwd)
-}
-
-/// Exit code 2: the command line itself is wrong (clap's usage errors).
-fn fails_with(code: i32, args: &[&str], cwd: &Path) -> String {
-    let out = scanlake(args, cwd);
-    assert_eq!(
-        out.status.code(),
-        Some(code),
-        "scanlake {args:?} should fail; stdout: {}",
-        String::from_utf8_lossy(&out.stdout)
-    );
-    String::from_utf8(out.stderr).unwrap()
-}
+use common::{fails, fails_with, ok, python, run as scanlake};
 
 /// Two generated scans (hostile names, hard links, directories) converted into `lake`.
 fn two_scans(d: &Path) {

@@ -2,34 +2,9 @@
 //! each reproduced through the command (local runs; the Slurm side is in `slurm.rs`).
 
 use std::path::Path;
-use std::process::{Command, Output};
 
-fn scanlake(args: &[&str], cwd: &Path) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_scanlake"))
-        .args(args)
-        .current_dir(cwd)
-        .env_remove("SCANLAKE_ENGINE")
-        .env("SCANLAKE_CONFIG", cwd.join("no-config.toml"))
-        .output()
-        .unwrap()
-}
-
-fn ok(args: &[&str], cwd: &Path) -> String {
-    let out = scanlake(args, cwd);
-    assert!(
-        out.status.success(),
-        "scanlake {args:?}: {}\n{}",
-        String::from_utf8_lossy(&out.stderr),
-        String::from_utf8_lossy(&out.stdout)
-    );
-    String::from_utf8(out.stdout).unwrap()
-}
-
-fn fails(args: &[&str], cwd: &Path) -> String {
-    let out = scanlake(args, cwd);
-    assert_eq!(out.status.code(), Some(1), "scanlake {args:?}: {}", String::from_utf8_lossy(&out.stdout));
-    String::from_utf8(out.stderr).unwrap()
-}
+mod common;
+use common::{fails, ok};
 
 #[test]
 fn a_run_takes_the_scan_date_of_a_log_whose_name_has_none() {

@@ -1,8 +1,8 @@
 //! Helpers shared by the CLI tests.
 #![allow(dead_code)]
 
-use std::path::PathBuf;
-use std::process::Command;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
 
 pub fn repo() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../..")
@@ -16,4 +16,44 @@ pub fn python() -> String {
     let out = Command::new(repo().join("scripts/python-env.sh")).output().expect("run scripts/python-env.sh");
     assert!(out.status.success(), "scripts/python-env.sh failed: {}", String::from_utf8_lossy(&out.stderr));
     String::from_utf8(out.stdout).unwrap().trim().to_string()
+}
+
+/// `scanlake ARGS` in `cwd`, with no engine from the environment and no configuration file.
+pub fn scanlake(args: &[&str], cwd: &Path) -> Command {
+    let mut c = Command::new(env!("CARGO_BIN_EXE_scanlake"));
+    c.args(args).current_dir(cwd).env_remove("SCANLAKE_ENGINE").env("SCANLAKE_CONFIG", cwd.join("no-config.toml"));
+    c
+}
+
+pub fn run(args: &[&str], cwd: &Path) -> Output {
+    scanlake(args, cwd).output().unwrap()
+}
+
+/// Stdout of a command that must succeed.
+pub fn ok(args: &[&str], cwd: &Path) -> String {
+    let out = run(args, cwd);
+    assert!(
+        out.status.success(),
+        "scanlake {args:?}: {}\n{}",
+        String::from_utf8_lossy(&out.stderr),
+        String::from_utf8_lossy(&out.stdout)
+    );
+    String::from_utf8(out.stdout).unwrap()
+}
+
+/// Stderr of a command that must fail with exit code 1.
+pub fn fails(args: &[&str], cwd: &Path) -> String {
+    fails_with(1, args, cwd)
+}
+
+/// Exit code 2: the command line itself is wrong (clap's usage errors).
+pub fn fails_with(code: i32, args: &[&str], cwd: &Path) -> String {
+    let out = run(args, cwd);
+    assert_eq!(
+        out.status.code(),
+        Some(code),
+        "scanlake {args:?} should fail; stdout: {}",
+        String::from_utf8_lossy(&out.stdout)
+    );
+    String::from_utf8(out.stderr).unwrap()
 }
