@@ -628,7 +628,8 @@ def _run_report(spec: Any, index: int) -> Dict[str, Any]:
         report.setdefault("by", "tld")
     return {
         "request": {"report": report, "filter": _filter(**filters), "engine": engine},
-        "output": _path("output", output) if output is not None else f"reports/{slug}.csv",
+        # A path the user gives is theirs (absolute now); the default is inside the run.
+        "output": _os.path.abspath(_path("output", output)) if output is not None else f"reports/{slug}.csv",
         "format": fmt,
     }
 

@@ -79,7 +79,8 @@ pub struct ReportJob {
     /// Its engine is never `slurm`: tasks choose among this process's engines.
     pub request: ReportRequest,
     pub limits: LimitOptions,
-    /// Absolute, or relative to the run directory.
+    /// Absolute, or relative to the run directory (`reports/…`): interfaces make the paths
+    /// users give absolute against the user's directory before they build the job.
     pub output: PathBuf,
     pub format: Format,
 }
@@ -183,11 +184,7 @@ pub fn report_plan(dataset: &Path, reports: Vec<ReportJob>, tasks: u32, after: &
     let mut reports = reports;
     for r in &mut reports {
         r.request.check()?;
-        if r.output.is_absolute() || r.output.starts_with("work") || r.output.starts_with("reports") {
-            r.output = text_path(&r.output)?;
-        } else {
-            r.output = text_path(&absolute(&r.output)?)?;
-        }
+        r.output = text_path(&r.output)?;
     }
     let outputs = reports.iter().map(|r| r.output.clone()).collect();
     let partials_dir = PathBuf::from("work/partials");
