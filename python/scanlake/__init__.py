@@ -357,11 +357,14 @@ def convert(
     failed = [i for i in summary.inputs if i["status"] in ("failed", "error")]
     if failed:
         first = failed[0]
-        raise InputError(
+        error = InputError(
             f"{len(failed)} of {len(summary.inputs)} input(s) could not be converted; first: "
             f"{first['input']}: {first.get('message') or first['status']}\n"
             "hint: the other inputs were committed; the rejected lines are in the dataset's _rejects"
         )
+        #: What the conversion did, failed inputs included.
+        error.summary = summary
+        raise error
     return summary
 
 

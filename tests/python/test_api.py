@@ -98,8 +98,9 @@ def test_errors_are_scanlake_errors_with_hints(lake, tmp_path):
         scanlake.convert(tmp_path / "x.list", tmp_path / "l", fields=["path", "size"])
     unreadable = tmp_path / "fs1.2026-01-01.list.gz"
     unreadable.write_bytes(b"\x1f\x8b\x08\x00" + b"not gzip at all" * 10)
-    with pytest.raises(scanlake.InputError, match="could not be converted"):
+    with pytest.raises(scanlake.InputError, match="could not be converted") as e:
         scanlake.convert(unreadable, tmp_path / "l2", progress=False)
+    assert e.value.summary.inputs[0]["status"] == "error"
     with pytest.raises(scanlake.OptionError, match="acq="):
         undated = tmp_path / "scan.list"
         undated.write_text("1 1 0  |size=1| -- /a\n")
