@@ -50,6 +50,10 @@ pub(crate) enum Command {
     Batch(commands::batch::Args),
     /// Print the SHOW fields scanlake knows (the dataset's typed columns).
     Fields,
+    /// Print a shell completion script (bash, zsh, fish, elvish, powershell).
+    Completions(commands::completions::Args),
+    /// Print the manual page (roff; `scanlake man | man -l -`).
+    Man(commands::man::Args),
 }
 
 /// What every subcommand may need besides its arguments.
@@ -90,6 +94,8 @@ pub fn main(argv: Vec<std::ffi::OsString>) -> ExitCode {
         Command::Cancel(args) => commands::cancel::run(args),
         Command::Analyze(args) => commands::analyze::run(args, &ctx),
         Command::Batch(args) => commands::batch::run(args, &ctx),
+        Command::Completions(args) => commands::completions::run(args),
+        Command::Man(args) => commands::man::run(args),
         Command::Fields => {
             print!("{}", scanlake::format::fields::markdown_table());
             Ok(ExitCode::SUCCESS)

@@ -121,3 +121,25 @@ fn demo_runs_end_to_end() {
     let bytes: Vec<i64> = users.iter().map(|u| u["bytes"].as_i64().unwrap()).collect();
     assert!(bytes.windows(2).all(|w| w[0] >= w[1]), "largest users first");
 }
+
+#[test]
+fn completions_and_the_manual_come_from_the_command_definition() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = scanlake(&["completions", "bash"], dir.path());
+    assert!(out.status.success());
+    let script = String::from_utf8(out.stdout).unwrap();
+    for sub in ["convert", "aggregate", "query", "run", "status", "resume", "--max-depth", "--lock-timeout"] {
+        assert!(script.contains(sub), "bash completion lacks {sub}");
+    }
+    let file = dir.path().join("scanlake.bash");
+    std::fs::write(&file, &script).unwrap();
+    let syntax = std::process::Command::new("bash").arg("-n").arg(&file).output().unwrap();
+    assert!(syntax.status.success(), "{}", String::from_utf8_lossy(&syntax.stderr));
+    for shell in ["zsh", "fish", "elvish", "powershell"] {
+        let out = scanlake(&["completions", shell], dir.path());
+        assert!(out.status.success() && out.stdout.len() > 1000, "{shell}");
+    }
+    let man = String::from_utf8(scanlake(&["man"], dir.path()).stdout).unwrap();
+    assert!(man.starts_with(".ie") || man.contains(".TH scanlake"), "{}", &man[..200.min(man.len())]);
+    assert!(man.contains("aggregate") && man.contains("convert"));
+}

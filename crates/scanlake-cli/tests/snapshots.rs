@@ -19,7 +19,7 @@ fn scanlake(args: &[&str], cwd: &Path) -> (Option<i32>, String, String) {
 }
 
 /// Every subcommand, and each report of `aggregate`.
-const COMMANDS: [&str; 20] = [
+const COMMANDS: [&str; 22] = [
     "",
     "convert",
     "split",
@@ -40,6 +40,8 @@ const COMMANDS: [&str; 20] = [
     "cancel",
     "analyze",
     "fields",
+    "completions",
+    "man",
 ];
 
 /// The names listed under `Commands:` in a help text.
