@@ -17,26 +17,15 @@ fn slurm_conf() -> String {
     }
 }
 
+mod common;
+
+/// `scanlake ARGS` against the local cluster.
 fn scanlake(args: &[&str], cwd: &Path) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_scanlake"))
-        .args(args)
-        .current_dir(cwd)
-        .env("SLURM_CONF", slurm_conf())
-        .env_remove("SCANLAKE_ENGINE")
-        .env("SCANLAKE_CONFIG", cwd.join("no-config.toml"))
-        .output()
-        .unwrap()
+    common::scanlake(args, cwd).env("SLURM_CONF", slurm_conf()).output().unwrap()
 }
 
 fn ok(args: &[&str], cwd: &Path) -> String {
-    let out = scanlake(args, cwd);
-    assert!(
-        out.status.success(),
-        "scanlake {args:?}: {}\n{}",
-        String::from_utf8_lossy(&out.stderr),
-        String::from_utf8_lossy(&out.stdout)
-    );
-    String::from_utf8(out.stdout).unwrap()
+    common::succeeded(args, scanlake(args, cwd))
 }
 
 fn s(p: &Path) -> &str {

@@ -31,7 +31,11 @@ pub fn run(args: &[&str], cwd: &Path) -> Output {
 
 /// Stdout of a command that must succeed.
 pub fn ok(args: &[&str], cwd: &Path) -> String {
-    let out = run(args, cwd);
+    succeeded(args, run(args, cwd))
+}
+
+/// Stdout of `scanlake ARGS`, which must have succeeded.
+pub fn succeeded(args: &[&str], out: Output) -> String {
     assert!(
         out.status.success(),
         "scanlake {args:?}: {}\n{}",
