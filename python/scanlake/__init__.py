@@ -30,7 +30,19 @@ import pyarrow as _pa
 
 from scanlake import _native
 
-__version__: str = _native.__version__
+
+def _installed_version() -> str:
+    # The wheel's own version (PEP 440, e.g. 0.2.0.dev3+g1a2b3c4d), the one pip shows; the native
+    # module's Cargo form when scanlake is imported without being installed.
+    from importlib import metadata
+
+    try:
+        return metadata.version("scanlake")
+    except metadata.PackageNotFoundError:
+        return _native.__version__
+
+
+__version__: str = _installed_version()
 
 __all__ = [
     "ConvertSummary",

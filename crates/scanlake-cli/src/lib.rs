@@ -12,8 +12,12 @@ use scanlake_api::Settings;
 use std::cell::OnceCell;
 use std::process::ExitCode;
 
+/// The version and the commit it was built from (`build.rs`), as `scanlake --version` prints it:
+/// `0.2.0 (1a2b3c4d 2026-11-22)`.
+pub const VERSION: &str = concat!(env!("CARGO_PKG_VERSION"), " (", env!("SCANLAKE_BUILD"), ")");
+
 #[derive(Parser)]
-#[command(name = "scanlake", version, about = "GPFS policy scans to a partitioned Parquet dataset")]
+#[command(name = "scanlake", version = VERSION, about = "GPFS policy scans to a partitioned Parquet dataset")]
 pub(crate) struct Cli {
     #[command(subcommand)]
     command: Command,

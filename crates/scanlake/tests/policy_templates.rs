@@ -36,12 +36,12 @@ fn show_pairs(policy: &str) -> Vec<(String, String)> {
 fn templates_match_the_field_registry() {
     let want: Vec<(String, String)> = FIELDS.iter().map(|f| (f.key.to_string(), f.attribute.to_string())).collect();
     for name in ["list-files.pol", "list-objects.pol"] {
-        let text = std::fs::read_to_string(repo_file(&format!("policy/{name}"))).unwrap();
+        let text = std::fs::read_to_string(repo_file(&format!("policy/policies/{name}"))).unwrap();
         assert_eq!(show_pairs(&text), want, "{name}");
         assert!(text.contains("ESCAPE '%/'"), "{name} must percent-escape SHOW and path");
         assert!(text.contains("EXEC ''"), "{name} must be a deferred LIST");
     }
-    let objects = std::fs::read_to_string(repo_file("policy/list-objects.pol")).unwrap();
+    let objects = std::fs::read_to_string(repo_file("policy/policies/list-objects.pol")).unwrap();
     assert!(objects.contains("DIRECTORIES_PLUS"));
 }
 
