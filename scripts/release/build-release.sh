@@ -41,10 +41,11 @@ check_glibc() {
 }
 start=$SECONDS
 maturin build --release --locked --zig --compatibility manylinux2014 --out "$out" >&2
-wheel="$(ls "$out"/scanlake-*-manylinux*.whl | tail -n1)"
+wheels=("$out"/scanlake-"${version/-dev./.dev}"-*manylinux*.whl)
 unpacked="$(mktemp -d)"; trap 'rm -rf "$unpacked"' EXIT
-python3 -m zipfile -e "$wheel" "$unpacked"
-check_glibc "$(ls "$unpacked"/scanlake/_native*.so)"
+python3 -m zipfile -e "${wheels[0]}" "$unpacked"
+natives=("$unpacked"/scanlake/_native*.so)
+check_glibc "${natives[0]}"
 echo "wheel: $((SECONDS - start)) s" >&2
 maturin sdist --out "$out" >&2
 start=$SECONDS
