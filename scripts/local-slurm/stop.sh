@@ -6,7 +6,8 @@ dir="${SCANLAKE_SLURM_DIR:-$HOME/.cache/scanlake-slurm}"
 [ -f "$dir/slurm.conf" ] || exit 0
 export SLURM_CONF="$dir/slurm.conf"
 if [ -f "$dir/slurmctld.pid" ] && kill -0 "$(cat "$dir/slurmctld.pid")" 2>/dev/null; then
-    scancel --full --quiet $(squeue -h -o %i 2>/dev/null) 2>/dev/null || true
+    mapfile -t jobs < <(squeue -h -o %i 2>/dev/null)
+    [ ${#jobs[@]} -eq 0 ] || scancel --full --quiet "${jobs[@]}" 2>/dev/null || true
     for _ in $(seq 50); do [ -z "$(squeue -h -o %i 2>/dev/null)" ] && break; sleep 0.1; done
 fi
 for pidfile in "$dir/slurmd.pid" "$dir/slurmctld.pid" "$dir/munge/munged.pid"; do

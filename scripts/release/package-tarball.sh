@@ -24,6 +24,9 @@ tree="$work/$name"
 mkdir -p "$tree/bin" "$tree/share/man/man1" "$tree/share/bash-completion/completions" \
   "$tree/share/zsh/site-functions" "$tree/share/fish/vendor_completions.d" "$tree/share/scanlake/completions"
 install -m 755 "$binary" "$tree/bin/scanlake"
+# The release profile keeps line tables for backtraces during development; a package drops them
+# (hundreds of MB), keeping the symbol names.
+strip --strip-debug "$tree/bin/scanlake"
 "$tree/bin/scanlake" man >"$tree/share/man/man1/scanlake.1"
 "$tree/bin/scanlake" completions bash >"$tree/share/bash-completion/completions/scanlake"
 "$tree/bin/scanlake" completions zsh >"$tree/share/zsh/site-functions/_scanlake"

@@ -1,9 +1,11 @@
 """Versions from the one place they are kept (the workspace Cargo.toml) and git: releases from
 tags, dev versions for every other commit, and what CI writes into the files before a build."""
 
+import json
+import re
 import subprocess
 
-from conftest import git, set_declared_version, sh
+from conftest import REPO, git, set_declared_version, sh
 
 VERSION_SH = "scripts/release/version.sh"
 
@@ -73,11 +75,9 @@ def test_set_version_stamps_cargo_toml_and_the_lock_consistently(clone):
     set_declared_version(repo, "9.8.7")
     git(repo, "commit", "--quiet", "--allow-empty", "-m", "dev")
     stamped = sh(repo / "scripts/release/set-version.sh").strip()
-    assert stamped.startswith("9.8.7-dev.1+g")
+    assert re.fullmatch(r"9\.8\.7-dev\.\d+\+g[0-9a-f]{8}", stamped)
     # Cargo agrees: every workspace package has the version, and the lock file is up to date.
     meta = sh("cargo", "metadata", "--locked", "--offline", "--no-deps", "--format-version", "1", cwd=repo)
-    import json
-
     packages = json.loads(meta)["packages"]
     assert {p["name"]: p["version"] for p in packages} == {p["name"]: stamped for p in packages}
     assert len(packages) >= 6
@@ -97,7 +97,5 @@ def test_release_notes_are_the_changelog_section_and_a_missing_one_stops_the_rel
 
 
 def test_the_changelog_of_the_declared_version_exists():
-    from conftest import REPO
-
     declared = sh("sed", "-n", r'/^\[workspace.package\]/,/^\[/ s/^version = "\(.*\)"$/\1/p', REPO / "Cargo.toml").strip()
     assert sh(REPO / "scripts/release/release-notes.sh", declared.split("-")[0]).strip()
