@@ -4,26 +4,25 @@
 #   - the wheel, abi3 and manylinux2014 (glibc 2.17), linked with zig (maturin --zig);
 #   - the sdist;
 #   - the `scanlake` binary for glibc 2.17 (cargo-zigbuild), packed by package-tarball.sh.
-# Each artifact is checked: no symbol newer than GLIBC_2.17. Both zig builds are another target
-# configuration than the native one, so every dependency compiles again the first time (tens of
-# minutes on 2 cores); the target directory keeps them for the next run. Versions come from
-# Cargo.toml as it stands: CI runs scripts/release/set-version.sh first.
+# Each native artifact is checked: no symbol newer than GLIBC_2.17. Versions come from Cargo.toml
+# as it stands: CI runs scripts/release/set-version.sh first.
+#
+# The zig builds are other target configurations than the native one, so every dependency compiles
+# again the first time (about 20 minutes each on 2 cores). The wheel has its own target directory
+# ($CARGO_TARGET_DIR/zig-wheel): maturin's zig wrappers and cargo-zigbuild's differ (another C
+# compiler path for the cc build scripts), so in one directory each build would undo the other's
+# and no run would ever be warm. The binary goes where cargo-zigbuild puts it
+# ($CARGO_TARGET_DIR/x86_64-unknown-linux-gnu/).
 #
 #   scripts/release/build-release.sh [OUT_DIR]
 set -euo pipefail
 root="$(cd "$(dirname "$0")/../.." && pwd)"
 cd "$root"
 out="$(realpath -m "${1:-dist}")"
-cache="${SCANLAKE_CACHE:-$HOME/.cache}"
-export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-$cache/scanlake-target}"
-tools="$cache/scanlake-release-venv"
-requirements="scripts/release/tools-requirements.txt"
-if ! cmp -s "$requirements" "$tools/.requirements" 2>/dev/null; then
-  python3 -m venv "$tools" >&2
-  "$tools/bin/pip" install --quiet --disable-pip-version-check -r "$requirements" >&2
-  cp "$requirements" "$tools/.requirements"
-fi
-export PATH="$tools/bin:$PATH"
+target="${CARGO_TARGET_DIR:-$HOME/.cache/scanlake-target}"
+tools_env="$(scripts/release/tools.sh --python-only)"
+eval "$tools_env"
+PATH="$(dirname "$RELEASE_PYTHON"):$PATH"
 # Reproducible artifacts: every timestamp is the commit's.
 SOURCE_DATE_EPOCH="$(git log -1 --format=%ct 2>/dev/null || echo 0)"
 export SOURCE_DATE_EPOCH
@@ -40,7 +39,8 @@ check_glibc() {
   fi
 }
 start=$SECONDS
-maturin build --release --locked --zig --compatibility manylinux2014 --out "$out" >&2
+CARGO_TARGET_DIR="$target/zig-wheel" maturin build --release --locked --zig --compatibility manylinux2014 \
+  --out "$out" >&2
 wheels=("$out"/scanlake-"${version/-dev./.dev}"-*manylinux*.whl)
 unpacked="$(mktemp -d)"; trap 'rm -rf "$unpacked"' EXIT
 python3 -m zipfile -e "${wheels[0]}" "$unpacked"
@@ -49,8 +49,9 @@ check_glibc "${natives[0]}"
 echo "wheel: $((SECONDS - start)) s" >&2
 maturin sdist --out "$out" >&2
 start=$SECONDS
-cargo zigbuild --release --locked -p scanlake-cli --bin scanlake --target x86_64-unknown-linux-gnu.2.17 >&2
-binary="$CARGO_TARGET_DIR/x86_64-unknown-linux-gnu/release/scanlake"
+CARGO_TARGET_DIR="$target" cargo zigbuild --release --locked -p scanlake-cli --bin scanlake \
+  --target x86_64-unknown-linux-gnu.2.17 >&2
+binary="$target/x86_64-unknown-linux-gnu/release/scanlake"
 check_glibc "$binary"
 echo "binary: $((SECONDS - start)) s" >&2
 scripts/release/package-tarball.sh "$binary" "$out" "$version" >&2

@@ -7,14 +7,17 @@
 #     pypiserver, check-jsonschema, pytest) under ~/.cache/scanlake-release-venv;
 #   - gitlab-ci-local 4.65.1 (npm; the newest crashes on Node 20) under ~/.cache/scanlake-node.
 #
-#   eval "$(scripts/release/tools.sh)"     # exports RELEASE_PYTHON, GITLAB_CI_LOCAL
+#   eval "$(scripts/release/tools.sh)"                 # exports RELEASE_PYTHON, GITLAB_CI_LOCAL
+#   eval "$(scripts/release/tools.sh --python-only)"   # the Python tools only (the build job)
 set -euo pipefail
+python_only=false
+[ "${1:-}" != --python-only ] || python_only=true
 root="$(cd "$(dirname "$0")/../.." && pwd)"
 cache="${SCANLAKE_CACHE:-$HOME/.cache}"
 log() { echo "release tools: $*" >&2; }
 
 missing=()
-for pkg_cmd in rsync:rsync shellcheck:shellcheck sudo:visudo nodejs:node npm:npm python3-venv:; do
+$python_only || for pkg_cmd in rsync:rsync shellcheck:shellcheck sudo:visudo nodejs:node npm:npm python3-venv:; do
   pkg="${pkg_cmd%%:*}"; cmd="${pkg_cmd#*:}"
   if [ -n "$cmd" ]; then
     command -v "$cmd" >/dev/null 2>&1 || [ -x "/usr/sbin/$cmd" ] || missing+=("$pkg")
@@ -37,11 +40,12 @@ if ! cmp -s "$requirements" "$venv/.requirements" 2>/dev/null; then
   cp "$requirements" "$venv/.requirements"
 fi
 
+echo "export RELEASE_PYTHON=$(printf %q "$venv/bin/python")"
+$python_only && exit 0
 node="$cache/scanlake-node"
 if [ ! -x "$node/node_modules/.bin/gitlab-ci-local" ]; then
   log "installing gitlab-ci-local into $node"
   mkdir -p "$node"
   npm install --prefix "$node" --no-audit --no-fund --silent gitlab-ci-local@4.65.1 >&2
 fi
-echo "export RELEASE_PYTHON=$(printf %q "$venv/bin/python")"
 echo "export GITLAB_CI_LOCAL=$(printf %q "$node/node_modules/.bin/gitlab-ci-local")"

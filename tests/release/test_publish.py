@@ -6,6 +6,7 @@ registry alone into a fresh environment, and run."""
 import http.server
 import os
 import re
+import shutil
 import tarfile
 import threading
 import venv
@@ -23,11 +24,43 @@ def maturin(*args, cwd):
     return sh(tool("maturin"), *args, cwd=cwd, env={**os.environ, "SOURCE_DATE_EPOCH": "1700000000"})
 
 
+TARGET = Path(os.environ.get("CARGO_TARGET_DIR", Path.home() / ".cache" / "scanlake-target"))
+# A fixed place, so that each run's builds replace the last ones' (see prune_artifacts).
+BUILD_ROOT = TARGET / "release-test"
+
+
+def prune_artifacts():
+    """Deletes, from the shared target directory, what cargo built from sources under BUILD_ROOT.
+    Sharing the directory lets these builds reuse every compiled dependency; but a dev version
+    (and so the crates' metadata hash) differs with each commit, and cargo never collects old
+    artifacts: without this, each run would leave a few GB behind."""
+    deps = TARGET / "release" / "deps"
+    for dep_info in deps.glob("*.d"):
+        first = dep_info.read_text(errors="replace").split("\n", 1)[0]
+        if str(BUILD_ROOT) not in first:
+            continue
+        stem = dep_info.stem
+        for f in [*deps.glob(f"{stem}.*"), *deps.glob(f"lib{stem}.*")]:
+            f.unlink(missing_ok=True)
+        for fingerprint in (TARGET / "release" / ".fingerprint").glob(f"*-{stem.rpartition('-')[2]}"):
+            shutil.rmtree(fingerprint, ignore_errors=True)
+
+
 @pytest.fixture(scope="module")
-def builds(tmp_path_factory):
+def builds():
     """Builds, like the pipeline's build job, from a clone: release 9.8.7 (tagged; its wheel built
     from the sdist, outside git) and the dev build of the commit after it."""
-    root = tmp_path_factory.mktemp("builds")
+    prune_artifacts()
+    shutil.rmtree(BUILD_ROOT, ignore_errors=True)
+    root = BUILD_ROOT
+    root.mkdir(parents=True)
+    try:
+        yield make_builds(root)
+    finally:
+        prune_artifacts()
+
+
+def make_builds(root):
     repo = root / "repo"
     sh("git", "clone", "--quiet", "--no-hardlinks", Path(__file__).resolve().parents[2], repo)
     git(repo, "checkout", "--quiet", "-B", "main")
