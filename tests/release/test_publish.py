@@ -119,7 +119,7 @@ def test_the_dev_wheel_is_published_installed_from_the_registry_alone_and_runs(b
     assert "uid" in sh(scanlake, "demo", "--records", "2000", cwd=tmp_path)
     usage = sh(python, "-c", """if True:
         import scanlake
-        scanlake.generate("fs1.2026-11-01.list", records=3000, progress=False)
+        scanlake.generate("fs1.2026-11-01.list", records=3000)
         scanlake.convert("fs1.2026-11-01.list", "lake", progress=False)
         print(scanlake.Dataset("lake").usage(by="uid").num_rows > 0)
     """, cwd=tmp_path)
