@@ -70,7 +70,7 @@ def registry(tmp_path_factory):
     """pypiserver on 127.0.0.1, holding pyarrow (scanlake's dependency) so that installs need no
     other index; returns (simple index URL, upload URL, package directory)."""
     packages = tmp_path_factory.mktemp("registry")
-    wheelhouse = Path(os.environ.get("SCANLAKE_WHEELHOUSE", Path.home() / ".cache" / "scanlake-wheelhouse"))
+    wheelhouse = Path(os.environ.get("SCANLAKE_CACHE", Path.home() / ".cache")) / "scanlake-wheelhouse"
     pyarrow = sorted(wheelhouse.glob("pyarrow-*.whl"))
     assert pyarrow, f"scripts/python-package.sh puts pyarrow's wheel in {wheelhouse}"
     shutil.copy(pyarrow[-1], packages)
