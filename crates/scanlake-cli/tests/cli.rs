@@ -143,3 +143,24 @@ fn completions_and_the_manual_come_from_the_command_definition() {
     assert!(man.starts_with(".ie") || man.contains(".TH scanlake"), "{}", &man[..200.min(man.len())]);
     assert!(man.contains("aggregate") && man.contains("convert"));
 }
+
+#[test]
+fn version_names_the_commit_it_was_built_from() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = scanlake(&["--version"], dir.path());
+    assert!(out.status.success());
+    let line = String::from_utf8(out.stdout).unwrap();
+    let workspace = Path::new(env!("CARGO_MANIFEST_DIR")).join("../..").canonicalize().unwrap();
+    let git = |args: &[&str]| {
+        let out = Command::new("git").arg("-C").arg(&workspace).args(args).output().ok()?;
+        out.status.success().then(|| String::from_utf8(out.stdout).unwrap().trim().to_string())
+    };
+    // As build.rs decides: a checkout whose top is this workspace names its commit.
+    let checkout = git(&["rev-parse", "--show-toplevel"])
+        .is_some_and(|top| Path::new(&top).canonicalize().ok().as_deref() == Some(workspace.as_path()));
+    let build = match checkout {
+        true => git(&["log", "-1", "--format=%h %cs", "--abbrev=8"]).unwrap(),
+        false => "no git metadata: built from a source archive".to_string(),
+    };
+    assert_eq!(line, format!("scanlake {} ({build})\n", env!("CARGO_PKG_VERSION")));
+}
