@@ -23,9 +23,11 @@ target="${CARGO_TARGET_DIR:-$HOME/.cache/scanlake-target}"
 tools_env="$(scripts/release/tools.sh --python-only)"
 eval "$tools_env"
 PATH="$(dirname "$RELEASE_PYTHON"):$PATH"
-# Reproducible artifacts: every timestamp is the commit's.
-SOURCE_DATE_EPOCH="$(git log -1 --format=%ct 2>/dev/null || echo 0)"
-export SOURCE_DATE_EPOCH
+# Reproducible artifacts: one fixed timestamp (1980-01-01, the earliest a zip entry holds) in the
+# wheel, the sdist and the tarball. Not the commit's: cc-based build scripts (zstd-sys, psm, ...)
+# track SOURCE_DATE_EPOCH, so a value that changed with every commit would rebuild them and every
+# crate above them, and no build would ever be warm.
+export SOURCE_DATE_EPOCH=315532800
 version="$(sed -n '/^\[workspace\.package\]/,/^\[/ s/^version = "\(.*\)"$/\1/p' Cargo.toml)"
 mkdir -p "$out"
 # The newest GLIBC_x.y a file's dynamic symbols need; fails the build above 2.17.

@@ -20,8 +20,14 @@ GITLAB_CI_LOCAL = os.environ.get("GITLAB_CI_LOCAL", "gitlab-ci-local")
 TOKEN = "job-token-for-tests"
 
 
+# The interpreter scripts/python-package.sh builds for: pyo3's build script tracks it.
+INTERPRETER = ("--interpreter", shutil.which("python3"))
+
+
 def maturin(*args, cwd):
-    return sh(tool("maturin"), *args, cwd=cwd, env={**os.environ, "SOURCE_DATE_EPOCH": "1700000000"})
+    # The environment stays as the rest of the test suite's builds have it: cc-based build scripts
+    # track variables such as SOURCE_DATE_EPOCH, and a change would rebuild half the dependencies.
+    return sh(tool("maturin"), *args, cwd=cwd)
 
 
 TARGET = Path(os.environ.get("CARGO_TARGET_DIR", Path.home() / ".cache" / "scanlake-target"))
@@ -72,12 +78,12 @@ def make_builds(root):
     (sdist,) = release.glob("scanlake-9.8.7.tar.gz")
     with tarfile.open(sdist) as t:
         t.extractall(root / "unpacked", filter="data")
-    maturin("build", "--release", "--locked", "--out", release, cwd=root / "unpacked" / "scanlake-9.8.7")
+    maturin("build", "--release", "--locked", "--out", release, *INTERPRETER, cwd=root / "unpacked" / "scanlake-9.8.7")
     git(repo, "checkout", "--quiet", "--", "Cargo.toml", "Cargo.lock")
     git(repo, "commit", "--quiet", "--allow-empty", "-m", "a commit after the release")
     dev_version = sh(repo / "scripts/release/set-version.sh").strip()
     dev = root / "dist-dev"
-    maturin("build", "--release", "--locked", "--out", dev, cwd=repo)
+    maturin("build", "--release", "--locked", "--out", dev, *INTERPRETER, cwd=repo)
     sha = git(repo, "rev-parse", "--short=8", "HEAD")
     return dict(repo=repo, release=release, dev=dev, dev_version=dev_version, sha=sha)
 
