@@ -28,7 +28,7 @@ PATH="$(dirname "$RELEASE_PYTHON"):$PATH"
 # track SOURCE_DATE_EPOCH, so a value that changed with every commit would rebuild them and every
 # crate above them, and no build would ever be warm.
 export SOURCE_DATE_EPOCH=315532800
-version="$(sed -n '/^\[workspace\.package\]/,/^\[/ s/^version = "\(.*\)"$/\1/p' Cargo.toml)"
+version="$(scripts/release/version.sh --declared)"
 mkdir -p "$out"
 # The newest GLIBC_x.y a file's dynamic symbols need; fails the build above 2.17.
 check_glibc() {

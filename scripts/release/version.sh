@@ -8,12 +8,14 @@
 #     so a dev build always sorts after the release before it and before the one after it.
 #
 #   scripts/release/version.sh [--cargo | --python]     (default --cargo)
+#   scripts/release/version.sh --declared               Cargo.toml's version as it stands
 set -euo pipefail
 root="$(cd "$(dirname "$0")/../.." && pwd)"
 form="${1:---cargo}"
-case "$form" in --cargo|--python) ;; *) echo "usage: $0 [--cargo | --python]" >&2; exit 2 ;; esac
+case "$form" in --cargo|--python|--declared) ;; *) echo "usage: $0 [--cargo | --python | --declared]" >&2; exit 2 ;; esac
 declared="$(sed -n '/^\[workspace\.package\]/,/^\[/ s/^version = "\(.*\)"$/\1/p' "$root/Cargo.toml")"
 [ -n "$declared" ] || { echo "error: no [workspace.package] version in $root/Cargo.toml" >&2; exit 1; }
+[ "$form" != --declared ] || { echo "$declared"; exit 0; }
 base="${declared%%[-+]*}" # a stamped version's release part
 if ! git -C "$root" rev-parse --verify -q HEAD >/dev/null 2>&1; then
   echo "warning: $root is not a git checkout; using Cargo.toml's version $declared as it is" >&2

@@ -42,7 +42,7 @@ def test_before_any_tag_dev_versions_count_every_commit(clone):
     repo = clone()
     count = git(repo, "rev-list", "--count", "HEAD")
     sha = git(repo, "rev-parse", "--short=8", "HEAD")
-    declared = sh("sed", "-n", r'/^\[workspace.package\]/,/^\[/ s/^version = "\(.*\)"$/\1/p', repo / "Cargo.toml").strip()
+    declared = sh(repo / VERSION_SH, "--declared").strip()
     if not git(repo, "tag", "--list", "v*"):
         assert version(repo, "--python") == f"{declared}.dev{count}+g{sha}"
     # Two commits never share a dev version.
@@ -97,5 +97,5 @@ def test_release_notes_are_the_changelog_section_and_a_missing_one_stops_the_rel
 
 
 def test_the_changelog_of_the_declared_version_exists():
-    declared = sh("sed", "-n", r'/^\[workspace.package\]/,/^\[/ s/^version = "\(.*\)"$/\1/p', REPO / "Cargo.toml").strip()
+    declared = sh(REPO / VERSION_SH, "--declared").strip()
     assert sh(REPO / "scripts/release/release-notes.sh", declared.split("-")[0]).strip()
