@@ -31,39 +31,41 @@ def maturin(*args, cwd):
 
 
 TARGET = Path(os.environ.get("CARGO_TARGET_DIR", Path.home() / ".cache" / "scanlake-target"))
-# A fixed place, so that each run's builds replace the last ones' (see prune_artifacts).
+RELEASE = TARGET / "release"
+# A fixed place, so that each run's builds replace the last ones'.
 BUILD_ROOT = TARGET / "release-test"
+# A cdylib's file name carries no metadata hash: every version of the Python crate links to this
+# same path, so a version whose fingerprint still looks fresh would ship another version's link.
+CDYLIB = [RELEASE / "deps" / "lib_native.so", RELEASE / "lib_native.so"]
 
 
-def prune_artifacts():
-    """Deletes, from the shared target directory, what cargo built from sources under BUILD_ROOT.
-    Sharing the directory lets these builds reuse every compiled dependency; but a dev version
-    (and so the crates' metadata hash) differs with each commit, and cargo never collects old
-    artifacts: without this, each run would leave a few GB behind."""
-    deps = TARGET / "release" / "deps"
-    for dep_info in deps.glob("*.d"):
-        first = dep_info.read_text(errors="replace").split("\n", 1)[0]
-        if str(BUILD_ROOT) not in first:
-            continue
-        stem = dep_info.stem
-        for f in [*deps.glob(f"{stem}.*"), *deps.glob(f"lib{stem}.*")]:
-            f.unlink(missing_ok=True)
-        for fingerprint in (TARGET / "release" / ".fingerprint").glob(f"*-{stem.rpartition('-')[2]}"):
-            shutil.rmtree(fingerprint, ignore_errors=True)
+def artifacts():
+    return {p for d in ("deps", "build", ".fingerprint") if (RELEASE / d).is_dir() for p in (RELEASE / d).iterdir()}
+
+
+def unlink_cdylib():
+    for path in CDYLIB:
+        path.unlink(missing_ok=True)
 
 
 @pytest.fixture(scope="module")
 def builds():
     """Builds, like the pipeline's build job, from a clone: release 9.8.7 (tagged; its wheel built
-    from the sdist, outside git) and the dev build of the commit after it."""
-    prune_artifacts()
+    from the sdist, outside git) and the dev build of the commit after it.
+
+    They share the suite's target directory, so that every compiled dependency is reused; what
+    they add is deleted afterwards (a dev version, and so the crates' metadata hash, differs with
+    each commit, and cargo never collects old artifacts), and so is the shared cdylib, so that the
+    next build of this checkout links its own."""
     shutil.rmtree(BUILD_ROOT, ignore_errors=True)
-    root = BUILD_ROOT
-    root.mkdir(parents=True)
+    BUILD_ROOT.mkdir(parents=True)
+    before = artifacts()
     try:
-        yield make_builds(root)
+        yield make_builds(BUILD_ROOT)
     finally:
-        prune_artifacts()
+        for path in artifacts() - before:
+            shutil.rmtree(path) if path.is_dir() else path.unlink()
+        unlink_cdylib()
 
 
 def make_builds(root):
@@ -78,11 +80,13 @@ def make_builds(root):
     (sdist,) = release.glob("scanlake-9.8.7.tar.gz")
     with tarfile.open(sdist) as t:
         t.extractall(root / "unpacked", filter="data")
+    unlink_cdylib()
     maturin("build", "--release", "--locked", "--out", release, *INTERPRETER, cwd=root / "unpacked" / "scanlake-9.8.7")
     git(repo, "checkout", "--quiet", "--", "Cargo.toml", "Cargo.lock")
     git(repo, "commit", "--quiet", "--allow-empty", "-m", "a commit after the release")
     dev_version = sh(repo / "scripts/release/set-version.sh").strip()
     dev = root / "dist-dev"
+    unlink_cdylib()
     maturin("build", "--release", "--locked", "--out", dev, *INTERPRETER, cwd=repo)
     sha = git(repo, "rev-parse", "--short=8", "HEAD")
     return dict(repo=repo, release=release, dev=dev, dev_version=dev_version, sha=sha)
