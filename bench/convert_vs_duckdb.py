@@ -6,7 +6,10 @@ Generates a default-layout log with `scanlake gen`, converts it with scanlake an
 seconds, CPU seconds, lines/s and peak RSS of each, the ratios, and the Parquet sizes.
 Each conversion runs in its own process, measured with wait4().
 
-    bench/run.sh [--lines 1000000] [--lines 10000000]
+    bench/convert.sh [--lines 1000000] [--lines 10000000] [--tlds 20000] [--out FILE]
+
+`--tlds N` also converts a scan of 2M lines spread over N top-level directories (N partitions)
+and over 40, to compare the rate with many partitions against the rate with few.
 """
 
 import argparse
@@ -72,11 +75,13 @@ def dir_size(path):
                if f.endswith(".parquet") and "_rejects" not in d)
 
 
-def run(scanlake, python, lines, work):
-    log = os.path.join(work, f"bench-{lines}.2026-11-01.list")
+def run(scanlake, python, lines, work, tlds=None):
+    name = f"bench-{lines}" + (f"-{tlds}tlds" if tlds else "")
+    log = os.path.join(work, f"{name}.2026-11-01.list")
     if not os.path.exists(log):
-        subprocess.run([scanlake, "gen", "-n", str(lines), "-o", log], check=True, stdout=subprocess.DEVNULL)
-    dataset = os.path.join(work, f"lake-{lines}")
+        extra = ["--top-dirs", str(tlds)] if tlds else []
+        subprocess.run([scanlake, "gen", "-n", str(lines), *extra, "-o", log], check=True, stdout=subprocess.DEVNULL)
+    dataset = os.path.join(work, f"lake-{name}")
     shutil.rmtree(dataset, ignore_errors=True)
     # Warm the page cache so both tools read the input from memory.
     with open(log, "rb") as f:
@@ -84,12 +89,12 @@ def run(scanlake, python, lines, work):
             pass
     s_wall, s_cpu, s_rss, out = measure([scanlake, "convert", log, "-o", dataset, "--json", "-q"])
     summary = json.loads(out)
-    duck_out = os.path.join(work, f"duckdb-{lines}.parquet")
+    duck_out = os.path.join(work, f"duckdb-{name}.parquet")
     script = f"KEYS = {KEYS!r}\n" + DUCKDB_SCRIPT
     d_wall, d_cpu, d_rss, _ = measure([python, "-c", script, log, duck_out, str(os.cpu_count())])
     s_size, d_size = dir_size(dataset), os.path.getsize(duck_out)
     row = {
-        "lines": summary["lines"], "rows": summary["rows"], "input_mib": os.path.getsize(log) / 2**20,
+        "lines": summary["lines"], "tlds": tlds or 40, "rows": summary["rows"], "input_mib": os.path.getsize(log) / 2**20,
         "scanlake": {"wall_s": s_wall, "cpu_s": s_cpu, "lines_per_s": summary["lines"] / s_wall,
                      "peak_rss_mib": s_rss, "parquet_mib": s_size / 2**20, "files": summary["files"]},
         "duckdb": {"wall_s": d_wall, "cpu_s": d_cpu, "lines_per_s": summary["lines"] / d_wall,
@@ -106,22 +111,35 @@ def main():
     ap.add_argument("--python", default=sys.executable, help="interpreter with duckdb installed")
     ap.add_argument("--lines", type=int, action="append", help="lines to generate (repeatable)")
     ap.add_argument("--work", help="directory for inputs and outputs (default: a temporary one)")
+    ap.add_argument("--tlds", type=int, action="append", help="also 2M lines over this many tlds (repeatable)")
     ap.add_argument("--json", action="store_true")
+    ap.add_argument("--out", help="also write the table (Markdown) here")
     args = ap.parse_args()
     work = args.work or tempfile.mkdtemp(prefix="scanlake-bench-")
     os.makedirs(work, exist_ok=True)
     rows = [run(args.scanlake, args.python, n, work) for n in (args.lines or [1_000_000])]
+    for tlds in args.tlds or []:
+        rows += [run(args.scanlake, args.python, 2_000_000, work, 40), run(args.scanlake, args.python, 2_000_000, work, tlds)]
     if args.json:
         print(json.dumps(rows, indent=2))
         return
-    print(f"{'lines':>10} {'tool':>9} {'wall s':>8} {'cpu s':>8} {'lines/s':>12} {'peak RSS':>10} {'parquet':>10}")
+    version = subprocess.run([args.scanlake, "--version"], capture_output=True, text=True, check=True).stdout.strip()
+    duck = subprocess.run([args.python, "-c", "import duckdb; print(duckdb.__version__)"], capture_output=True, text=True,
+                          check=True).stdout.strip()
+    table = [f"{os.cpu_count()} cores; {version}; DuckDB {duck}.", "",
+             "| lines | tlds | tool | wall s | CPU s | lines/s | peak RSS MiB | Parquet MiB | files | DuckDB wall / scanlake wall |",
+             "|---|---|---|---|---|---|---|---|---|---|"]
     for r in rows:
         for tool in ("scanlake", "duckdb"):
             t = r[tool]
-            print(f"{r['lines']:>10} {tool:>9} {t['wall_s']:>8.2f} {t['cpu_s']:>8.2f} {t['lines_per_s']:>12,.0f} "
-                  f"{t['peak_rss_mib']:>7.0f} MiB {t['parquet_mib']:>6.1f} MiB")
-        print(f"{'':>10} DuckDB wall / scanlake wall = {r['duckdb_wall_over_scanlake']:.1f}x (target >= 10); "
-              f"scanlake Parquet / DuckDB Parquet = {r['scanlake_size_over_duckdb']:.2f} (target <= 1)")
+            ratio = f"{r['duckdb_wall_over_scanlake']:.1f}" if tool == "scanlake" else ""
+            table.append(f"| {r['lines']:,} | {r['tlds']:,} | {tool} | {t['wall_s']:.2f} | {t['cpu_s']:.2f} | "
+                         f"{t['lines_per_s']:,.0f} | {t['peak_rss_mib']:.0f} | {t['parquet_mib']:.1f} | "
+                         f"{t.get('files', 1)} | {ratio} |")
+    print("\n".join(table))
+    if args.out:
+        with open(args.out, "w") as fh:
+            fh.write("\n".join(table) + "\n")
     if work != args.work:
         shutil.rmtree(work, ignore_errors=True)
 

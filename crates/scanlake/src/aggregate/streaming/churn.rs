@@ -129,10 +129,8 @@ impl<'f> Side<'f> {
     fn open(p: Option<&Partition>, filter: &'f Filter) -> Result<Side<'f>> {
         let mut cursors = Vec::new();
         for f in p.map_or(&[][..], |p| &p.files) {
-            let mut c = Cursor {
-                reader: reader_with_batch(&f.path, COLUMNS, None, MERGE_BATCH_ROWS)?,
-                rows: Default::default(),
-            };
+            let mut c =
+                Cursor { reader: reader_with_batch(&f.path, COLUMNS, MERGE_BATCH_ROWS)?, rows: Default::default() };
             c.fill(filter)?;
             cursors.push(c);
         }

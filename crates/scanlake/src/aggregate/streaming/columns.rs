@@ -3,12 +3,14 @@
 use crate::aggregate::pathkey;
 use crate::aggregate::spec::Filter;
 use crate::dataset::view::Partition;
+use crate::dataset::writer::LINK_ROWS_KEY;
 use anyhow::{Context, Result};
 use arrow::array::{Array, AsArray, BinaryArray, Int64Array, PrimitiveArray, StringArray};
 use arrow::datatypes::{Int64Type, TimestampMicrosecondType, UInt32Type, UInt64Type};
 use arrow::record_batch::RecordBatch;
 use parquet::arrow::ProjectionMask;
-use parquet::arrow::arrow_reader::{ParquetRecordBatchReader, ParquetRecordBatchReaderBuilder};
+use parquet::arrow::arrow_reader::{ArrowReaderMetadata, ParquetRecordBatchReader, ParquetRecordBatchReaderBuilder};
+use parquet::file::metadata::{KeyValue, RowGroupMetaData};
 use std::fs::File;
 use std::path::Path;
 
@@ -99,6 +101,11 @@ pub fn filter_columns(f: &Filter) -> Vec<&'static str> {
     cols
 }
 
+/// Whether the filter has row-level conditions at all (else [`keep`] keeps every row).
+pub fn filters_rows(f: &Filter) -> bool {
+    !(f.uid.is_empty() && f.gid.is_empty() && f.fileset.is_empty() && f.kind.is_empty() && f.prefix.is_none())
+}
+
 /// Row-level conditions (dates and tlds are settled by partition pruning). A row whose value is
 /// missing never matches a list.
 pub fn keep(f: &Filter, c: &Cols, i: usize) -> bool {
@@ -109,41 +116,69 @@ pub fn keep(f: &Filter, c: &Cols, i: usize) -> bool {
         && f.prefix.as_ref().is_none_or(|p| pathkey::under(c.path(i), p))
 }
 
-/// A reader of `columns` of one file, all row groups or one.
-pub fn reader(path: &Path, columns: &[&str], row_group: Option<usize>) -> Result<ParquetRecordBatchReader> {
-    reader_with_batch(path, columns, row_group, BATCH_ROWS)
-}
-
-/// [`reader`] with a batch size of one's own (merges hold a batch per file open at once).
-pub fn reader_with_batch(
-    path: &Path,
-    columns: &[&str],
-    row_group: Option<usize>,
-    batch_rows: usize,
-) -> Result<ParquetRecordBatchReader> {
+/// A reader of `columns` of one file, all row groups (merges hold a batch per file open at once,
+/// hence their own batch size).
+pub fn reader_with_batch(path: &Path, columns: &[&str], batch_rows: usize) -> Result<ParquetRecordBatchReader> {
     let file = File::open(path).with_context(|| format!("cannot open {}", path.display()))?;
     let builder = ParquetRecordBatchReaderBuilder::try_new(file)
         .with_context(|| format!("cannot read {}", path.display()))?
         .with_batch_size(batch_rows);
     let mask = ProjectionMask::columns(builder.parquet_schema(), columns.iter().copied());
-    let builder = builder.with_projection(mask);
-    let builder = match row_group {
-        Some(g) => builder.with_row_groups(vec![g]),
-        None => builder,
-    };
-    builder.build().with_context(|| format!("cannot read {}", path.display()))
+    builder.with_projection(mask).build().with_context(|| format!("cannot read {}", path.display()))
 }
 
-/// Row groups of a file whose uid/gid statistics can hold a row the filter wants.
-fn row_groups(path: &Path, f: &Filter) -> Result<Vec<usize>> {
-    use parquet::file::reader::{FileReader, SerializedFileReader};
+/// One data file: a unit of parallel work. Its footer is read once, when the task starts, so that
+/// memory holds the footers of the files being read, not of every file of the scan.
+pub struct Task<'p> {
+    pub partition: &'p Partition,
+    pub path: &'p Path,
+}
+
+/// A task's file, open: the row groups its statistics cannot rule out.
+pub struct OpenFile<'p> {
+    pub partition: &'p Partition,
+    path: &'p Path,
+    meta: ArrowReaderMetadata,
+    /// (row group, rows of it that may be hard links where the writer recorded it).
+    pub row_groups: Vec<(usize, Option<u64>)>,
+}
+
+impl<'p> Task<'p> {
+    pub fn open(&self, f: &Filter) -> Result<OpenFile<'p>> {
+        let file = File::open(self.path).with_context(|| format!("cannot open {}", self.path.display()))?;
+        let meta = ArrowReaderMetadata::load(&file, Default::default())
+            .with_context(|| format!("cannot read {}", self.path.display()))?;
+        let parquet = meta.metadata();
+        let links = link_rows(parquet.file_metadata().key_value_metadata(), parquet.num_row_groups());
+        let row_groups = (0..parquet.num_row_groups())
+            .filter(|&g| wanted(parquet.row_group(g), f))
+            .map(|g| (g, links.as_ref().map(|l| l[g])))
+            .collect();
+        Ok(OpenFile { partition: self.partition, path: self.path, meta, row_groups })
+    }
+}
+
+impl OpenFile<'_> {
+    /// Reads `columns` of one row group.
+    pub fn read(&self, row_group: usize, columns: &[&str]) -> Result<ParquetRecordBatchReader> {
+        let file = File::open(self.path).with_context(|| format!("cannot open {}", self.path.display()))?;
+        let builder =
+            ParquetRecordBatchReaderBuilder::new_with_metadata(file, self.meta.clone()).with_batch_size(BATCH_ROWS);
+        let mask = ProjectionMask::columns(builder.parquet_schema(), columns.iter().copied());
+        builder
+            .with_projection(mask)
+            .with_row_groups(vec![row_group])
+            .build()
+            .with_context(|| format!("cannot read {}", self.path.display()))
+    }
+}
+
+/// Whether row group `rg`'s uid/gid statistics can hold a row the filter wants.
+fn wanted(rg: &RowGroupMetaData, f: &Filter) -> bool {
     use parquet::file::statistics::Statistics;
-    let file = File::open(path).with_context(|| format!("cannot open {}", path.display()))?;
-    let reader = SerializedFileReader::new(file).with_context(|| format!("cannot read {}", path.display()))?;
-    let meta = reader.metadata();
-    let schema = meta.file_metadata().schema_descr();
+    let schema = rg.schema_descr();
     let index = |name: &str| (0..schema.num_columns()).find(|&i| schema.column(i).name() == name);
-    let wanted = |rg: &parquet::file::metadata::RowGroupMetaData, name: &str, values: &[u32]| -> bool {
+    let may_hold = |name: &str, values: &[u32]| -> bool {
         if values.is_empty() {
             return true;
         }
@@ -156,22 +191,32 @@ fn row_groups(path: &Path, f: &Filter) -> Result<Vec<usize>> {
             _ => true,
         }
     };
-    Ok((0..meta.num_row_groups())
-        .filter(|&g| {
-            let rg = meta.row_group(g);
-            wanted(rg, "uid", &f.uid) && wanted(rg, "gid", &f.gid)
-        })
-        .collect())
+    may_hold("uid", &f.uid) && may_hold("gid", &f.gid)
 }
 
-/// The (partition, file, row group) tasks of a scan: every row group statistics cannot rule out.
-pub fn row_group_tasks<'p>(partitions: &[&'p Partition], f: &Filter) -> Result<Vec<(&'p Partition, &'p Path, usize)>> {
-    use rayon::prelude::*;
-    let files: Vec<(&Partition, &Path)> =
-        partitions.iter().flat_map(|p| p.files.iter().map(move |file| (*p, file.path.as_path()))).collect();
-    let groups = files
-        .par_iter()
-        .map(|&(p, file)| Ok(row_groups(file, f)?.into_iter().map(|g| (p, file, g)).collect::<Vec<_>>()))
-        .collect::<Result<Vec<_>>>()?;
-    Ok(groups.into_iter().flatten().collect())
+/// The tasks of a scan: its data files.
+pub fn file_tasks<'p>(partitions: &[&'p Partition]) -> Vec<Task<'p>> {
+    partitions.iter().flat_map(|p| p.files.iter().map(move |file| Task { partition: p, path: &file.path })).collect()
+}
+
+/// The writer's count of rows that may be hard links, per row group ([`crate::dataset::writer`]);
+/// `None` for files written before it recorded them, or a list that does not fit the file.
+fn link_rows(kv: Option<&Vec<KeyValue>>, row_groups: usize) -> Option<Vec<u64>> {
+    let value = kv?.iter().find(|kv| kv.key == LINK_ROWS_KEY)?.value.as_deref()?;
+    let counts: Vec<u64> = value.split(',').map(str::parse).collect::<Result<_, _>>().ok()?;
+    (counts.len() == row_groups).then_some(counts)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn link_counts_are_used_only_when_they_fit_the_file() {
+        let kv = |v: &str| Some(vec![KeyValue::new(LINK_ROWS_KEY.to_string(), v.to_string())]);
+        assert_eq!(link_rows(kv("0,3").as_ref(), 2), Some(vec![0, 3]));
+        assert_eq!(link_rows(kv("0").as_ref(), 2), None, "a list of another length is not trusted");
+        assert_eq!(link_rows(kv("x,1").as_ref(), 2), None);
+        assert_eq!(link_rows(None, 1), None, "files written before the count: read every column");
+    }
 }

@@ -3,7 +3,7 @@
 //! one stack per task, however many rows there are.
 
 use super::Tasks;
-use super::columns::{Cols, filter_columns, keep, opt, opt_str, reader, row_group_tasks};
+use super::columns::{Cols, file_tasks, filter_columns, filters_rows, keep, opt, opt_str};
 use crate::aggregate::partial::{DuCounters, DuPartial, Sum};
 use crate::aggregate::pathkey;
 use crate::aggregate::spec::{DuReport, Filter};
@@ -16,22 +16,26 @@ pub fn run(partitions: &[&Partition], report: &DuReport, filter: &Filter, tasks:
     let from = filter.prefix.as_deref().map_or(0, pathkey::depth);
     let mut columns = vec!["path", "path_bytes", "kind", "size", "kballoc", "access"];
     columns.extend(filter_columns(filter));
-    let work = row_group_tasks(partitions, filter)?;
+    let work = file_tasks(partitions);
     tasks.begin(work.len());
     work.par_iter()
-        .map(|&(p, f, g)| {
+        .map(|task| {
+            let file = task.open(filter)?;
             let mut walk = Walk { from, to: report.max_depth, stack: Vec::new(), done: FxHashMap::default() };
-            for batch in reader(f, &columns, Some(g))? {
-                let batch = batch?;
-                let c = Cols::new(&batch);
-                for i in 0..batch.num_rows() {
-                    if keep(filter, &c, i) {
-                        walk.row(&c, i);
+            let filtered = filters_rows(filter);
+            for &(row_group, _) in &file.row_groups {
+                for batch in file.read(row_group, &columns)? {
+                    let batch = batch?;
+                    let c = Cols::new(&batch);
+                    for i in 0..batch.num_rows() {
+                        if !filtered || keep(filter, &c, i) {
+                            walk.row(&c, i);
+                        }
                     }
                 }
             }
             tasks.done()?;
-            let acq = p.acq.days_since_epoch();
+            let acq = task.partition.acq.days_since_epoch();
             Ok(DuPartial { dirs: walk.finish().into_iter().map(|(dir, c)| ((acq, dir), c)).collect() })
         })
         .try_reduce(DuPartial::default, |mut a, b| {

@@ -1,22 +1,27 @@
-//! Usage, age and size: fold rows into counters per group key, per (file, row group) task in
-//! parallel, then merge. Keys are fixed arrays of integers while folding (strings interned per
-//! task) and become [`Key`]s only once per group.
+//! Usage, age and size: fold rows into counters per group key, per data file in
+//! parallel, then merge. While folding, a key holds only what varies within a task (the scan date
+//! and the tld are the task's), as integers (strings interned per task), packed into one `u128`
+//! when it has at most two parts; it becomes a [`Key`] list once per group. Rows come sorted by
+//! path, so neighbours mostly share a key: a run of equal keys is summed before it touches the map.
 
 use super::Tasks;
-use super::columns::{Cols, filter_columns, keep, opt, opt_str, reader, row_group_tasks};
+use super::columns::{Cols, OpenFile, file_tasks, filter_columns, filters_rows, keep, opt, opt_str};
 use crate::aggregate::partial::{Counters, GroupedPartial, Key, Sum};
 use crate::aggregate::pathkey;
 use crate::aggregate::spec::{Dimension, Filter, GroupedReport, MAX_GROUPS, TimeField};
 use crate::dataset::view::Partition;
+use crate::dataset::writer::may_be_link;
 use anyhow::Result;
 use rayon::prelude::*;
 use rustc_hash::FxHashMap;
+use std::hash::Hash;
 
 const MICROS_PER_DAY: i64 = 86_400_000_000;
-/// `[acq, groups…, age, size]`.
-const SLOTS: usize = MAX_GROUPS + 3;
-type RawKey = [i64; SLOTS];
+/// `[groups…, age, size]`, the parts a report uses, in that order.
+const SLOTS: usize = MAX_GROUPS + 2;
 const NULL: i64 = i64::MIN;
+/// The columns that identify a linked object, read only where a row group may hold one.
+const LINK_COLUMNS: [&str; 4] = ["nlink", "inode", "gen", "snapshot"];
 
 pub fn run(
     partitions: &[&Partition],
@@ -25,16 +30,19 @@ pub fn run(
     tasks: &Tasks,
 ) -> Result<GroupedPartial> {
     let columns = needed_columns(report, filter);
-    let work = row_group_tasks(partitions, filter)?;
+    let work = file_tasks(partitions);
     tasks.begin(work.len());
+    let slots = report.by.len() + usize::from(report.age.is_some()) + usize::from(report.size.is_some());
     work.par_iter()
-        .map(|&(p, f, g)| {
-            let mut acc = Folder::new(report, p);
-            for batch in reader(f, &columns, Some(g))? {
-                acc.fold(&Cols::new(&batch?), filter);
-            }
+        .map(|task| {
+            let file = task.open(filter)?;
+            let partial = if slots <= 2 {
+                fold_file::<u128>(&file, report, filter, &columns)?
+            } else {
+                fold_file::<[i64; SLOTS]>(&file, report, filter, &columns)?
+            };
             tasks.done()?;
-            Ok(acc.finish())
+            Ok(partial)
         })
         .try_reduce(GroupedPartial::default, |mut a, b| {
             a.merge(b);
@@ -42,8 +50,26 @@ pub fn run(
         })
 }
 
+fn fold_file<K: Packed>(
+    file: &OpenFile,
+    report: &GroupedReport,
+    filter: &Filter,
+    columns: &[&str],
+) -> Result<GroupedPartial> {
+    let mut folder = Folder::<K>::new(report, file.partition);
+    let with_links: Vec<&str> = columns.iter().copied().chain(LINK_COLUMNS).collect();
+    for &(row_group, link_rows) in &file.row_groups {
+        // Without a possible link in the row group, every row's size counts once as it is.
+        folder.links = link_rows != Some(0);
+        for batch in file.read(row_group, if folder.links { &with_links } else { columns })? {
+            folder.fold(&Cols::new(&batch?), filter);
+        }
+    }
+    Ok(folder.finish())
+}
+
 fn needed_columns(report: &GroupedReport, filter: &Filter) -> Vec<&'static str> {
-    let mut cols = vec!["size", "kballoc", "kind", "nlink", "inode", "gen", "snapshot"];
+    let mut cols = vec!["size", "kballoc", "kind"];
     for d in &report.by {
         match d {
             Dimension::Dir(_) => cols.extend(["path", "path_bytes"]),
@@ -55,6 +81,34 @@ fn needed_columns(report: &GroupedReport, filter: &Filter) -> Vec<&'static str> 
     }
     cols.extend(filter_columns(filter));
     cols
+}
+
+/// A group key while folding: `slots` parts (unused ones 0), packed.
+trait Packed: Copy + Eq + Hash + Default + Send {
+    fn pack(parts: &[i64; SLOTS]) -> Self;
+    fn unpack(&self) -> [i64; SLOTS];
+}
+
+/// Two parts, each an `i64` (ids and buckets fit, and so does [`NULL`]).
+impl Packed for u128 {
+    fn pack(parts: &[i64; SLOTS]) -> u128 {
+        (u128::from(parts[0] as u64) << 64) | u128::from(parts[1] as u64)
+    }
+    fn unpack(&self) -> [i64; SLOTS] {
+        let mut parts = [0; SLOTS];
+        parts[0] = (self >> 64) as u64 as i64;
+        parts[1] = *self as u64 as i64;
+        parts
+    }
+}
+
+impl Packed for [i64; SLOTS] {
+    fn pack(parts: &[i64; SLOTS]) -> Self {
+        *parts
+    }
+    fn unpack(&self) -> [i64; SLOTS] {
+        *self
+    }
 }
 
 /// Strings seen by one task, numbered.
@@ -83,45 +137,52 @@ impl Interner {
     }
 }
 
-struct Folder<'r> {
+struct Folder<'r, K> {
     report: &'r GroupedReport,
     acq_days: i64,
     tld: Vec<u8>,
+    /// Whether rows may be hard links (their identity columns were read).
+    links: bool,
     /// One interner per group slot that holds strings.
     strings: Vec<Interner>,
-    groups: FxHashMap<RawKey, Counters>,
-    linked: FxHashMap<(RawKey, u64, u32, u64), i64>,
+    groups: FxHashMap<K, Counters>,
+    /// The key of the rows summed in `run` and not yet added to `groups`.
+    run_key: Option<K>,
+    run: Counters,
+    linked: FxHashMap<(K, u64, u32, u64), i64>,
 }
 
-impl<'r> Folder<'r> {
-    fn new(report: &'r GroupedReport, p: &Partition) -> Folder<'r> {
+impl<'r, K: Packed> Folder<'r, K> {
+    fn new(report: &'r GroupedReport, partition: &Partition) -> Folder<'r, K> {
         Folder {
             report,
-            acq_days: p.acq.days_since_epoch(),
-            tld: p.tld_text.as_bytes().to_vec(),
+            acq_days: partition.acq.days_since_epoch(),
+            tld: partition.tld_text.as_bytes().to_vec(),
+            links: true,
             strings: (0..report.by.len()).map(|_| Interner::default()).collect(),
             groups: FxHashMap::default(),
+            run_key: None,
+            run: Counters::default(),
             linked: FxHashMap::default(),
         }
     }
 
     fn fold(&mut self, c: &Cols, filter: &Filter) {
-        let rows = c.rows;
         let time = self.report.age.as_ref().map(|(t, _)| match t {
             TimeField::Access => c.access,
             TimeField::Modify => c.modify,
             TimeField::Change => c.change,
         });
-        for i in 0..rows {
-            if !keep(filter, c, i) {
+        let filtered = filters_rows(filter);
+        for i in 0..c.rows {
+            if filtered && !keep(filter, c, i) {
                 continue;
             }
-            let mut key: RawKey = [0; SLOTS];
-            key[0] = self.acq_days;
+            let mut parts = [0i64; SLOTS];
             for (slot, d) in self.report.by.iter().enumerate() {
                 let strings = &mut self.strings[slot];
                 let mut text = |s: Option<&[u8]>| s.map_or(NULL, |s| strings.id(s));
-                key[slot + 1] = match d {
+                parts[slot] = match d {
                     Dimension::Uid => opt(c.uid, i).map_or(NULL, i64::from),
                     Dimension::Gid => opt(c.gid, i).map_or(NULL, i64::from),
                     Dimension::Fileset => text(opt_str(c.fileset, i).map(str::as_bytes)),
@@ -131,24 +192,33 @@ impl<'r> Folder<'r> {
                     Dimension::Dir(depth) => text(Some(pathkey::dir_at(c.path(i), *depth))),
                 };
             }
+            let mut slot = self.report.by.len();
             let size = opt(c.size, i);
             if let (Some((_, buckets)), Some(t)) = (&self.report.age, time) {
-                key[SLOTS - 2] =
+                parts[slot] =
                     opt(t, i).map_or(NULL, |t| i64::from(buckets.bucket(self.acq_days - t.div_euclid(MICROS_PER_DAY))));
+                slot += 1;
             }
             if let Some(buckets) = &self.report.size {
-                key[SLOTS - 1] = size.map_or(NULL, |s| i64::from(buckets.bucket(s)));
+                parts[slot] = size.map_or(NULL, |s| i64::from(buckets.bucket(s)));
+            }
+            let key = K::pack(&parts);
+            if self.run_key != Some(key) {
+                self.end_run();
+                self.run_key = Some(key);
             }
             let kind = opt_str(c.kind, i);
             let size = size.unwrap_or(0);
-            let counters = self.groups.entry(key).or_default();
-            counters.objects += 1;
-            counters.files += Sum::from(kind == Some("file"));
-            counters.dirs += Sum::from(kind == Some("dir"));
-            counters.bytes += Sum::from(size);
-            counters.allocated += Sum::from(opt(c.kballoc, i).unwrap_or(0)) * 1024;
-            // Directories cannot be hard links; anything else with nlink other than 1 may be.
-            if kind != Some("dir") && opt(c.nlink, i) != Some(1) {
+            let run = &mut self.run;
+            run.objects += 1;
+            match kind {
+                Some("file") => run.files += 1,
+                Some("dir") => run.dirs += 1,
+                _ => {}
+            }
+            run.bytes += Sum::from(size);
+            run.allocated += Sum::from(opt(c.kballoc, i).unwrap_or(0)) * 1024;
+            if self.links && may_be_link(kind, opt(c.nlink, i)) {
                 let id = (
                     key,
                     opt(c.inode, i).unwrap_or(0),
@@ -158,15 +228,22 @@ impl<'r> Folder<'r> {
                 let e = self.linked.entry(id).or_insert(size);
                 *e = (*e).max(size);
             } else {
-                counters.unique_bytes += Sum::from(size);
+                run.unique_bytes += Sum::from(size);
             }
         }
     }
 
-    fn key(&self, raw: &RawKey) -> Vec<Key> {
-        let mut key = vec![Key::Int(raw[0])];
+    fn end_run(&mut self) {
+        if let Some(key) = self.run_key.take() {
+            self.groups.entry(key).or_default().add(&std::mem::take(&mut self.run));
+        }
+    }
+
+    fn key(&self, packed: &K) -> Vec<Key> {
+        let parts = packed.unpack();
+        let mut key = vec![Key::Int(self.acq_days)];
         for (slot, d) in self.report.by.iter().enumerate() {
-            let v = raw[slot + 1];
+            let v = parts[slot];
             key.push(match d {
                 Dimension::Tld => Key::Path(self.tld.clone()),
                 _ if v == NULL => Key::Null,
@@ -176,16 +253,19 @@ impl<'r> Folder<'r> {
             });
         }
         let bucket = |v: i64| if v == NULL { Key::Null } else { Key::Int(v) };
+        let mut slot = self.report.by.len();
         if self.report.age.is_some() {
-            key.push(bucket(raw[SLOTS - 2]));
+            key.push(bucket(parts[slot]));
+            slot += 1;
         }
         if self.report.size.is_some() {
-            key.push(bucket(raw[SLOTS - 1]));
+            key.push(bucket(parts[slot]));
         }
         key
     }
 
-    fn finish(self) -> GroupedPartial {
+    fn finish(mut self) -> GroupedPartial {
+        self.end_run();
         let groups = self.groups.iter().map(|(k, v)| (self.key(k), *v)).collect();
         let linked = self.linked.iter().map(|((k, ino, g, s), size)| ((self.key(k), *ino, *g, *s), *size)).collect();
         GroupedPartial { groups, linked }

@@ -1,5 +1,5 @@
 //! The streaming engine: reads only the columns a report needs straight from the Parquet files,
-//! in parallel over files and row groups, and folds rows into small hash maps (usage, age, size),
+//! in parallel over files, and folds rows into small hash maps (usage, age, size),
 //! per-file directory stacks (du) or a merge-join of two sorted scans (churn). Memory grows with
 //! the number of result groups, never with the number of rows.
 
@@ -49,7 +49,7 @@ impl Engine for StreamingEngine {
         self.partial_with_progress(view, partitions, report, limits, &NoProgress)
     }
 
-    /// Counts row groups (churn: tlds) done.
+    /// Counts files (churn: tlds) done.
     fn partial_with_progress(
         &self,
         _view: &DatasetView,

@@ -1,0 +1,212 @@
+#!/usr/bin/env python3
+"""Benchmark: every report, and `query` for a plain GROUP BY uid, against the query a skilled user
+would type into DuckDB for the same numbers, over the same Parquet files, in the same run.
+
+Two ways, each at every thread count asked for:
+- in-process: the Python module's call (`scanlake.Dataset(...).usage(...)`, an Arrow table back)
+  against DuckDB's Python API (`con.sql(...).arrow()`), both in one interpreter, start-up excluded;
+- whole process: the `scanlake` CLI writing CSV against a Python process that imports DuckDB,
+  runs the query and writes CSV, each measured with wait4() (wall, CPU, peak RSS).
+Best of `--repeat` runs, the contenders alternating; the page cache is warmed first.
+
+The dataset (built once in the work directory): two generated scans a week apart (`--rows-per-scan`
+each, `--users` owners, 1% hard links), converted with `scanlake convert`.
+
+    bench/reports.sh [--rows-per-scan 5000000] [--threads 1 --threads 2] [--out docs/bench/reports.md]
+"""
+
+import argparse
+import json
+import os
+import subprocess
+import sys
+import time
+
+AGE = [30, 90, 180, 365, 730, 1095, 1460, 1825, 2555]
+SIZE = [1 << 10, 10 << 10, 100 << 10, 1 << 20, 10 << 20, 100 << 20, 1 << 30, 10 << 30, 100 << 30]
+
+
+def bucket(expr, edges):
+    return f"CASE WHEN {expr} IS NULL THEN NULL " + " ".join(
+        f"WHEN {expr} < {x} THEN {i}" for i, x in enumerate(edges)) + f" ELSE {len(edges)} END"
+
+
+COUNTERS = ("count(*) AS objects, count(*) FILTER (kind = 'file') AS files, count(*) FILTER (kind = 'dir') AS dirs, "
+            "sum(size) AS bytes, sum(kballoc) * 1024 AS allocated")
+
+
+def dirs_upto(depth, first):
+    """DuckDB: each row's ancestor directories at depths first..depth, unnested."""
+    return (f"unnest(list_transform(range({first}, least(len(string_split(path, '/')) - 2, {depth}) + 1), "
+            f"i -> array_to_string(string_split(path, '/')[1:i+1], '/'))) AS dir")
+
+
+# name -> (scanlake CLI words, Python call (method, kwargs), DuckDB SQL over the view `f`)
+REPORTS = {
+    "usage by uid": (["aggregate", "{lake}", "usage", "--by", "uid"], ("usage", {"by": "uid"}),
+                     f"SELECT acq, uid, {COUNTERS} FROM f GROUP BY acq, uid ORDER BY acq, uid"),
+    "age by uid": (["aggregate", "{lake}", "age", "--by", "uid", "--time", "access"], ("age", {"by": "uid"}),
+                   f"SELECT acq, uid, {bucket('date_diff(' + chr(39) + 'day' + chr(39) + ', access::DATE, acq)', AGE)} AS age, "
+                   f"{COUNTERS} FROM f GROUP BY ALL ORDER BY ALL"),
+    "size": (["aggregate", "{lake}", "size"], ("size", {}),
+             f"SELECT acq, {bucket('size', SIZE)} AS size_bucket, {COUNTERS} FROM f WHERE kind = 'file' "
+             "GROUP BY ALL ORDER BY ALL"),
+    "top users": (["aggregate", "{lake}", "top", "users", "-n", "20"], ("top", {"what": "users", "n": 20}),
+                  "SELECT acq, uid, sum(size) AS bytes FROM f GROUP BY ALL "
+                  "QUALIFY row_number() OVER (PARTITION BY acq ORDER BY bytes DESC) <= 20 ORDER BY acq, bytes DESC"),
+    "top groups": (["aggregate", "{lake}", "top", "groups", "-n", "20"], ("top", {"what": "groups", "n": 20}),
+                   "SELECT acq, gid, sum(size) AS bytes FROM f GROUP BY ALL "
+                   "QUALIFY row_number() OVER (PARTITION BY acq ORDER BY bytes DESC) <= 20 ORDER BY acq, bytes DESC"),
+    "top dirs": (["aggregate", "{lake}", "top", "dirs", "--max-depth", "5", "-n", "20"],
+                 ("top", {"what": "dirs", "max_depth": 5, "n": 20}),
+                 f"SELECT acq, dir, sum(size) AS bytes FROM (SELECT acq, size, {dirs_upto(5, 3)} FROM f) GROUP BY ALL "
+                 "QUALIFY row_number() OVER (PARTITION BY acq ORDER BY bytes DESC) <= 20 ORDER BY acq, bytes DESC"),
+    "du": (["aggregate", "{lake}", "du", "--max-depth", "6"], ("du", {"max_depth": 6}),
+           f"SELECT acq, dir, count(*) AS objects, count(*) FILTER (kind = 'file') AS files, sum(size) AS bytes, "
+           f"sum(kballoc) * 1024 AS allocated, max(access) AS newest_access "
+           f"FROM (SELECT acq, size, kballoc, kind, access, {dirs_upto(6, 0)} FROM f) GROUP BY ALL ORDER BY ALL"),
+    "churn by tld": (["aggregate", "{lake}", "churn", "--by", "tld"], ("churn", {"by": "tld"}),
+                     """WITH a AS (SELECT tld, path, size, modify FROM f WHERE acq = DATE '2026-11-01'),
+                             b AS (SELECT tld, path, size, modify FROM f WHERE acq = DATE '2026-11-08')
+                        SELECT coalesce(b.tld, a.tld) AS tld,
+                          count(*) FILTER (a.path IS NULL) AS created, sum(b.size) FILTER (a.path IS NULL) AS created_bytes,
+                          count(*) FILTER (b.path IS NULL) AS deleted, sum(a.size) FILTER (b.path IS NULL) AS deleted_bytes,
+                          count(*) FILTER (a.path IS NOT NULL AND b.path IS NOT NULL
+                                           AND (a.modify IS DISTINCT FROM b.modify OR a.size IS DISTINCT FROM b.size)) AS modified,
+                          count(*) FILTER (a.path IS NOT NULL AND b.path IS NOT NULL
+                                           AND NOT (a.modify IS DISTINCT FROM b.modify OR a.size IS DISTINCT FROM b.size)) AS unchanged
+                        FROM a FULL OUTER JOIN b ON a.tld = b.tld AND a.path = b.path GROUP BY ALL ORDER BY ALL"""),
+    "query GROUP BY uid": (["query", "{lake}", "SELECT uid, count(*) AS n, sum(size) AS bytes FROM files GROUP BY uid"],
+                           ("query", {"sql": "SELECT uid, count(*) AS n, sum(size) AS bytes FROM files GROUP BY uid"}),
+                           "SELECT uid, count(*) AS n, sum(size) AS bytes FROM f GROUP BY uid"),
+}
+
+# What a DuckDB user types to see the dataset: every data file, partition columns from the paths.
+VIEW = ("CREATE VIEW f AS SELECT * FROM read_parquet('{lake}/acq=*/*/*.parquet', hive_partitioning = true, "
+        "union_by_name = true)")
+
+DUCK_PROCESS = r"""
+import duckdb, sys
+lake, sql, threads, out, view = sys.argv[1:6]
+con = duckdb.connect()
+con.execute(f"SET threads = {threads}")
+con.execute("SET TimeZone = 'UTC'")
+con.execute(view.format(lake=lake))
+con.execute(f"COPY ({sql}) TO '{out}' (HEADER, DELIMITER ',')")
+"""
+
+IN_PROCESS = r"""
+import duckdb, json, sys, time, scanlake
+lake, reports, threads, repeat, view = sys.argv[1], json.loads(sys.argv[2]), int(sys.argv[3]), int(sys.argv[4]), sys.argv[5]
+ds = scanlake.Dataset(lake)
+con = duckdb.connect()
+con.execute(f"SET threads = {threads}")
+con.execute("SET TimeZone = 'UTC'")
+con.execute(view.format(lake=lake))
+results = {}
+for name, (method, kwargs, sql) in reports.items():
+    best = {"scanlake": float("inf"), "duckdb": float("inf")}
+    rows = {}
+    for _ in range(repeat):
+        t = time.perf_counter()
+        if method == "query":
+            table = ds.query(kwargs["sql"], threads=threads, progress=False)
+        else:
+            table = getattr(ds, method)(**kwargs, threads=threads, progress=False)
+        best["scanlake"] = min(best["scanlake"], time.perf_counter() - t)
+        rows["scanlake"] = table.num_rows
+        t = time.perf_counter()
+        table = con.sql(sql).to_arrow_table()
+        best["duckdb"] = min(best["duckdb"], time.perf_counter() - t)
+        rows["duckdb"] = table.num_rows
+    results[name] = {"best": best, "rows": rows}
+print(json.dumps(results))
+"""
+
+
+def measured(cmd):
+    """(wall s, CPU s, peak RSS MiB) of one process; fails loudly."""
+    start = time.perf_counter()
+    proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    err = proc.stderr.read()
+    _, status, usage = os.wait4(proc.pid, 0)
+    wall = time.perf_counter() - start
+    if os.waitstatus_to_exitcode(status) != 0:
+        sys.exit(f"failed: {' '.join(cmd)[:300]}\n{err.decode(errors='replace')[-2000:]}")
+    return wall, usage.ru_utime + usage.ru_stime, usage.ru_maxrss / 1024
+
+
+def build(scanlake, work, rows, users):
+    lake = os.path.join(work, f"lake-{rows}")
+    if not os.path.exists(os.path.join(lake, "_scanlake", "manifest.json")):
+        for date in ["2026-11-01", "2026-11-08"]:
+            log = os.path.join(work, f"bench.{date}.list.zst")
+            subprocess.run([scanlake, "gen", "-n", str(rows), "--seed", "1", "--acq", date, "--users", str(users),
+                            "--directories", "--hard-links", "0.01", "-o", log], check=True, stdout=subprocess.DEVNULL)
+            subprocess.run([scanlake, "convert", log, "-o", lake, "-q", "--json"], check=True, stdout=subprocess.DEVNULL)
+            os.remove(log)
+    return lake
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--scanlake", required=True)
+    ap.add_argument("--python", required=True, help="an interpreter with scanlake and duckdb installed")
+    ap.add_argument("--rows-per-scan", type=int, default=5_000_000)
+    ap.add_argument("--users", type=int, default=2000)
+    ap.add_argument("--threads", type=int, action="append", help="thread counts (default: 1 and all cores)")
+    ap.add_argument("--repeat", type=int, default=2)
+    ap.add_argument("--work", default="/tmp/scanlake-bench-reports")
+    ap.add_argument("--only", action="append", help="run only these reports")
+    ap.add_argument("--out", help="also write the table (Markdown) here")
+    args = ap.parse_args()
+    os.makedirs(args.work, exist_ok=True)
+    lake = build(args.scanlake, args.work, args.rows_per_scan, args.users)
+    manifest = json.load(open(os.path.join(lake, "_scanlake", "manifest.json")))
+    files = [os.path.join(lake, f) for e in manifest["inputs"].values() for f in e["files"]]
+    rows = sum(e["rows"] for e in manifest["inputs"].values())
+    for f in files:
+        with open(f, "rb") as fh:
+            while fh.read(1 << 24):
+                pass
+    reports = {k: v for k, v in REPORTS.items() if not args.only or k in args.only}
+    threads = args.threads or sorted({1, os.cpu_count()})
+    duck_version = subprocess.run([args.python, "-c", "import duckdb; print(duckdb.__version__)"],
+                                  capture_output=True, text=True, check=True).stdout.strip()
+    version = subprocess.run([args.scanlake, "--version"], capture_output=True, text=True, check=True).stdout.strip()
+    lines = [f"Dataset: {rows:,} rows in {len(files)} files ({sum(map(os.path.getsize, files)) / 2**20:.0f} MiB), "
+             f"two scans, {args.users} users; {os.cpu_count()} cores; {version}; DuckDB {duck_version}; "
+             f"best of {args.repeat}.", "",
+             "| report | threads | in-process scanlake s | DuckDB s | ratio | whole process scanlake s (CPU s, RSS MiB) "
+             "| DuckDB s (CPU s, RSS MiB) | ratio |",
+             "|---|---|---|---|---|---|---|---|"]
+    print("\n".join(lines), flush=True)
+    out_csv = os.path.join(args.work, "out.csv")
+    for t in threads:
+        calls = {k: [v[1][0], v[1][1], v[2]] for k, v in reports.items()}
+        proc = subprocess.run([args.python, "-c", IN_PROCESS, lake, json.dumps(calls), str(t), str(args.repeat), VIEW],
+                              capture_output=True, text=True)
+        if proc.returncode != 0:
+            sys.exit(f"in-process run failed:\n{proc.stderr[-3000:]}")
+        inproc = json.loads(proc.stdout)
+        for name, (words, _, sql) in reports.items():
+            best = {"scanlake": (float("inf"),), "duckdb": (float("inf"),)}
+            cli = [args.scanlake, *[w.format(lake=lake) for w in words], "--threads", str(t), "--format", "csv",
+                   "-o", out_csv]
+            duck = [args.python, "-c", DUCK_PROCESS, lake, sql, str(t), out_csv, VIEW]
+            for _ in range(args.repeat):
+                for who, cmd in (("scanlake", cli), ("duckdb", duck)):
+                    m = measured(cmd)
+                    best[who] = min(best[who], m)
+            ip = inproc[name]["best"]
+            s, d = best["scanlake"], best["duckdb"]
+            line = (f"| {name} | {t} | {ip['scanlake']:.3f} | {ip['duckdb']:.3f} | {ip['scanlake'] / ip['duckdb']:.2f} "
+                    f"| {s[0]:.3f} ({s[1]:.2f}, {s[2]:.0f}) | {d[0]:.3f} ({d[1]:.2f}, {d[2]:.0f}) | {s[0] / d[0]:.2f} |")
+            lines.append(line)
+            print(line, flush=True)
+    if args.out:
+        with open(args.out, "w") as fh:
+            fh.write("\n".join(lines) + "\n")
+
+
+main()
