@@ -10,7 +10,7 @@ Two ways, each at every thread count asked for:
 Best of `--repeat` runs, the contenders alternating; the page cache is warmed first.
 
 The dataset (built once in the work directory): two generated scans a week apart (`--rows-per-scan`
-each, `--users` owners, 1% hard links), converted with `scanlake convert`.
+each, `--users` owners, `--tlds` top-level directories, `--hard-links` of the files linked twice), converted with `scanlake convert`.
 
     bench/reports.sh [--rows-per-scan 5000000] [--threads 1 --threads 2] [--out docs/bench/reports.md]
 """
@@ -52,14 +52,14 @@ REPORTS = {
              f"SELECT acq, {bucket('size', SIZE)} AS size_bucket, {COUNTERS} FROM f WHERE kind = 'file' "
              "GROUP BY ALL ORDER BY ALL"),
     "top users": (["aggregate", "{lake}", "top", "users", "-n", "20"], ("top", {"what": "users", "n": 20}),
-                  "SELECT acq, uid, sum(size) AS bytes FROM f GROUP BY ALL "
+                  "SELECT acq, uid, sum(size) AS bytes FROM f GROUP BY acq, uid "
                   "QUALIFY row_number() OVER (PARTITION BY acq ORDER BY bytes DESC) <= 20 ORDER BY acq, bytes DESC"),
     "top groups": (["aggregate", "{lake}", "top", "groups", "-n", "20"], ("top", {"what": "groups", "n": 20}),
-                   "SELECT acq, gid, sum(size) AS bytes FROM f GROUP BY ALL "
+                   "SELECT acq, gid, sum(size) AS bytes FROM f GROUP BY acq, gid "
                    "QUALIFY row_number() OVER (PARTITION BY acq ORDER BY bytes DESC) <= 20 ORDER BY acq, bytes DESC"),
     "top dirs": (["aggregate", "{lake}", "top", "dirs", "--max-depth", "5", "-n", "20"],
                  ("top", {"what": "dirs", "max_depth": 5, "n": 20}),
-                 f"SELECT acq, dir, sum(size) AS bytes FROM (SELECT acq, size, {dirs_upto(5, 3)} FROM f) GROUP BY ALL "
+                 f"SELECT acq, dir, sum(size) AS bytes FROM (SELECT acq, size, {dirs_upto(5, 3)} FROM f) GROUP BY acq, dir "
                  "QUALIFY row_number() OVER (PARTITION BY acq ORDER BY bytes DESC) <= 20 ORDER BY acq, bytes DESC"),
     "du": (["aggregate", "{lake}", "du", "--max-depth", "6"], ("du", {"max_depth": 6}),
            f"SELECT acq, dir, count(*) AS objects, count(*) FILTER (kind = 'file') AS files, sum(size) AS bytes, "
@@ -136,13 +136,13 @@ def measured(cmd):
     return wall, usage.ru_utime + usage.ru_stime, usage.ru_maxrss / 1024
 
 
-def build(scanlake, work, rows, users):
-    lake = os.path.join(work, f"lake-{rows}")
+def build(scanlake, work, rows, users, tlds, links):
+    lake = os.path.join(work, f"lake-{rows}-{users}u-{tlds}t-{links}l")
     if not os.path.exists(os.path.join(lake, "_scanlake", "manifest.json")):
         for date in ["2026-11-01", "2026-11-08"]:
             log = os.path.join(work, f"bench.{date}.list.zst")
             subprocess.run([scanlake, "gen", "-n", str(rows), "--seed", "1", "--acq", date, "--users", str(users),
-                            "--directories", "--hard-links", "0.01", "-o", log], check=True, stdout=subprocess.DEVNULL)
+                            "--top-dirs", str(tlds), "--directories", "--hard-links", str(links), "-o", log], check=True, stdout=subprocess.DEVNULL)
             subprocess.run([scanlake, "convert", log, "-o", lake, "-q", "--json"], check=True, stdout=subprocess.DEVNULL)
             os.remove(log)
     return lake
@@ -154,6 +154,8 @@ def main():
     ap.add_argument("--python", required=True, help="an interpreter with scanlake and duckdb installed")
     ap.add_argument("--rows-per-scan", type=int, default=5_000_000)
     ap.add_argument("--users", type=int, default=2000)
+    ap.add_argument("--tlds", type=int, default=40, help="top-level directories (partitions per scan)")
+    ap.add_argument("--hard-links", type=float, default=0.01, help="fraction of files with a second link")
     ap.add_argument("--threads", type=int, action="append", help="thread counts (default: 1 and all cores)")
     ap.add_argument("--repeat", type=int, default=2)
     ap.add_argument("--work", default="/tmp/scanlake-bench-reports")
@@ -161,7 +163,7 @@ def main():
     ap.add_argument("--out", help="also write the table (Markdown) here")
     args = ap.parse_args()
     os.makedirs(args.work, exist_ok=True)
-    lake = build(args.scanlake, args.work, args.rows_per_scan, args.users)
+    lake = build(args.scanlake, args.work, args.rows_per_scan, args.users, args.tlds, args.hard_links)
     manifest = json.load(open(os.path.join(lake, "_scanlake", "manifest.json")))
     files = [os.path.join(lake, f) for e in manifest["inputs"].values() for f in e["files"]]
     rows = sum(e["rows"] for e in manifest["inputs"].values())
@@ -175,7 +177,7 @@ def main():
                                   capture_output=True, text=True, check=True).stdout.strip()
     version = subprocess.run([args.scanlake, "--version"], capture_output=True, text=True, check=True).stdout.strip()
     lines = [f"Dataset: {rows:,} rows in {len(files)} files ({sum(map(os.path.getsize, files)) / 2**20:.0f} MiB), "
-             f"two scans, {args.users} users; {os.cpu_count()} cores; {version}; DuckDB {duck_version}; "
+             f"two scans, {args.users} users, {args.tlds} tlds, {args.hard_links:.0%} hard links; {os.cpu_count()} cores; {version}; DuckDB {duck_version}; "
              f"best of {args.repeat}.", "",
              "| report | threads | in-process scanlake s | DuckDB s | ratio | whole process scanlake s (CPU s, RSS MiB) "
              "| DuckDB s (CPU s, RSS MiB) | ratio |",
@@ -188,7 +190,7 @@ def main():
                               capture_output=True, text=True)
         if proc.returncode != 0:
             sys.exit(f"in-process run failed:\n{proc.stderr[-3000:]}")
-        inproc = json.loads(proc.stdout)
+        inproc = json.loads(proc.stdout.strip().splitlines()[-1])  # the last line: earlier ones are notes
         for name, (words, _, sql) in reports.items():
             best = {"scanlake": (float("inf"),), "duckdb": (float("inf"),)}
             cli = [args.scanlake, *[w.format(lake=lake) for w in words], "--threads", str(t), "--format", "csv",

@@ -29,15 +29,17 @@ REPORTS = {
 }
 
 
-def measured(cmd, out=subprocess.DEVNULL):
+def measured(cmd, out=subprocess.DEVNULL, check=True):
+    """(wall s, CPU s, peak RSS MiB, error text or None)."""
     start = time.perf_counter()
     proc = subprocess.Popen(cmd, stdout=out, stderr=subprocess.PIPE)
     err = proc.stderr.read()
     _, status, usage = os.wait4(proc.pid, 0)
     wall = time.perf_counter() - start
-    if os.waitstatus_to_exitcode(status) != 0:
+    failed = os.waitstatus_to_exitcode(status) != 0
+    if failed and check:
         sys.exit(f"failed: {' '.join(cmd)[:300]}\n{err.decode(errors='replace')[-2000:]}")
-    return wall, usage.ru_utime + usage.ru_stime, usage.ru_maxrss / 1024
+    return wall, usage.ru_utime + usage.ru_stime, usage.ru_maxrss / 1024, err.decode(errors="replace") if failed else None
 
 
 def main():
@@ -85,8 +87,16 @@ def main():
             run_lake = lake + "-run"
             shutil.rmtree(run_lake, ignore_errors=True)
             m = measured([args.scanlake, "run", log, "-o", run_lake, "--executor", "slurm", "--wait",
-                          "--report", "usage --by uid", "--report", "du --max-depth 6"])
-            row(n, "run on Slurm (convert, usage, du)", m, "wall of the whole run; CPU and RSS are the waiter's")
+                          "--report", "usage --by uid", "--report", "du --max-depth 6"], check=False)
+            # A failed run is a finding, not the end of the table (e.g. split's chunks need the
+            # decompressed input's size on disk).
+            note = "wall of the whole run; CPU and RSS are the waiter's"
+            if m[3]:
+                run_dir = next((w for w in m[3].split() if "/_scanlake/runs/" in w), None)
+                said = subprocess.run([args.scanlake, "analyze", run_dir], capture_output=True, text=True).stdout if run_dir else m[3]
+                reason = next((ln.split(":", 1)[1].strip() for ln in said.splitlines() if ln.strip().startswith("reason:")), "see its analysis")
+                note = f"FAILED: {reason}"
+            row(n, "run on Slurm (convert, usage, du)", m, note)
             shutil.rmtree(run_lake, ignore_errors=True)
         if not args.keep:
             shutil.rmtree(lake, ignore_errors=True)

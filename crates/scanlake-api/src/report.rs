@@ -54,6 +54,9 @@ pub fn plan(
     let mut explanation = vec![format!("engine: {}", choice.engine)];
     explanation.extend(choice.reasons.iter().map(|r| format!("  - {r}")));
     explanation.push(format!("  - limits: {} threads, {} MiB", limits.threads, limits.memory_bytes >> 20));
+    if choice.engine == "streaming" {
+        explanation.push(format!("  - {}", StreamingEngine::reads(&resolved.report)));
+    }
     for (column, why) in view.unknown_outputs(&resolved.report) {
         explanation.push(format!("  - column '{column}' stays empty: {why}"));
     }

@@ -123,7 +123,7 @@ struct Cursor {
 /// Rows per batch in a merge: a tld can have dozens of files per date, each with a batch open.
 const MERGE_BATCH_ROWS: usize = 4096;
 
-const COLUMNS: &[&str] = &["path", "path_bytes", "size", "modify", "uid", "gid", "fileset", "kind"];
+pub(super) const COLUMNS: &[&str] = &["path", "path_bytes", "size", "modify", "uid", "gid", "fileset", "kind"];
 
 impl<'f> Side<'f> {
     fn open(p: Option<&Partition>, filter: &'f Filter) -> Result<Side<'f>> {

@@ -14,8 +14,7 @@ use rustc_hash::FxHashMap;
 
 pub fn run(partitions: &[&Partition], report: &DuReport, filter: &Filter, tasks: &Tasks) -> Result<DuPartial> {
     let from = filter.prefix.as_deref().map_or(0, pathkey::depth);
-    let mut columns = vec!["path", "path_bytes", "kind", "size", "kballoc", "access"];
-    columns.extend(filter_columns(filter));
+    let columns = needed_columns(filter);
     let work = file_tasks(partitions);
     tasks.begin(work.len());
     work.par_iter()
@@ -42,6 +41,12 @@ pub fn run(partitions: &[&Partition], report: &DuReport, filter: &Filter, tasks:
             a.merge(b);
             Ok(a)
         })
+}
+
+pub(super) fn needed_columns(filter: &Filter) -> Vec<&'static str> {
+    let mut columns = vec!["path", "path_bytes", "kind", "size", "kballoc", "access"];
+    columns.extend(filter_columns(filter));
+    columns
 }
 
 struct Walk {

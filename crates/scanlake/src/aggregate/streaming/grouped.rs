@@ -21,7 +21,7 @@ const MICROS_PER_DAY: i64 = 86_400_000_000;
 const SLOTS: usize = MAX_GROUPS + 2;
 const NULL: i64 = i64::MIN;
 /// The columns that identify a linked object, read only where a row group may hold one.
-const LINK_COLUMNS: [&str; 4] = ["nlink", "inode", "gen", "snapshot"];
+pub(super) const LINK_COLUMNS: [&str; 4] = ["nlink", "inode", "gen", "snapshot"];
 
 pub fn run(
     partitions: &[&Partition],
@@ -68,7 +68,7 @@ fn fold_file<K: Packed>(
     Ok(folder.finish())
 }
 
-fn needed_columns(report: &GroupedReport, filter: &Filter) -> Vec<&'static str> {
+pub(super) fn needed_columns(report: &GroupedReport, filter: &Filter) -> Vec<&'static str> {
     let mut cols = vec!["size", "kballoc", "kind"];
     for d in &report.by {
         match d {

@@ -34,6 +34,28 @@ impl Tasks<'_> {
 
 pub struct StreamingEngine;
 
+impl StreamingEngine {
+    /// What the engine reads for `report`, for `--explain`: the columns, and when it reads the
+    /// hard-link identity columns.
+    pub fn reads(report: &Report) -> String {
+        let mut columns = match &report.kind {
+            ReportKind::Grouped(g) => grouped::needed_columns(g, &report.filter),
+            ReportKind::Du(_) => du::needed_columns(&report.filter),
+            ReportKind::Churn(_) => churn::COLUMNS.to_vec(),
+        };
+        columns.sort_unstable();
+        columns.dedup();
+        let mut said = format!("reads columns {}", columns.join(", "));
+        if matches!(report.kind, ReportKind::Grouped(_)) {
+            said.push_str(&format!(
+                "; {} only in row groups that may hold a hard link (unique_bytes counts each linked object once)",
+                grouped::LINK_COLUMNS.join(", ")
+            ));
+        }
+        said
+    }
+}
+
 impl Engine for StreamingEngine {
     fn name(&self) -> &'static str {
         "streaming"
