@@ -43,7 +43,14 @@ fn plans_fix_dates_and_absolute_paths_when_made() {
     assert_eq!(acq.len(), 2);
     assert_eq!(stored, request, "the layout and every option are stored as values, not words");
     assert!(plan.outputs[0].is_absolute() && plan.outputs[0].ends_with("rel/lake"));
-    assert!(convert_plan(&[undated], Path::new("lake"), &request, Some(0)).is_err());
+    assert!(convert_plan(&[undated.clone()], Path::new("lake"), &request, Some(0)).is_err());
+    let Work::Split { request: split, .. } = work(&plan.stages[0]) else { panic!("split") };
+    assert_eq!(split.compress, scanlake::split::ChunkCompression::None, "plain inputs make plain chunks");
+    // A compressed input's chunks are compressed: as text they would need its decompressed size.
+    let packed = scan(dir.path(), "scan.list.zst", 100, "2026-11-01");
+    let plan = convert_plan(&[undated, packed], Path::new("lake"), &request, Some(2)).unwrap();
+    let Work::Split { request: split, .. } = work(&plan.stages[0]) else { panic!("split") };
+    assert_eq!(split.compress, scanlake::split::ChunkCompression::Zstd);
 
     let job = ReportJob::new(
         ReportRequest { engine: Some(EngineChoice::Slurm), ..ReportRequest::new(ReportType::Usage { by: vec![] }) },
@@ -63,7 +70,8 @@ fn a_local_run_equals_the_direct_calls_and_its_spec_round_trips() {
     let dir = tempfile::tempdir().unwrap();
     let inputs = [
         scan(dir.path(), "fs1.2026-11-01.list", 3000, "2026-11-01"),
-        scan(dir.path(), "fs1.2026-11-08.list", 3000, "2026-11-08"),
+        // Compressed: split into compressed chunks, which the convert tasks read.
+        scan(dir.path(), "fs1.2026-11-08.list.zst", 3000, "2026-11-08"),
     ];
     let lake = dir.path().join("lake");
     let usage = ReportRequest::new(ReportType::Usage { by: vec![scanlake::aggregate::spec::Dimension::Tld] });
