@@ -43,7 +43,7 @@ fn plans_fix_dates_and_absolute_paths_when_made() {
     assert_eq!(acq.len(), 2);
     assert_eq!(stored, request, "the layout and every option are stored as values, not words");
     assert!(plan.outputs[0].is_absolute() && plan.outputs[0].ends_with("rel/lake"));
-    assert!(convert_plan(&[undated.clone()], Path::new("lake"), &request, Some(0)).is_err());
+    assert!(convert_plan(std::slice::from_ref(&undated), Path::new("lake"), &request, Some(0)).is_err());
     let Work::Split { request: split, .. } = work(&plan.stages[0]) else { panic!("split") };
     assert_eq!(split.compress, scanlake::split::ChunkCompression::None, "plain inputs make plain chunks");
     // A compressed input's chunks are compressed: as text they would need its decompressed size.
