@@ -195,7 +195,8 @@ impl ChunkWriter {
             let out: Box<dyn Write> = match self.compress {
                 ChunkCompression::None => Box::new(file),
                 ChunkCompression::Gzip => Box::new(flate2::write::GzEncoder::new(file, flate2::Compression::fast())),
-                ChunkCompression::Zstd => Box::new(zstd::Encoder::new(file, 3)?.auto_finish()),
+                // Level 1, as gzip is `fast()`: chunks are scratch files, written once and read once.
+                ChunkCompression::Zstd => Box::new(zstd::Encoder::new(file, 1)?.auto_finish()),
             };
             self.current = Some(Open { tmp, name, out, first_line, lines: 0, bytes: 0 });
         }
