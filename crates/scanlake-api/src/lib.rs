@@ -84,5 +84,5 @@ pub fn to_arrow(table: &Table) -> Result<RecordBatch> {
 
 /// Writes a table in `format` to `path`, atomically for regular files.
 pub fn export(table: &Table, format: Format, path: &Path) -> Result<()> {
-    export::write_to(path, &export::render(table, format)?)
+    export::export(table.clone().into(), format, path)
 }

@@ -344,8 +344,8 @@ impl TaskRunner for Pipeline<'_> {
                             expected.len()
                         );
                     }
-                    let table = finish_report(&view, &report, merged.expect("at least one task"))?;
-                    export::write_to(&at(&job.output), &export::render(&table, job.format)?)?;
+                    let rows = finish_report(&view, &report, merged.expect("at least one task"))?;
+                    export::export(rows, job.format, &at(&job.output))?;
                 }
                 Ok(())
             }

@@ -7,6 +7,7 @@ use anyhow::{Result, bail};
 use arrow::record_batch::RecordBatch;
 use scanlake::aggregate::choose::choose;
 use scanlake::aggregate::engine::{self, Engine, Limits};
+use scanlake::aggregate::rows::Rows;
 use scanlake::aggregate::streaming::StreamingEngine;
 use scanlake::aggregate::table::Table;
 use scanlake::dataset::view::DatasetView;
@@ -56,6 +57,7 @@ pub fn plan(
     explanation.push(format!("  - limits: {} threads, {} MiB", limits.threads, limits.memory_bytes >> 20));
     if choice.engine == "streaming" {
         explanation.push(format!("  - {}", StreamingEngine::reads(&resolved.report)));
+        explanation.push(format!("  - {}", StreamingEngine::spills(&limits)));
     }
     for (column, why) in view.unknown_outputs(&resolved.report) {
         explanation.push(format!("  - column '{column}' stays empty: {why}"));
@@ -63,10 +65,17 @@ pub fn plan(
     Ok(ReportPlan { resolved, engine: engine_named(&choice.engine), limits, explanation })
 }
 
-/// Runs a planned report over the whole dataset.
+/// Runs a planned report over the whole dataset and collects its table.
 pub fn run(view: &DatasetView, plan: &ReportPlan, progress: &dyn Progress) -> Result<Table> {
+    run_rows(view, plan, progress)?.into_table()
+}
+
+/// Runs a planned report over the whole dataset; its rows stream from disk when the result
+/// outgrew the memory limit, so write them with [`scanlake::aggregate::export::write`] rather
+/// than collecting them.
+pub fn run_rows(view: &DatasetView, plan: &ReportPlan, progress: &dyn Progress) -> Result<Rows> {
     let report = &plan.resolved.report;
-    engine::run(plan.engine.as_ref(), view, report, &plan.limits, progress)
+    engine::run_rows(plan.engine.as_ref(), view, report, &plan.limits, progress)
 }
 
 /// Runs read-only SQL over the table `files` and returns DataFusion's batches, typed as the

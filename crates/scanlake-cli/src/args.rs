@@ -4,14 +4,14 @@
 use anyhow::Result;
 use clap::{Args as ClapArgs, ValueEnum};
 use scanlake::aggregate::export::{self, Format};
+use scanlake::aggregate::rows::Rows;
 use scanlake::aggregate::spec::Filter;
-use scanlake::aggregate::table::Table;
 use scanlake::dataset::ScanDate;
 use scanlake::format::{Escape, Layout};
 use scanlake_api::runs::{Executor, RunOptions};
 use scanlake_api::{ConvertRequest, EngineChoice, LimitOptions};
 use scanlake_batch::SlurmSettings;
-use std::io::{IsTerminal, Write};
+use std::io::IsTerminal;
 use std::os::unix::ffi::OsStrExt;
 use std::path::{Path, PathBuf};
 
@@ -198,19 +198,23 @@ impl OutputArgs {
         self.format.or(from_ext).unwrap_or(fallback)
     }
 
-    pub fn write(&self, table: &Table) -> Result<()> {
+    /// Writes `rows` to `-o FILE` (atomically) or stdout, as they stream.
+    pub fn write(&self, rows: Rows) -> Result<()> {
         let format = self.format();
         match &self.output {
-            Some(path) => scanlake_api::export(table, format, path)?,
+            Some(path) => export::export(rows, format, path)?,
             None => {
                 if format == Format::Parquet && std::io::stdout().is_terminal() {
                     anyhow::bail!("not writing Parquet to a terminal\nhint: add -o FILE.parquet, or redirect stdout");
                 }
-                let bytes = export::render(table, format)?;
-                let mut out = std::io::stdout().lock();
-                match out.write_all(&bytes).and_then(|_| out.flush()) {
-                    Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => {}
-                    r => r?,
+                let written = export::write(rows, format, std::io::stdout());
+                // A closed pipe (`| head`) ends the output, not the command.
+                if let Err(e) = written
+                    && !e.chain().any(|c| {
+                        c.downcast_ref::<std::io::Error>().is_some_and(|e| e.kind() == std::io::ErrorKind::BrokenPipe)
+                    })
+                {
+                    return Err(e);
                 }
             }
         }

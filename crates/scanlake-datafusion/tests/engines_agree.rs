@@ -2,8 +2,8 @@
 //! dates, several files per partition): the exports must be byte-identical, the numbers must add
 //! up to what the dataset holds, and churn must find exactly the edits made between the scans.
 
-use scanlake::aggregate::engine::{Engine, Limits};
-use scanlake::aggregate::export::{Format, render};
+use scanlake::aggregate::engine::{Engine, Limits, run_rows};
+use scanlake::aggregate::export::{Format, render, write};
 use scanlake::aggregate::partial::Partial;
 use scanlake::aggregate::spec::*;
 use scanlake::aggregate::streaming::StreamingEngine;
@@ -391,6 +391,40 @@ fn partials_of_disjoint_partitions_stored_and_merged_elsewhere_give_the_same_tab
         let whole = run(&StreamingEngine, &view, &r, &limits()).unwrap();
         assert_eq!(merged, whole, "{r:?}");
     }
+}
+
+/// Files and directories under `dir`, at any depth.
+fn entries_under(dir: &Path) -> usize {
+    std::fs::read_dir(dir)
+        .unwrap()
+        .map(|e| 1 + e.map(|e| if e.path().is_dir() { entries_under(&e.path()) } else { 0 }).unwrap())
+        .sum()
+}
+
+#[test]
+fn reports_spilled_to_disk_under_a_tiny_memory_limit_export_byte_identically() {
+    let f = fixture();
+    let view = DatasetView::open(&f.dataset).unwrap();
+    let spill = tempfile::tempdir().unwrap();
+    // 64 KiB: a few hundred directories' totals already overflow it.
+    let tiny = Limits { threads: 2, memory_bytes: 64 << 10, spill_dir: Some(spill.path().to_path_buf()) };
+    let mut spilled = 0;
+    for r in reports(&busiest_tld(&view)) {
+        let whole = run(&StreamingEngine, &view, &r, &limits()).unwrap();
+        for format in [Format::Table, Format::Csv, Format::Tsv, Format::Json, Format::Parquet] {
+            let rows = run_rows(&StreamingEngine, &view, &r, &tiny, &NoProgress).unwrap();
+            // The runs exist while the rows are unread and are gone once the rows are.
+            if entries_under(spill.path()) > 0 {
+                spilled += 1;
+            }
+            let mut out = Vec::new();
+            write(rows, format, &mut out).unwrap();
+            assert_eq!(entries_under(spill.path()), 0, "spilled runs left behind by {r:?}");
+            assert!(out == render(&whole, format).unwrap(), "{r:?} as {format:?} differs when spilled");
+        }
+    }
+    // Usage by directory, top directories and du over the whole scan at least.
+    assert!(spilled >= 5 * 4, "only {spilled} spilled exports: a test that cannot fail");
 }
 
 #[test]

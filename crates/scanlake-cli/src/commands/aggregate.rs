@@ -203,8 +203,8 @@ pub fn run(args: Args, ctx: &Context) -> Result<ExitCode> {
             eprintln!("note: {}", flags(note));
         }
     }
-    let table = scanlake_api::report::run(&view, &plan, &Bar::new(false))?;
-    common.output.write(&table)?;
+    let rows = scanlake_api::report::run_rows(&view, &plan, &Bar::new(false))?;
+    common.output.write(rows)?;
     Ok(ExitCode::SUCCESS)
 }
 

@@ -26,6 +26,6 @@ pub fn run(args: Args, ctx: &Context) -> Result<ExitCode> {
     let view = scanlake_api::open(&args.dataset)?;
     let batches =
         scanlake_api::report::query(&view, &args.sql, &args.limits.options(), ctx.settings()?, &Bar::new(false))?;
-    args.output.write(&scanlake_api::report::query_table(&batches)?)?;
+    args.output.write(scanlake_api::report::query_table(&batches)?.into())?;
     Ok(ExitCode::SUCCESS)
 }

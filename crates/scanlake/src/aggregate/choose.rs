@@ -88,19 +88,13 @@ pub fn choose(
     } else {
         let groups = rows_in_scope / OBJECTS_PER_DIR;
         let need = groups * BYTES_PER_GROUP;
-        if need <= memory_limit || !available.contains(&"datafusion") {
-            reasons.push(format!(
-                "streaming: ~{groups} directories expected (~{} MiB of partial results), within the memory limit; its directory stacks need nothing more",
-                need >> 20
-            ));
-            "streaming"
-        } else {
-            reasons.push(format!(
-                "datafusion: ~{groups} directories expected (~{} MiB of partial results) exceed the memory limit; DataFusion spills its aggregation to disk",
-                need >> 20
-            ));
-            "datafusion"
-        }
+        let fits = if need <= memory_limit / 2 { "within" } else { "beyond" };
+        reasons.push(format!(
+            "streaming: ~{groups} directories expected (~{} MiB of results, {fits} the {} MiB results may hold in memory); more spills to sorted runs on disk, merged as the result is written, so memory stays within the limit",
+            need >> 20,
+            memory_limit >> 21
+        ));
+        "streaming"
     };
     Ok(Choice { engine: engine.to_string(), reasons })
 }
@@ -151,17 +145,20 @@ mod tests {
     const BOTH: [&str; 2] = ["streaming", "datafusion"];
 
     #[test]
-    fn few_groups_stream_and_many_directories_spill_to_datafusion() {
+    fn streaming_is_chosen_unless_asked_otherwise_and_says_whether_it_will_spill() {
         let usage = report(ReportKind::Grouped(GroupedReport { by: vec![], age: None, size: None }));
         let du = report(ReportKind::Du(DuReport { max_depth: 6, min_depth: 0 }));
         let c = choose(None, &BOTH, &usage, &view(1_000_000_000), &machine(None), 1 << 30).unwrap();
         assert_eq!(c.engine, "streaming");
         let c = choose(None, &BOTH, &du, &view(1_000_000), &machine(None), 1 << 30).unwrap();
         assert_eq!(c.engine, "streaming", "{c:?}");
+        assert!(c.reasons.last().unwrap().contains("within the 512 MiB results may hold"), "{c:?}");
         let c = choose(None, &BOTH, &du, &view(1_000_000_000), &machine(None), 1 << 30).unwrap();
-        assert_eq!(c.engine, "datafusion", "{c:?}");
-        let c = choose(None, &["streaming"], &du, &view(1_000_000_000), &machine(None), 1 << 30).unwrap();
-        assert_eq!(c.engine, "streaming", "without DataFusion built in, streaming runs anyway");
+        assert_eq!(c.engine, "streaming", "{c:?}");
+        assert!(
+            c.reasons.last().unwrap().contains("beyond the 512 MiB results may hold in memory); more spills"),
+            "{c:?}"
+        );
     }
 
     #[test]

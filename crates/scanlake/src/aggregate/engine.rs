@@ -2,9 +2,10 @@
 //! dataset. Everything else (checks, merging, ordering, labels, `top`) is shared, so the choice
 //! of engine can never change a number or the order of rows.
 
-use super::partial::Partial;
+use super::partial::{Aggregated, Partial};
+use super::rows::Rows;
 use super::spec::Report;
-use super::table::{Table, blank_columns, finish};
+use super::table::{Table, finish_rows};
 use crate::dataset::view::{DatasetView, Partition};
 use crate::progress::{Progress, Unit};
 use anyhow::Result;
@@ -56,10 +57,39 @@ pub trait Engine: Send + Sync {
         progress.finish();
         partial
     }
+
+    /// The combined groups of `report` in report order, for [`finish_rows`]. Engines that can
+    /// spill beyond `limits.memory_bytes` return them as sorted runs on disk; by default, the
+    /// partial sorted in memory.
+    fn aggregate(
+        &self,
+        view: &DatasetView,
+        partitions: &[&Partition],
+        report: &Report,
+        limits: &Limits,
+        progress: &dyn Progress,
+    ) -> Result<Aggregated> {
+        Ok(self.partial_with_progress(view, partitions, report, limits, progress)?.into())
+    }
 }
 
 /// Checks `report` against the dataset, runs it on `engine` over every partition it needs, and
-/// finishes the table.
+/// finishes its rows, which stream from disk when the engine spilled them.
+pub fn run_rows(
+    engine: &dyn Engine,
+    view: &DatasetView,
+    report: &Report,
+    limits: &Limits,
+    progress: &dyn Progress,
+) -> Result<Rows> {
+    view.check(report)?;
+    let partitions = view.select(report);
+    view.verify(&partitions)?;
+    let aggregated = engine.aggregate(view, &partitions, report, limits, progress)?;
+    finish_report(view, report, aggregated)
+}
+
+/// [`run_rows`], collected into a table (for results known to be small).
 pub fn run(
     engine: &dyn Engine,
     view: &DatasetView,
@@ -67,20 +97,14 @@ pub fn run(
     limits: &Limits,
     progress: &dyn Progress,
 ) -> Result<Table> {
-    view.check(report)?;
-    let partitions = view.select(report);
-    view.verify(&partitions)?;
-    let partial = engine.partial_with_progress(view, &partitions, report, limits, progress)?;
-    finish_report(view, report, partial)
+    run_rows(engine, view, report, limits, progress)?.into_table()
 }
 
-/// The table of `report` from its merged partial: finished, and the columns this dataset cannot
-/// fill left empty.
-pub fn finish_report(view: &DatasetView, report: &Report, partial: Partial) -> Result<Table> {
-    let mut table = finish(report, partial)?;
+/// The rows of `report` from its combined groups (or a merged partial): finished, and the columns
+/// this dataset cannot fill left empty.
+pub fn finish_report(view: &DatasetView, report: &Report, aggregated: impl Into<Aggregated>) -> Result<Rows> {
     let unknown: Vec<&str> = view.unknown_outputs(report).into_iter().map(|(c, _)| c).collect();
-    blank_columns(&mut table, &unknown);
-    Ok(table)
+    Ok(finish_rows(report, aggregated.into())?.blank(&unknown))
 }
 
 /// An empty partial of the right kind (for a report whose filters select nothing).

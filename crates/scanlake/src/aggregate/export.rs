@@ -1,9 +1,13 @@
 //! Writing a [`Table`]: aligned text for people, CSV/TSV/JSON/Parquet for programs. Only `table`
 //! makes sizes human-readable; the others keep exact integers.
 
-use super::table::{Cell, ColumnType, Table};
+use super::rows::Rows;
+use super::table::{Cell, Column, ColumnType, Table};
 use crate::format::time;
 use anyhow::{Result, bail};
+use arrow::datatypes::{DataType, Field, Schema, SchemaRef, TimeUnit};
+use arrow::record_batch::RecordBatch;
+use std::io::Write;
 use std::str::FromStr;
 use std::sync::Arc;
 
@@ -58,15 +62,32 @@ impl std::fmt::Display for Format {
     }
 }
 
+/// Rows per Arrow batch (and per Parquet row group) when rows are written as they stream.
+pub const BATCH_ROWS: usize = 65_536;
+
 /// The bytes of `table` in `format`.
 pub fn render(table: &Table, format: Format) -> Result<Vec<u8>> {
-    Ok(match format {
-        Format::Table => text_table(table).into_bytes(),
-        Format::Csv => delimited(table, ',', csv_field).into_bytes(),
-        Format::Tsv => delimited(table, '\t', tsv_field).into_bytes(),
-        Format::Json => json(table).into_bytes(),
-        Format::Parquet => parquet(table)?,
-    })
+    let mut out = Vec::new();
+    write(Rows::from(table.clone()), format, &mut out)?;
+    Ok(out)
+}
+
+/// Writes `rows` in `format` to `out` as they come: memory stays flat however many rows there
+/// are (the aligned table keeps its rendered rows in a temporary file beyond a few MiB, since
+/// its widths are known only at the end).
+pub fn write<W: Write + Send>(rows: Rows, format: Format, mut out: W) -> Result<()> {
+    {
+        let mut out = std::io::BufWriter::with_capacity(1 << 16, &mut out);
+        match format {
+            Format::Table => text_table(rows, &mut out)?,
+            Format::Csv => delimited(rows, ',', csv_field, &mut out)?,
+            Format::Tsv => delimited(rows, '\t', tsv_field, &mut out)?,
+            Format::Json => json(rows, &mut out)?,
+            Format::Parquet => parquet(rows, &mut out)?,
+        }
+        out.flush()?;
+    }
+    Ok(())
 }
 
 /// Exact text of a cell (no units): what CSV, TSV and JSON strings hold.
@@ -79,21 +100,17 @@ fn plain(cell: &Cell, ty: ColumnType) -> Option<String> {
     }
 }
 
-fn delimited(table: &Table, sep: char, field: fn(&str) -> String) -> String {
-    let mut out = String::new();
-    let header: Vec<String> = table.columns.iter().map(|c| field(&c.name)).collect();
-    out.push_str(&header.join(&sep.to_string()));
-    out.push('\n');
-    for row in &table.rows {
-        let cells: Vec<String> = row
-            .iter()
-            .zip(&table.columns)
-            .map(|(c, col)| plain(c, col.ty).map_or(String::new(), |t| field(&t)))
-            .collect();
-        out.push_str(&cells.join(&sep.to_string()));
-        out.push('\n');
+fn delimited(rows: Rows, sep: char, field: fn(&str) -> String, out: &mut impl Write) -> Result<()> {
+    let sep = sep.to_string();
+    let header: Vec<String> = rows.columns.iter().map(|c| field(&c.name)).collect();
+    writeln!(out, "{}", header.join(&sep))?;
+    let types: Vec<ColumnType> = rows.columns.iter().map(|c| c.ty).collect();
+    for row in rows {
+        let cells: Vec<String> =
+            row?.iter().zip(&types).map(|(c, ty)| plain(c, *ty).map_or(String::new(), |t| field(&t))).collect();
+        writeln!(out, "{}", cells.join(&sep))?;
     }
-    out
+    Ok(())
 }
 
 /// RFC 4180: quoted when it holds a comma, quote or line break.
@@ -120,17 +137,19 @@ fn tsv_field(t: &str) -> String {
 }
 
 /// A JSON array with one object per row, keys in column order.
-fn json(table: &Table) -> String {
-    let mut out = String::from("[");
-    for (i, row) in table.rows.iter().enumerate() {
-        out.push_str(if i == 0 { "\n" } else { ",\n" });
-        out.push('{');
-        for (j, (cell, col)) in row.iter().zip(&table.columns).enumerate() {
+fn json(rows: Rows, out: &mut impl Write) -> Result<()> {
+    let columns = rows.columns.clone();
+    let names: Vec<String> = columns.iter().map(|c| serde_json::to_string(&c.name).expect("string")).collect();
+    let mut empty = true;
+    out.write_all(b"[")?;
+    for row in rows {
+        let row = row?;
+        out.write_all(if empty { b"\n{" } else { b",\n{" })?;
+        empty = false;
+        for (j, (cell, col)) in row.iter().zip(&columns).enumerate() {
             if j > 0 {
-                out.push(',');
+                out.write_all(b",")?;
             }
-            out.push_str(&serde_json::to_string(&col.name).expect("string"));
-            out.push(':');
             let value = match (cell, col.ty) {
                 (Cell::Null, _) => "null".to_string(),
                 (Cell::Int(v), ColumnType::Timestamp) => {
@@ -140,12 +159,12 @@ fn json(table: &Table) -> String {
                 (Cell::Text(t), ColumnType::Float) if t.parse::<f64>().is_ok_and(f64::is_finite) => t.clone(),
                 (Cell::Text(t), _) => serde_json::to_string(t).expect("string"),
             };
-            out.push_str(&value);
+            write!(out, "{}:{value}", names[j])?;
         }
-        out.push('}');
+        out.write_all(b"}")?;
     }
-    out.push_str(if table.rows.is_empty() { "]\n" } else { "\n]\n" });
-    out
+    out.write_all(if empty { b"]\n" } else { b"\n]\n" })?;
+    Ok(())
 }
 
 /// `1.5 GiB`: binary units, three significant digits.
@@ -169,63 +188,123 @@ pub fn human_bytes(v: i64) -> String {
     }
 }
 
-fn text_table(table: &Table) -> String {
-    let cells: Vec<Vec<String>> = table
-        .rows
-        .iter()
-        .map(|row| {
-            row.iter()
-                .zip(&table.columns)
-                .map(|(c, col)| match (c, col.ty) {
-                    (Cell::Null, _) => "-".to_string(),
-                    (Cell::Int(v), ColumnType::Bytes) => human_bytes(*v),
-                    (c, ty) => plain(c, ty).unwrap_or_default().escape_debug().to_string(),
-                })
-                .collect()
-        })
-        .collect();
-    let mut widths: Vec<usize> = table.columns.iter().map(|c| c.name.chars().count()).collect();
-    for row in &cells {
-        for (w, c) in widths.iter_mut().zip(row) {
+/// Rendered rows kept in memory up to this size; beyond it they go to a temporary file.
+const TEXT_IN_MEMORY: usize = 8 << 20;
+
+fn text_table(rows: Rows, out: &mut impl Write) -> Result<()> {
+    use std::io::{BufRead, Seek};
+    let columns = rows.columns.clone();
+    let mut widths: Vec<usize> = columns.iter().map(|c| c.name.chars().count()).collect();
+    // Each rendered row as one line of tab-separated cells: cells hold no tab or newline (control
+    // characters are escaped).
+    let mut memory: Vec<String> = Vec::new();
+    let mut memory_bytes = 0;
+    let mut file: Option<std::io::BufWriter<std::fs::File>> = None;
+    for row in rows {
+        let cells: Vec<String> = row?
+            .iter()
+            .zip(&columns)
+            .map(|(c, col)| match (c, col.ty) {
+                (Cell::Null, _) => "-".to_string(),
+                (Cell::Int(v), ColumnType::Bytes) => human_bytes(*v),
+                (c, ty) => plain(c, ty).unwrap_or_default().escape_debug().to_string(),
+            })
+            .collect();
+        for (w, c) in widths.iter_mut().zip(&cells) {
             *w = (*w).max(c.chars().count());
+        }
+        let line = cells.join("\t");
+        match &mut file {
+            Some(f) => writeln!(f, "{line}")?,
+            None => {
+                memory_bytes += line.len() + 24;
+                memory.push(line);
+                if memory_bytes > TEXT_IN_MEMORY {
+                    let mut f = std::io::BufWriter::new(tempfile::tempfile()?);
+                    for line in memory.drain(..) {
+                        writeln!(f, "{line}")?;
+                    }
+                    file = Some(f);
+                }
+            }
         }
     }
     let right = |ty: ColumnType| matches!(ty, ColumnType::Int | ColumnType::Bytes | ColumnType::Float);
-    let line = |values: Vec<&str>| {
+    let line = |values: &mut dyn Iterator<Item = &str>, out: &mut dyn Write| -> std::io::Result<()> {
         let parts: Vec<String> = values
-            .iter()
             .zip(&widths)
-            .zip(&table.columns)
+            .zip(&columns)
             .map(|((v, &w), col)| {
                 let pad = w - v.chars().count();
                 if right(col.ty) { format!("{}{v}", " ".repeat(pad)) } else { format!("{v}{}", " ".repeat(pad)) }
             })
             .collect();
-        parts.join("  ").trim_end().to_string() + "\n"
+        writeln!(out, "{}", parts.join("  ").trim_end())
     };
-    let mut out = line(table.columns.iter().map(|c| c.name.as_str()).collect());
-    for row in &cells {
-        out.push_str(&line(row.iter().map(String::as_str).collect()));
+    line(&mut columns.iter().map(|c| c.name.as_str()), out)?;
+    let empty = memory.is_empty() && file.is_none();
+    for row in &memory {
+        line(&mut row.split('\t'), out)?;
     }
-    if table.rows.is_empty() {
-        out.push_str("(no rows)\n");
+    if let Some(f) = file {
+        let mut f = f.into_inner().map_err(|e| e.into_error())?;
+        f.rewind()?;
+        for row in std::io::BufReader::new(f).lines() {
+            line(&mut row?.split('\t'), out)?;
+        }
     }
-    out
+    if empty {
+        writeln!(out, "(no rows)")?;
+    }
+    Ok(())
 }
 
 /// The table as one Arrow batch with the export's types: integers and byte counts `Int64`,
 /// dates `Date32`, timestamps microseconds in UTC, text `Utf8`. What Parquet files hold and what
 /// the library's callers (the Python module) get.
-pub fn to_record_batch(table: &Table) -> Result<arrow::record_batch::RecordBatch> {
+pub fn to_record_batch(table: &Table) -> Result<RecordBatch> {
+    record_batch(&table.columns, &table.rows)
+}
+
+/// The Arrow schema of the export's batches.
+pub fn arrow_schema(columns: &[Column]) -> SchemaRef {
+    let fields: Vec<Field> = columns
+        .iter()
+        .map(|c| {
+            let ty = match c.ty {
+                ColumnType::Text => DataType::Utf8,
+                ColumnType::Int | ColumnType::Bytes => DataType::Int64,
+                ColumnType::Float => DataType::Float64,
+                ColumnType::Date => DataType::Date32,
+                ColumnType::Timestamp => DataType::Timestamp(TimeUnit::Microsecond, Some("UTC".into())),
+            };
+            Field::new(&c.name, ty, true)
+        })
+        .collect();
+    Arc::new(Schema::new(fields))
+}
+
+/// `rows` as Arrow batches of up to [`BATCH_ROWS`] rows, made as they are read.
+pub fn batches(rows: Rows) -> (SchemaRef, impl Iterator<Item = Result<RecordBatch>> + Send) {
+    let columns = rows.columns.clone();
+    let schema = arrow_schema(&columns);
+    let mut rows = rows.peekable();
+    let batches = std::iter::from_fn(move || {
+        rows.peek()?;
+        let chunk: Result<Vec<Vec<Cell>>> = rows.by_ref().take(BATCH_ROWS).collect();
+        Some(chunk.and_then(|chunk| record_batch(&columns, &chunk)))
+    });
+    (schema, batches)
+}
+
+fn record_batch(columns: &[Column], rows: &[Vec<Cell>]) -> Result<RecordBatch> {
     use arrow::array::{
         ArrayRef, Date32Builder, Float64Builder, Int64Builder, StringBuilder, TimestampMicrosecondBuilder,
     };
-    use arrow::datatypes::{DataType, Field, Schema, TimeUnit};
-    let mut fields = Vec::new();
     let mut arrays: Vec<ArrayRef> = Vec::new();
-    for (i, c) in table.columns.iter().enumerate() {
-        let values = table.rows.iter().map(|r| &r[i]);
-        let (ty, array): (DataType, ArrayRef) = match c.ty {
+    for (i, c) in columns.iter().enumerate() {
+        let values = rows.iter().map(|r| &r[i]);
+        let array: ArrayRef = match c.ty {
             ColumnType::Text => {
                 let mut b = StringBuilder::new();
                 for v in values {
@@ -235,7 +314,7 @@ pub fn to_record_batch(table: &Table) -> Result<arrow::record_batch::RecordBatch
                         Cell::Null => b.append_null(),
                     }
                 }
-                (DataType::Utf8, Arc::new(b.finish()))
+                Arc::new(b.finish())
             }
             ColumnType::Int | ColumnType::Bytes => {
                 let mut b = Int64Builder::new();
@@ -245,7 +324,7 @@ pub fn to_record_batch(table: &Table) -> Result<arrow::record_batch::RecordBatch
                         _ => b.append_null(),
                     }
                 }
-                (DataType::Int64, Arc::new(b.finish()))
+                Arc::new(b.finish())
             }
             ColumnType::Float => {
                 let mut b = Float64Builder::new();
@@ -256,7 +335,7 @@ pub fn to_record_batch(table: &Table) -> Result<arrow::record_batch::RecordBatch
                         Cell::Null => b.append_null(),
                     }
                 }
-                (DataType::Float64, Arc::new(b.finish()))
+                Arc::new(b.finish())
             }
             ColumnType::Date => {
                 let mut b = Date32Builder::new();
@@ -269,7 +348,7 @@ pub fn to_record_batch(table: &Table) -> Result<arrow::record_batch::RecordBatch
                         _ => b.append_null(),
                     }
                 }
-                (DataType::Date32, Arc::new(b.finish()))
+                Arc::new(b.finish())
             }
             ColumnType::Timestamp => {
                 let mut b = TimestampMicrosecondBuilder::new().with_timezone("UTC");
@@ -279,33 +358,38 @@ pub fn to_record_batch(table: &Table) -> Result<arrow::record_batch::RecordBatch
                         _ => b.append_null(),
                     }
                 }
-                (DataType::Timestamp(TimeUnit::Microsecond, Some("UTC".into())), Arc::new(b.finish()))
+                Arc::new(b.finish())
             }
         };
-        fields.push(Field::new(&c.name, ty, true));
         arrays.push(array);
     }
-    if fields.is_empty() {
-        return Ok(arrow::record_batch::RecordBatch::new_empty(Arc::new(Schema::empty())));
+    if columns.is_empty() {
+        return Ok(RecordBatch::new_empty(Arc::new(Schema::empty())));
     }
-    Ok(arrow::record_batch::RecordBatch::try_new(Arc::new(Schema::new(fields)), arrays)?)
+    Ok(RecordBatch::try_new(arrow_schema(columns), arrays)?)
 }
 
-fn parquet(table: &Table) -> Result<Vec<u8>> {
-    if table.columns.is_empty() {
+fn parquet(rows: Rows, out: &mut (impl Write + Send)) -> Result<()> {
+    if rows.columns.is_empty() {
         bail!("a table without columns cannot be written as Parquet");
     }
-    let batch = to_record_batch(table)?;
-    let schema = batch.schema();
-    let mut out = Vec::new();
     let props = parquet::file::properties::WriterProperties::builder()
         .set_compression(parquet::basic::Compression::ZSTD(Default::default()))
+        .set_max_row_group_row_count(Some(BATCH_ROWS))
         .set_created_by(format!("scanlake {}", env!("CARGO_PKG_VERSION")))
         .build();
-    let mut w = parquet::arrow::ArrowWriter::try_new(&mut out, schema, Some(props))?;
-    w.write(&batch)?;
+    let (schema, batches) = batches(rows);
+    let mut w = parquet::arrow::ArrowWriter::try_new(out, schema, Some(props))?;
+    for batch in batches {
+        w.write(&batch?)?;
+    }
     w.close()?;
-    Ok(out)
+    Ok(())
+}
+
+/// Writes `rows` in `format` to `path` as they stream (see [`write_to`] for how `path` is treated).
+pub fn export(rows: Rows, format: Format, path: &std::path::Path) -> Result<()> {
+    write_with(path, |f| write(rows, format, f))
 }
 
 /// Writes an export to `path` the way a shell redirection would, but safely: a regular file (new
@@ -313,13 +397,16 @@ fn parquet(table: &Table) -> Result<Vec<u8>> {
 /// its target written; a device or FIFO (`/dev/null`, `/dev/stdout`, a pipe) is written directly and
 /// never replaced; a directory is an error that leaves nothing behind.
 pub fn write_to(path: &std::path::Path, bytes: &[u8]) -> Result<()> {
+    write_with(path, |f| Ok(f.write_all(bytes)?))
+}
+
+fn write_with(path: &std::path::Path, write: impl FnOnce(&mut std::fs::File) -> Result<()>) -> Result<()> {
     use anyhow::Context;
-    use std::io::Write;
     let mut target = path.to_path_buf();
     for _ in 0..40 {
         let meta = match std::fs::symlink_metadata(&target) {
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
-                return crate::dataset::write_atomically(&target, bytes);
+                return crate::dataset::write_atomically_with(&target, write);
             }
             other => other.with_context(|| format!("cannot write {}", target.display()))?,
         };
@@ -333,16 +420,15 @@ pub fn write_to(path: &std::path::Path, bytes: &[u8]) -> Result<()> {
             bail!("{} is a directory\nhint: give a file name, e.g. {}/report.csv", target.display(), target.display());
         }
         if kind.is_file() {
-            return crate::dataset::write_atomically(&target, bytes);
+            return crate::dataset::write_atomically_with(&target, write);
         }
         // A device, FIFO or socket: write into it as it is.
         let mut f = std::fs::OpenOptions::new()
             .write(true)
             .open(&target)
             .with_context(|| format!("cannot open {}", target.display()))?;
-        return f
-            .write_all(bytes)
-            .and_then(|_| f.flush())
+        return write(&mut f)
+            .and_then(|_| Ok(f.flush()?))
             .with_context(|| format!("cannot write {}", target.display()));
     }
     bail!("{}: too many levels of symbolic links", path.display())

@@ -2,6 +2,8 @@
 //! partitions merge exactly (sums, maxima, and hard-linked objects kept by identity until the end),
 //! so that they can be computed on many machines, stored, and merged on another.
 
+use super::sortkey;
+use super::spill::{MaxSize, Sorted};
 use serde::{Deserialize, Serialize};
 use std::cmp::Ordering;
 use std::collections::HashMap;
@@ -255,6 +257,100 @@ impl DuPartial {
             }
         }
     }
+}
+
+/// A report's combined groups in report order, as [`super::table::finish_rows`] takes them:
+/// sorted streams of encoded keys ([`super::sortkey`]), possibly spilled to disk by the engine.
+pub enum Aggregated {
+    /// Groups, and the possibly-linked objects keyed by their group's key and identity.
+    Grouped {
+        groups: Sorted<Counters>,
+        linked: Sorted<MaxSize>,
+    },
+    /// Keys are `[scan date, directory]`.
+    Du(Sorted<DuCounters>),
+    Churn(ChurnPartial),
+}
+
+impl From<Partial> for Aggregated {
+    fn from(partial: Partial) -> Aggregated {
+        match partial {
+            Partial::Grouped(p) => Aggregated::Grouped {
+                groups: Sorted::from_entries(p.groups.into_iter().map(|(k, c)| (encoded(&k), c))),
+                linked: Sorted::from_entries(
+                    p.linked.into_iter().map(|((k, ino, g, s), size)| (linked_key(&k, ino, g, s), MaxSize(size))),
+                ),
+            },
+            Partial::Du(p) => {
+                Aggregated::Du(Sorted::from_entries(p.dirs.into_iter().map(|((acq, dir), c)| (du_key(acq, &dir), c))))
+            }
+            Partial::Churn(p) => Aggregated::Churn(p),
+        }
+    }
+}
+
+impl Aggregated {
+    /// Back to a partial (read whole), e.g. to store it for a merge elsewhere.
+    pub fn into_partial(self) -> anyhow::Result<Partial> {
+        Ok(match self {
+            Aggregated::Grouped { groups, linked } => Partial::Grouped(GroupedPartial {
+                groups: groups
+                    .map(|e| e.and_then(|(k, c)| Ok((sortkey::decode(&k)?, c))))
+                    .collect::<anyhow::Result<_>>()?,
+                linked: linked
+                    .map(|e| {
+                        let (k, size) = e?;
+                        let mut key = sortkey::decode(&k)?;
+                        let ids: Vec<Key> = key.split_off(key.len().saturating_sub(3));
+                        match ids[..] {
+                            [Key::Int(ino), Key::Int(g), Key::Int(s)] => {
+                                Ok(((key, ino as u64, g as u32, s as u64), size.0))
+                            }
+                            _ => anyhow::bail!("a spilled linked object has no identity"),
+                        }
+                    })
+                    .collect::<anyhow::Result<_>>()?,
+            }),
+            Aggregated::Du(dirs) => Partial::Du(DuPartial {
+                dirs: dirs
+                    .map(|e| {
+                        let (k, c) = e?;
+                        match &sortkey::decode(&k)?[..] {
+                            [Key::Int(acq), Key::Path(dir)] => Ok(((*acq, dir.clone()), c)),
+                            other => anyhow::bail!("a spilled du key is {other:?}"),
+                        }
+                    })
+                    .collect::<anyhow::Result<_>>()?,
+            }),
+            Aggregated::Churn(p) => Partial::Churn(p),
+        })
+    }
+}
+
+pub fn encoded(key: &[Key]) -> Vec<u8> {
+    let mut out = Vec::with_capacity(32);
+    sortkey::encode(key, &mut out);
+    out
+}
+
+/// A linked object's key: its group's, then its identity (so it sorts right after the group).
+pub fn linked_key(group: &[Key], inode: u64, generation: u32, snapshot: u64) -> Vec<u8> {
+    let mut out = encoded(group);
+    push_identity(&mut out, inode, generation, snapshot);
+    out
+}
+
+pub fn push_identity(out: &mut Vec<u8>, inode: u64, generation: u32, snapshot: u64) {
+    for id in [inode as i64, i64::from(generation), snapshot as i64] {
+        sortkey::encode_int(id, out);
+    }
+}
+
+pub fn du_key(acq: i64, dir: &[u8]) -> Vec<u8> {
+    let mut out = Vec::with_capacity(dir.len() + 16);
+    sortkey::encode_int(acq, &mut out);
+    sortkey::encode_path(dir, &mut out);
+    out
 }
 
 /// Maps with non-string keys as JSON lists of pairs.

@@ -2,12 +2,13 @@
 //! this; [`finish`] does, from their partials, so the order and spelling of every value are the
 //! same whichever engine ran.
 
-use super::partial::{ChurnCounters, Key, Partial, Sum, cmp_keys};
+use super::partial::{Aggregated, ChurnCounters, Counters, Key, Partial, Sum};
 use super::pathkey;
+use super::rows::Rows;
+use super::sortkey;
 use super::spec::{ChurnBy, Dimension, GroupedReport, Report, ReportKind};
 use crate::format::time;
 use anyhow::{Result, bail};
-use std::cmp::Ordering;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum ColumnType {
@@ -48,16 +49,6 @@ impl Table {
     }
 }
 
-/// Empties the named columns: values the dataset could not provide are unknown, not zero.
-pub fn blank_columns(table: &mut Table, names: &[&str]) {
-    let blank: Vec<usize> = names.iter().filter_map(|n| table.column_index(n)).collect();
-    for row in &mut table.rows {
-        for &i in &blank {
-            row[i] = Cell::Null;
-        }
-    }
-}
-
 /// A total as a cell, or an error naming the column when it does not fit 64 bits.
 fn exact(sum: Sum, column: &str) -> Result<Cell> {
     match i64::try_from(sum) {
@@ -77,49 +68,39 @@ fn date_text(days: i64) -> String {
     format!("{y:04}-{m:02}-{d:02}")
 }
 
-/// Turns the merged partial of `report` into its table: groups sorted, buckets labelled, linked
-/// objects counted once, `top` applied.
-///
-/// Fails when a total does not fit a 64-bit column (the sums themselves are exact, see [`Sum`]).
+/// Turns the merged partial of `report` into its table (see [`finish_rows`]).
 pub fn finish(report: &Report, partial: Partial) -> Result<Table> {
-    let mut table = match (&report.kind, partial) {
-        (ReportKind::Grouped(g), Partial::Grouped(p)) => {
-            let mut groups = p.groups;
-            for ((key, ..), size) in p.linked {
-                groups.entry(key).or_default().unique_bytes += Sum::from(size);
-            }
-            let mut rows: Vec<_> = groups.into_iter().collect();
-            rows.sort_by(|a, b| cmp_keys(&a.0, &b.0));
+    finish_rows(report, partial.into())?.into_table()
+}
+
+/// Turns the combined groups of `report` into its rows: groups in order, buckets labelled, linked
+/// objects counted once, `top` applied. Rows are made as they are read, so a spilled result
+/// streams from disk to the export.
+///
+/// A total that does not fit a 64-bit column fails its row (the sums themselves are exact, see [`Sum`]).
+pub fn finish_rows(report: &Report, aggregated: Aggregated) -> Result<Rows> {
+    let rows = match (&report.kind, aggregated) {
+        (ReportKind::Grouped(g), Aggregated::Grouped { groups, linked }) => {
             let mut columns = grouped_key_columns(g);
-            columns.extend(
-                [("objects", ColumnType::Int), ("files", ColumnType::Int), ("dirs", ColumnType::Int)]
-                    .into_iter()
-                    .chain([
-                        ("bytes", ColumnType::Bytes),
-                        ("allocated", ColumnType::Bytes),
-                        ("unique_bytes", ColumnType::Bytes),
-                    ])
-                    .map(|(n, t)| col(n, t)),
-            );
-            let rows = rows
-                .into_iter()
-                .map(|(key, c)| {
-                    let mut cells = grouped_key_cells(g, key);
-                    let sums = [c.objects, c.files, c.dirs, c.bytes, c.allocated, c.unique_bytes];
-                    for (sum, name) in
-                        sums.into_iter().zip(["objects", "files", "dirs", "bytes", "allocated", "unique_bytes"])
-                    {
-                        cells.push(exact(sum, name)?);
+            columns.extend(GROUPED_COUNTERS.map(|(n, t)| col(n, t)));
+            let g = g.clone();
+            let mut linked = linked.peekable();
+            let rows = groups.map(move |entry| {
+                let (key, mut c) = entry?;
+                // Linked objects sort right after their group: `group key, identity`.
+                while let Some(next) = linked
+                    .next_if(|l| l.as_ref().map_or(true, |(k, _)| k.as_slice() < key.as_slice() || k.starts_with(&key)))
+                {
+                    let (k, size) = next?;
+                    if k.starts_with(&key) {
+                        c.unique_bytes += Sum::from(size.0);
                     }
-                    Ok(cells)
-                })
-                .collect::<Result<_>>()?;
-            Table { columns, rows }
+                }
+                grouped_row(&g, sortkey::decode(&key)?, &c)
+            });
+            Rows::new(columns, rows)
         }
-        (ReportKind::Du(du), Partial::Du(p)) => {
-            let mut rows: Vec<_> =
-                p.dirs.into_iter().filter(|((_, dir), _)| pathkey::depth(dir) >= du.min_depth).collect();
-            rows.sort_by(|a, b| a.0.0.cmp(&b.0.0).then_with(|| pathkey::tree_cmp(&a.0.1, &b.0.1)));
+        (ReportKind::Du(du), Aggregated::Du(dirs)) => {
             let columns = vec![
                 col("acq", ColumnType::Date),
                 col("dir", ColumnType::Text),
@@ -130,26 +111,34 @@ pub fn finish(report: &Report, partial: Partial) -> Result<Table> {
                 col("allocated", ColumnType::Bytes),
                 col("newest_access", ColumnType::Timestamp),
             ];
-            let rows = rows
-                .into_iter()
-                .map(|((acq, dir), c)| {
-                    Ok(vec![
-                        Cell::Text(date_text(acq)),
-                        Cell::Text(pathkey::display(&dir)),
-                        Cell::Int(pathkey::depth(&dir) as i64),
+            let min_depth = du.min_depth;
+            let rows = dirs.filter_map(move |entry| {
+                let row = || {
+                    let (key, c) = entry?;
+                    let [Key::Int(acq), Key::Path(dir)] = &sortkey::decode(&key)?[..] else {
+                        bail!("a du key is not a scan date and a directory")
+                    };
+                    if pathkey::depth(dir) < min_depth {
+                        return Ok(None);
+                    }
+                    Ok(Some(vec![
+                        Cell::Text(date_text(*acq)),
+                        Cell::Text(pathkey::display(dir)),
+                        Cell::Int(pathkey::depth(dir) as i64),
                         exact(c.objects, "objects")?,
                         exact(c.files, "files")?,
                         exact(c.bytes, "bytes")?,
                         exact(c.allocated, "allocated")?,
                         c.newest_access.map_or(Cell::Null, Cell::Int),
-                    ])
-                })
-                .collect::<Result<_>>()?;
-            Table { columns, rows }
+                    ]))
+                };
+                row().transpose()
+            });
+            Rows::new(columns, rows)
         }
-        (ReportKind::Churn(c), Partial::Churn(p)) => {
-            let mut rows: Vec<_> = p.groups.into_iter().collect();
-            rows.sort_by(|a, b| a.0.cmp_key(&b.0));
+        (ReportKind::Churn(c), Aggregated::Churn(p)) => {
+            let mut groups: Vec<_> = p.groups.into_iter().collect();
+            groups.sort_by(|a, b| a.0.cmp_key(&b.0));
             let mut columns = vec![match c.by {
                 ChurnBy::Tld => col("tld", ColumnType::Text),
                 ChurnBy::Uid => col("uid", ColumnType::Int),
@@ -158,24 +147,39 @@ pub fn finish(report: &Report, partial: Partial) -> Result<Table> {
                 ChurnCounters::COLUMNS
                     .map(|n| col(n, if n.ends_with("_bytes") { ColumnType::Bytes } else { ColumnType::Int })),
             );
-            let rows = rows
-                .into_iter()
-                .map(|(k, v)| {
-                    let mut cells = vec![key_cell(k)];
-                    for (sum, name) in v.to_array().into_iter().zip(ChurnCounters::COLUMNS) {
-                        cells.push(exact(sum, name)?);
-                    }
-                    Ok(cells)
-                })
-                .collect::<Result<_>>()?;
-            Table { columns, rows }
+            let rows = groups.into_iter().map(|(k, v)| {
+                let mut cells = vec![key_cell(k)];
+                for (sum, name) in v.to_array().into_iter().zip(ChurnCounters::COLUMNS) {
+                    cells.push(exact(sum, name)?);
+                }
+                Ok(cells)
+            });
+            Rows::new(columns, rows)
         }
-        (kind, p) => panic!("partial {p:?} does not belong to report {kind:?}"),
+        (kind, _) => panic!("the aggregated groups do not belong to report {kind:?}"),
     };
-    if let Some(top) = &report.top {
-        apply_top(&mut table, &top.column, top.n);
+    Ok(match &report.top {
+        Some(top) => rows.top(&top.column, top.n),
+        None => rows,
+    })
+}
+
+const GROUPED_COUNTERS: [(&str, ColumnType); 6] = [
+    ("objects", ColumnType::Int),
+    ("files", ColumnType::Int),
+    ("dirs", ColumnType::Int),
+    ("bytes", ColumnType::Bytes),
+    ("allocated", ColumnType::Bytes),
+    ("unique_bytes", ColumnType::Bytes),
+];
+
+fn grouped_row(g: &GroupedReport, key: Vec<Key>, c: &Counters) -> Result<Vec<Cell>> {
+    let mut cells = grouped_key_cells(g, key);
+    let sums = [c.objects, c.files, c.dirs, c.bytes, c.allocated, c.unique_bytes];
+    for (sum, (name, _)) in sums.into_iter().zip(GROUPED_COUNTERS) {
+        cells.push(exact(sum, name)?);
     }
-    Ok(table)
+    Ok(cells)
 }
 
 fn grouped_key_columns(g: &GroupedReport) -> Vec<Column> {
@@ -224,36 +228,4 @@ fn key_cell(k: Key) -> Cell {
         Key::Text(t) => Cell::Text(t),
         Key::Path(p) => Cell::Text(pathkey::display(&p)),
     }
-}
-
-/// Keeps the `n` rows largest in `column` per scan date; ties keep the group order.
-fn apply_top(table: &mut Table, column: &str, n: usize) {
-    let Some(ci) = table.column_index(column) else { return };
-    let acq = table.column_index("acq");
-    let value = |r: &Vec<Cell>| match &r[ci] {
-        Cell::Int(v) => Some(*v),
-        _ => None,
-    };
-    let date = |r: &Vec<Cell>| acq.map(|a| r[a].clone());
-    let date_cmp = |a: &Vec<Cell>, b: &Vec<Cell>| match (date(a), date(b)) {
-        (Some(Cell::Text(x)), Some(Cell::Text(y))) => x.cmp(&y),
-        _ => Ordering::Equal,
-    };
-    // Rows arrive in group order; a stable sort keeps it among equal values.
-    table.rows.sort_by(|a, b| date_cmp(a, b).then_with(|| value(b).cmp(&value(a))));
-    let mut kept = Vec::new();
-    let mut count = 0;
-    let mut last: Option<Option<Cell>> = None;
-    for row in std::mem::take(&mut table.rows) {
-        let d = date(&row);
-        if last.as_ref() != Some(&d) {
-            count = 0;
-            last = Some(d);
-        }
-        if count < n {
-            kept.push(row);
-        }
-        count += 1;
-    }
-    table.rows = kept;
 }

@@ -397,10 +397,15 @@ fn remove_temporaries(meta: &Path) {
 /// Writes `bytes` to a temporary name beside `path`, syncs it, and renames it over `path`.
 /// Leaves no temporary file behind when it fails.
 pub fn write_atomically(path: &Path, bytes: &[u8]) -> Result<()> {
+    write_atomically_with(path, |f| Ok(f.write_all(bytes)?))
+}
+
+/// [`write_atomically`], with the contents written by `write` as they come (a streamed export).
+pub fn write_atomically_with(path: &Path, write: impl FnOnce(&mut File) -> Result<()>) -> Result<()> {
     let tmp = path.with_extension(format!("tmp-{}", std::process::id()));
     let written = (|| {
         let mut f = File::create(&tmp).with_context(|| format!("cannot write {}", tmp.display()))?;
-        f.write_all(bytes).with_context(|| format!("cannot write {}", tmp.display()))?;
+        write(&mut f).with_context(|| format!("cannot write {}", tmp.display()))?;
         f.sync_all().with_context(|| format!("cannot write {}", tmp.display()))?;
         fs::rename(&tmp, path).with_context(|| format!("cannot rename {} to {}", tmp.display(), path.display()))
     })();

@@ -1,46 +1,55 @@
 //! du: rows are sorted by path in every file, so the directories above the current row form a
-//! stack; a directory's totals are complete when the stack leaves it. Memory is the result plus
-//! one stack per task, however many rows there are.
+//! stack; a directory's totals are complete when the stack leaves it. Completed directories go to
+//! a [`Spiller`] (each task hands them over when its share of memory is full), so memory is one
+//! stack per task and the spiller's budget, however many directories there are.
 
-use super::Tasks;
 use super::columns::{Cols, file_tasks, filter_columns, filters_rows, keep, opt, opt_str};
-use crate::aggregate::partial::{DuCounters, DuPartial, Sum};
+use super::{Budget, Tasks};
+use crate::aggregate::partial::{DuCounters, Sum, du_key};
 use crate::aggregate::pathkey;
 use crate::aggregate::spec::{DuReport, Filter};
+use crate::aggregate::spill::{Sorted, Spiller, entry_bytes};
 use crate::dataset::view::Partition;
 use anyhow::Result;
 use rayon::prelude::*;
 use rustc_hash::FxHashMap;
 
-pub fn run(partitions: &[&Partition], report: &DuReport, filter: &Filter, tasks: &Tasks) -> Result<DuPartial> {
+pub fn run(
+    partitions: &[&Partition],
+    report: &DuReport,
+    filter: &Filter,
+    tasks: &Tasks,
+    budget: &Budget,
+) -> Result<Sorted<DuCounters>> {
     let from = filter.prefix.as_deref().map_or(0, pathkey::depth);
     let columns = needed_columns(filter);
     let work = file_tasks(partitions);
+    let spiller = Spiller::new(budget.results, budget.spill_dir.as_deref());
     tasks.begin(work.len());
-    work.par_iter()
-        .map(|task| {
-            let file = task.open(filter)?;
-            let mut walk = Walk { from, to: report.max_depth, stack: Vec::new(), done: FxHashMap::default() };
-            let filtered = filters_rows(filter);
-            for &(row_group, _) in &file.row_groups {
-                for batch in file.read(row_group, &columns)? {
-                    let batch = batch?;
-                    let c = Cols::new(&batch);
-                    for i in 0..batch.num_rows() {
-                        if !filtered || keep(filter, &c, i) {
-                            walk.row(&c, i);
-                        }
+    work.par_iter().try_for_each(|task| {
+        let file = task.open(filter)?;
+        let acq = task.partition.acq.days_since_epoch();
+        let mut walk = Walk { from, to: report.max_depth, stack: Vec::new(), done: FxHashMap::default(), bytes: 0 };
+        let filtered = filters_rows(filter);
+        for &(row_group, _) in &file.row_groups {
+            for batch in file.read(row_group, &columns)? {
+                let batch = batch?;
+                let c = Cols::new(&batch);
+                for i in 0..batch.num_rows() {
+                    if !filtered || keep(filter, &c, i) {
+                        walk.row(&c, i);
                     }
                 }
+                if walk.bytes > budget.per_task {
+                    spiller.add(walk.take_done(acq))?;
+                }
             }
-            tasks.done()?;
-            let acq = task.partition.acq.days_since_epoch();
-            Ok(DuPartial { dirs: walk.finish().into_iter().map(|(dir, c)| ((acq, dir), c)).collect() })
-        })
-        .try_reduce(DuPartial::default, |mut a, b| {
-            a.merge(b);
-            Ok(a)
-        })
+        }
+        walk.close();
+        spiller.add(walk.take_done(acq))?;
+        tasks.done()
+    })?;
+    spiller.finish()
 }
 
 pub(super) fn needed_columns(filter: &Filter) -> Vec<&'static str> {
@@ -55,6 +64,8 @@ struct Walk {
     /// The directories at depths `from..` above the last row, with their totals so far.
     stack: Vec<(Vec<u8>, DuCounters)>,
     done: FxHashMap<Vec<u8>, DuCounters>,
+    /// Estimated bytes `done` holds.
+    bytes: usize,
 }
 
 impl Walk {
@@ -72,8 +83,7 @@ impl Walk {
             }
         }
         while self.stack.len() > keep {
-            let (dir, totals) = self.stack.pop().expect("non-empty stack");
-            self.done.entry(dir).or_default().add(&totals);
+            self.pop();
         }
         if deepest >= self.from {
             for depth in self.from + keep..=deepest {
@@ -93,10 +103,28 @@ impl Walk {
         }
     }
 
-    fn finish(mut self) -> FxHashMap<Vec<u8>, DuCounters> {
-        while let Some((dir, totals)) = self.stack.pop() {
-            self.done.entry(dir).or_default().add(&totals);
+    fn pop(&mut self) {
+        let (dir, totals) = self.stack.pop().expect("non-empty stack");
+        let bytes = entry_bytes::<DuCounters>(&dir);
+        match self.done.get_mut(&dir) {
+            Some(t) => t.add(&totals),
+            None => {
+                self.bytes += bytes;
+                self.done.insert(dir, totals);
+            }
         }
-        self.done
+    }
+
+    /// Completes the directories still on the stack (the end of a file).
+    fn close(&mut self) {
+        while !self.stack.is_empty() {
+            self.pop();
+        }
+    }
+
+    /// The completed directories so far, keyed for the spiller, leaving none.
+    fn take_done(&mut self, acq: i64) -> impl Iterator<Item = (Vec<u8>, DuCounters)> + use<> {
+        self.bytes = 0;
+        std::mem::take(&mut self.done).into_iter().map(move |(dir, c)| (du_key(acq, &dir), c))
     }
 }

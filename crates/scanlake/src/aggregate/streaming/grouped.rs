@@ -3,12 +3,15 @@
 //! and the tld are the task's), as integers (strings interned per task), packed into one `u128`
 //! when it has at most two parts; it becomes a [`Key`] list once per group. Rows come sorted by
 //! path, so neighbours mostly share a key: a run of equal keys is summed before it touches the map.
+//! A task hands its groups to a [`Spiller`] at the end of its file, or sooner when its share of
+//! memory is full (a report by directory can have a group per directory).
 
-use super::Tasks;
 use super::columns::{Cols, OpenFile, file_tasks, filter_columns, filters_rows, keep, opt, opt_str};
-use crate::aggregate::partial::{Counters, GroupedPartial, Key, Sum};
+use super::{Budget, Tasks};
+use crate::aggregate::partial::{Counters, Key, Sum, encoded, push_identity};
 use crate::aggregate::pathkey;
 use crate::aggregate::spec::{Dimension, Filter, GroupedReport, MAX_GROUPS, TimeField};
+use crate::aggregate::spill::{MaxSize, Sorted, Spiller};
 use crate::dataset::view::Partition;
 use crate::dataset::writer::may_be_link;
 use anyhow::Result;
@@ -20,34 +23,45 @@ const MICROS_PER_DAY: i64 = 86_400_000_000;
 /// `[groups…, age, size]`, the parts a report uses, in that order.
 const SLOTS: usize = MAX_GROUPS + 2;
 const NULL: i64 = i64::MIN;
+/// Estimated bytes per entry of a task's maps, beyond the strings.
+const ENTRY_BYTES: usize = 96;
 /// The columns that identify a linked object, read only where a row group may hold one.
 pub(super) const LINK_COLUMNS: [&str; 4] = ["nlink", "inode", "gen", "snapshot"];
+
+/// Where a task's groups go: groups, and possibly-linked objects.
+struct Out {
+    groups: Spiller<Counters>,
+    linked: Spiller<MaxSize>,
+    per_task: usize,
+}
 
 pub fn run(
     partitions: &[&Partition],
     report: &GroupedReport,
     filter: &Filter,
     tasks: &Tasks,
-) -> Result<GroupedPartial> {
+    budget: &Budget,
+) -> Result<(Sorted<Counters>, Sorted<MaxSize>)> {
     let columns = needed_columns(report, filter);
     let work = file_tasks(partitions);
+    let spill_dir = budget.spill_dir.as_deref();
+    let out = Out {
+        groups: Spiller::new(budget.results / 2, spill_dir),
+        linked: Spiller::new(budget.results / 2, spill_dir),
+        per_task: budget.per_task,
+    };
     tasks.begin(work.len());
     let slots = report.by.len() + usize::from(report.age.is_some()) + usize::from(report.size.is_some());
-    work.par_iter()
-        .map(|task| {
-            let file = task.open(filter)?;
-            let partial = if slots <= 2 {
-                fold_file::<u128>(&file, report, filter, &columns)?
-            } else {
-                fold_file::<[i64; SLOTS]>(&file, report, filter, &columns)?
-            };
-            tasks.done()?;
-            Ok(partial)
-        })
-        .try_reduce(GroupedPartial::default, |mut a, b| {
-            a.merge(b);
-            Ok(a)
-        })
+    work.par_iter().try_for_each(|task| {
+        let file = task.open(filter)?;
+        if slots <= 2 {
+            fold_file::<u128>(&file, report, filter, &columns, &out)?;
+        } else {
+            fold_file::<[i64; SLOTS]>(&file, report, filter, &columns, &out)?;
+        }
+        tasks.done()
+    })?;
+    Ok((out.groups.finish()?, out.linked.finish()?))
 }
 
 fn fold_file<K: Packed>(
@@ -55,7 +69,8 @@ fn fold_file<K: Packed>(
     report: &GroupedReport,
     filter: &Filter,
     columns: &[&str],
-) -> Result<GroupedPartial> {
+    out: &Out,
+) -> Result<()> {
     let mut folder = Folder::<K>::new(report, file.partition);
     let with_links: Vec<&str> = columns.iter().copied().chain(LINK_COLUMNS).collect();
     for &(row_group, link_rows) in &file.row_groups {
@@ -63,9 +78,12 @@ fn fold_file<K: Packed>(
         folder.links = link_rows != Some(0);
         for batch in file.read(row_group, if folder.links { &with_links } else { columns })? {
             folder.fold(&Cols::new(&batch?), filter);
+            if folder.bytes() > out.per_task {
+                folder.flush(out)?;
+            }
         }
     }
-    Ok(folder.finish())
+    folder.flush(out)
 }
 
 pub(super) fn needed_columns(report: &GroupedReport, filter: &Filter) -> Vec<&'static str> {
@@ -118,6 +136,8 @@ struct Interner {
     values: Vec<Vec<u8>>,
     /// The id of the last string asked for (rows sorted by path repeat values in runs).
     last: Option<i64>,
+    /// Estimated bytes held.
+    bytes: usize,
 }
 
 impl Interner {
@@ -131,6 +151,7 @@ impl Interner {
         let id = *self.ids.entry(s.to_vec()).or_insert(next);
         if id == next {
             self.values.push(s.to_vec());
+            self.bytes += 2 * s.len() + ENTRY_BYTES;
         }
         self.last = Some(id);
         id
@@ -264,10 +285,22 @@ impl<'r, K: Packed> Folder<'r, K> {
         key
     }
 
-    fn finish(mut self) -> GroupedPartial {
+    fn bytes(&self) -> usize {
+        (self.groups.len() + self.linked.len()) * ENTRY_BYTES + self.strings.iter().map(|s| s.bytes).sum::<usize>()
+    }
+
+    /// Hands every group and linked object to `out` with its full key, and starts afresh.
+    fn flush(&mut self, out: &Out) -> Result<()> {
         self.end_run();
-        let groups = self.groups.iter().map(|(k, v)| (self.key(k), *v)).collect();
-        let linked = self.linked.iter().map(|((k, ino, g, s), size)| ((self.key(k), *ino, *g, *s), *size)).collect();
-        GroupedPartial { groups, linked }
+        let keys: FxHashMap<K, Vec<u8>> = self.groups.keys().map(|k| (*k, encoded(&self.key(k)))).collect();
+        let linked = std::mem::take(&mut self.linked).into_iter().map(|((k, ino, g, s), size)| {
+            let mut key = keys[&k].clone();
+            push_identity(&mut key, ino, g, s);
+            (key, MaxSize(size))
+        });
+        out.linked.add(linked)?;
+        out.groups.add(std::mem::take(&mut self.groups).into_iter().map(|(k, c)| (keys[&k].clone(), c)))?;
+        self.strings = (0..self.report.by.len()).map(|_| Interner::default()).collect();
+        Ok(())
     }
 }

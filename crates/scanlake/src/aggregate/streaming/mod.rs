@@ -9,7 +9,7 @@ mod du;
 mod grouped;
 
 use super::engine::{Engine, Limits, empty_partial};
-use super::partial::Partial;
+use super::partial::{Aggregated, Partial};
 use super::spec::{Report, ReportKind};
 use crate::dataset::view::{DatasetView, Partition};
 use crate::progress::{NoProgress, Progress, Unit};
@@ -32,9 +32,47 @@ impl Tasks<'_> {
     }
 }
 
+/// How much of the memory limit results may hold before they spill to disk.
+pub(crate) struct Budget {
+    /// The spillers' maps, together.
+    results: usize,
+    /// One task's maps before it hands them to the spillers.
+    per_task: usize,
+    spill_dir: Option<std::path::PathBuf>,
+}
+
+impl Budget {
+    /// Half the limit for results (readers, their buffers and the allocator's slack take the
+    /// rest), a share of a quarter per thread for each task's own maps.
+    fn new(limits: &Limits) -> Budget {
+        let memory = usize::try_from(limits.memory_bytes).unwrap_or(usize::MAX);
+        Budget {
+            results: memory / 2,
+            per_task: memory / 4 / limits.threads.max(1),
+            spill_dir: limits.spill_dir.clone(),
+        }
+    }
+
+    /// For a partial that is stored whole: nothing spills.
+    fn unbounded() -> Budget {
+        Budget { results: usize::MAX, per_task: usize::MAX, spill_dir: None }
+    }
+}
+
 pub struct StreamingEngine;
 
 impl StreamingEngine {
+    /// What `--explain` says about memory and disk.
+    pub fn spills(limits: &Limits) -> String {
+        let b = Budget::new(limits);
+        let dir = b.spill_dir.unwrap_or_else(std::env::temp_dir);
+        format!(
+            "results over {} MiB spill to sorted runs in {} and stream from there to the output",
+            b.results >> 20,
+            dir.display()
+        )
+    }
+
     /// What the engine reads for `report`, for `--explain`: the columns, and when it reads the
     /// hard-link identity columns.
     pub fn reads(report: &Report) -> String {
@@ -83,18 +121,43 @@ impl Engine for StreamingEngine {
         if partitions.is_empty() {
             return Ok(empty_partial(report));
         }
-        let pool = rayon::ThreadPoolBuilder::new()
-            .num_threads(limits.threads.max(1))
-            .thread_name(|i| format!("scanlake-agg-{i}"))
-            .build()
-            .context("cannot start the aggregation threads")?;
-        let tasks = Tasks { label: format!("{} on streaming", report.name), progress };
-        let partial = pool.install(|| match &report.kind {
-            ReportKind::Grouped(g) => grouped::run(partitions, g, &report.filter, &tasks).map(Partial::Grouped),
-            ReportKind::Du(d) => du::run(partitions, d, &report.filter, &tasks).map(Partial::Du),
-            ReportKind::Churn(c) => churn::run(partitions, c, &report.filter, &tasks).map(Partial::Churn),
-        });
-        progress.finish();
-        partial
+        compute(partitions, report, limits, &Budget::unbounded(), progress)?.into_partial()
     }
+
+    fn aggregate(
+        &self,
+        _view: &DatasetView,
+        partitions: &[&Partition],
+        report: &Report,
+        limits: &Limits,
+        progress: &dyn Progress,
+    ) -> Result<Aggregated> {
+        if partitions.is_empty() {
+            return Ok(empty_partial(report).into());
+        }
+        compute(partitions, report, limits, &Budget::new(limits), progress)
+    }
+}
+
+fn compute(
+    partitions: &[&Partition],
+    report: &Report,
+    limits: &Limits,
+    budget: &Budget,
+    progress: &dyn Progress,
+) -> Result<Aggregated> {
+    let pool = rayon::ThreadPoolBuilder::new()
+        .num_threads(limits.threads.max(1))
+        .thread_name(|i| format!("scanlake-agg-{i}"))
+        .build()
+        .context("cannot start the aggregation threads")?;
+    let tasks = Tasks { label: format!("{} on streaming", report.name), progress };
+    let aggregated = pool.install(|| match &report.kind {
+        ReportKind::Grouped(g) => grouped::run(partitions, g, &report.filter, &tasks, budget)
+            .map(|(groups, linked)| Aggregated::Grouped { groups, linked }),
+        ReportKind::Du(d) => du::run(partitions, d, &report.filter, &tasks, budget).map(Aggregated::Du),
+        ReportKind::Churn(c) => churn::run(partitions, c, &report.filter, &tasks).map(Aggregated::Churn),
+    });
+    progress.finish();
+    aggregated
 }

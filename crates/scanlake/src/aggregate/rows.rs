@@ -1,0 +1,151 @@
+//! A finished report as a stream of rows: what exports write and interfaces hand out. A result
+//! that was spilled to disk is read back as it is written, so no interface holds it whole.
+
+use super::table::{Cell, Column, Table};
+use anyhow::Result;
+use std::cmp::Ordering;
+
+type RowIter = Box<dyn Iterator<Item = Result<Vec<Cell>>> + Send>;
+
+/// Columns, then rows in report order (each a `Result`: a spilled result is read as it goes).
+pub struct Rows {
+    pub columns: Vec<Column>,
+    rows: RowIter,
+}
+
+impl Rows {
+    pub fn new(columns: Vec<Column>, rows: impl Iterator<Item = Result<Vec<Cell>>> + Send + 'static) -> Rows {
+        Rows { columns, rows: Box::new(rows) }
+    }
+
+    /// Collects every row (for results known to be small, and for tests).
+    pub fn into_table(self) -> Result<Table> {
+        let columns = self.columns;
+        Ok(Table { columns, rows: self.rows.collect::<Result<_>>()? })
+    }
+
+    pub fn column_index(&self, name: &str) -> Option<usize> {
+        self.columns.iter().position(|c| c.name == name)
+    }
+
+    /// Empties the named columns: values the dataset could not provide are unknown, not zero.
+    pub fn blank(self, names: &[&str]) -> Rows {
+        let blank: Vec<usize> = names.iter().filter_map(|n| self.column_index(n)).collect();
+        if blank.is_empty() {
+            return self;
+        }
+        let rows = self.rows.map(move |row| {
+            let mut row = row?;
+            for &i in &blank {
+                row[i] = Cell::Null;
+            }
+            Ok(row)
+        });
+        Rows::new(self.columns, rows)
+    }
+
+    /// Keeps the `n` rows largest in `column` per scan date, largest first; ties keep the group
+    /// order. Rows must come in group order, which starts with the scan date: one date's rows are
+    /// contiguous, and at most `2n` rows are held at a time.
+    pub fn top(self, column: &str, n: usize) -> Rows {
+        let Some(value) = self.column_index(column) else { return self };
+        let acq = self.column_index("acq");
+        let mut input = self.rows;
+        let mut best: Vec<(Option<i64>, u64, Vec<Cell>)> = Vec::new();
+        let mut date: Option<Cell> = None;
+        let mut seq = 0u64;
+        let mut ready = std::vec::IntoIter::default();
+        let mut done = false;
+        let order = |a: &(Option<i64>, u64, Vec<Cell>), b: &(Option<i64>, u64, Vec<Cell>)| -> Ordering {
+            b.0.cmp(&a.0).then(a.1.cmp(&b.1))
+        };
+        let keep = move |best: &mut Vec<(Option<i64>, u64, Vec<Cell>)>| {
+            best.sort_by(order);
+            best.truncate(n);
+        };
+        let rows = std::iter::from_fn(move || {
+            loop {
+                if let Some(row) = ready.next() {
+                    return Some(Ok(row));
+                }
+                if done {
+                    return None;
+                }
+                match input.next() {
+                    Some(Err(e)) => return Some(Err(e)),
+                    Some(Ok(row)) => {
+                        let this = acq.map(|a| row[a].clone());
+                        if this != date && !best.is_empty() {
+                            keep(&mut best);
+                            ready = std::mem::take(&mut best).into_iter().map(|r| r.2).collect::<Vec<_>>().into_iter();
+                        }
+                        date = this;
+                        let v = match &row[value] {
+                            Cell::Int(v) => Some(*v),
+                            _ => None,
+                        };
+                        best.push((v, seq, row));
+                        seq += 1;
+                        if best.len() >= 2 * n.max(1) {
+                            keep(&mut best);
+                        }
+                    }
+                    None => {
+                        done = true;
+                        keep(&mut best);
+                        ready = std::mem::take(&mut best).into_iter().map(|r| r.2).collect::<Vec<_>>().into_iter();
+                    }
+                }
+            }
+        });
+        Rows::new(self.columns, rows)
+    }
+}
+
+impl Iterator for Rows {
+    type Item = Result<Vec<Cell>>;
+    fn next(&mut self) -> Option<Self::Item> {
+        self.rows.next()
+    }
+}
+
+impl From<Table> for Rows {
+    fn from(table: Table) -> Rows {
+        Rows::new(table.columns, table.rows.into_iter().map(Ok))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::aggregate::table::ColumnType;
+
+    #[test]
+    fn top_keeps_the_largest_per_date_in_order_with_ties_in_group_order() {
+        let columns = vec![
+            Column { name: "acq".into(), ty: ColumnType::Date },
+            Column { name: "who".into(), ty: ColumnType::Int },
+            Column { name: "bytes".into(), ty: ColumnType::Bytes },
+        ];
+        let row = |d: &str, who: i64, b: Option<i64>| {
+            vec![Cell::Text(d.into()), Cell::Int(who), b.map_or(Cell::Null, Cell::Int)]
+        };
+        let mut rows = Vec::new();
+        for who in 0..1000 {
+            rows.push(row("2026-01-01", who, Some(who % 10)));
+        }
+        rows.push(row("2026-01-02", 1, None));
+        rows.push(row("2026-01-02", 2, Some(5)));
+        let table = Rows::from(Table { columns, rows }).top("bytes", 3).into_table().unwrap();
+        let got: Vec<(String, i64)> = table
+            .rows
+            .iter()
+            .map(|r| match (&r[0], &r[1]) {
+                (Cell::Text(d), Cell::Int(w)) => (d.clone(), *w),
+                _ => unreachable!(),
+            })
+            .collect();
+        let want = [("2026-01-01", 9), ("2026-01-01", 19), ("2026-01-01", 29), ("2026-01-02", 2), ("2026-01-02", 1)];
+        assert_eq!(got, want.map(|(d, w)| (d.to_string(), w)));
+    }
+}
