@@ -188,6 +188,31 @@ def _table(ipc: bytes) -> _pa.Table:
     return _pa.ipc.open_stream(_pa.py_buffer(ipc)).read_all()
 
 
+def _reader(stream: Any) -> _pa.RecordBatchReader:
+    """A native stream of IPC batches as a reader; the first batch gives the schema."""
+
+    def take():
+        try:
+            data = stream.next()
+        except _native.NativeError as e:
+            kind, message, option = e.args
+            raise _KINDS.get(kind, ScanlakeError)(message, option) from None
+        return None if data is None else _pa.ipc.open_stream(_pa.py_buffer(data)).read_next_batch()
+
+    first = take()
+    if first is None:
+        return _pa.RecordBatchReader.from_batches(_pa.schema([]), [])
+
+    def batches():
+        batch = first
+        while batch is not None:
+            if batch.num_rows:
+                yield batch
+            batch = take()
+
+    return _pa.RecordBatchReader.from_batches(first.schema, batches())
+
+
 # --- checking keyword arguments ------------------------------------------------------------
 
 
@@ -420,7 +445,12 @@ class Dataset:
     """A scanlake dataset, opened for reading. Reports return ``pyarrow.Table``\\ s with the
     types of the Parquet export; every report takes the filters ``acq``, ``prefix``, ``uid``,
     ``gid``, ``fileset``, ``tld`` and ``kind``, and ``engine``, ``threads``, ``memory_mib``,
-    ``spill_dir`` and ``progress``."""
+    ``spill_dir`` and ``progress``.
+
+    For results bigger than memory (``du`` of a whole file system), ``stream=True`` returns a
+    ``pyarrow.RecordBatchReader`` instead, and ``output=PATH`` (with ``format``: csv, tsv, json,
+    parquet or table; else the extension's) writes the report to a file and returns its path:
+    either way the rows go from the library's spilled runs to you batch by batch."""
 
     def __init__(self, path: PathLike):
         self.path = _Path(_path("path", path))
@@ -465,6 +495,9 @@ class Dataset:
 
     def _report(self, report: Dict[str, Any], options: Dict[str, Any]) -> Any:
         explain = options.pop("_explain", False)
+        stream = options.pop("stream", False)
+        output = options.pop("output", None)
+        fmt = options.pop("format", None)
         engine = options.pop("engine", None)
         progress = options.pop("progress", True)
         limits = _limits(options.pop("threads", None), options.pop("memory_mib", None), options.pop("spill_dir", None))
@@ -476,9 +509,18 @@ class Dataset:
         if engine is not None and not isinstance(engine, str):
             raise TypeError("engine must be a string")
         request = {"report": report, "filter": filt, "engine": engine}
+        if fmt is not None and (output is None or not isinstance(fmt, str)):
+            raise OptionError("format needs output (a path) and is a string: csv, tsv, json, parquet or table", "format")
+        if stream and output is not None:
+            raise OptionError("stream and output exclude each other", "stream")
         if explain:
             said = _call("explain", False, dataset=str(self.path), request=request, limits=limits)
             return "\n".join(said["lines"] + [f"note: {n}" for n in said["notes"]])
+        if stream:
+            return _reader(_native.report_stream(_json.dumps(dict(dataset=str(self.path), request=request, limits=limits), default=_plain)))
+        if output is not None:
+            said = _call("report", progress, dataset=str(self.path), request=request, limits=limits, output=_path("output", output), format=fmt)
+            return _Path(said["path"])
         return _table(_call("report", progress, dataset=str(self.path), request=request, limits=limits))
 
     def usage(self, *, by: Union[str, Sequence[str]] = "uid", **options: Any) -> _pa.Table:
@@ -540,27 +582,7 @@ class Dataset:
             raise TypeError(f"scan() got an unexpected keyword argument '{sorted(unknown)[0]}'")
         cols = None if columns is None else _words("columns", columns)
         args = dict(dataset=str(self.path), filter=_filter(**filters), columns=cols, limits=_limits(threads, memory_mib))
-        stream = _native.scan(_json.dumps(args))
-
-        def take():
-            try:
-                data = stream.next()
-            except _native.NativeError as e:
-                kind, message, option = e.args
-                raise _KINDS.get(kind, ScanlakeError)(message, option) from None
-            return None if data is None else _pa.ipc.open_stream(_pa.py_buffer(data)).read_next_batch()
-
-        first = take()
-        if first is None:
-            return _pa.RecordBatchReader.from_batches(_pa.schema([]), [])
-
-        def batches():
-            batch = first
-            while batch is not None:
-                yield batch
-                batch = take()
-
-        return _pa.RecordBatchReader.from_batches(first.schema, batches())
+        return _reader(_native.scan(_json.dumps(args)))
 
     def query(self, sql: str, *, threads: Optional[int] = None, memory_mib: Optional[int] = None, progress: bool = True) -> _pa.Table:
         """Read-only SQL (DataFusion) over the table ``files``: the dataset's columns plus ``acq``

@@ -130,3 +130,27 @@ def test_scan_streams_the_rows_a_filter_selects(lake):
     assert set(whole.column("uid").to_pylist()) <= {1000}
     with pytest.raises(scanlake.ReportError):
         lake.scan(columns=["no_such_column"])
+
+
+@pytest.mark.parametrize("name,kwargs,argv", REPORTS[5:8], ids=[" ".join(r[2]) for r in REPORTS[5:8]])
+def test_reports_stream_as_batches_or_straight_to_a_file(lake, cli, tmp_path, name, kwargs, argv):
+    kwargs = dict(kwargs)
+    what = kwargs.pop("what", None)
+    method = getattr(lake, name)
+    call = (lambda **kw: method(what, progress=False, **kwargs, **kw)) if what else (lambda **kw: method(progress=False, **kwargs, **kw))
+    whole = call()
+    reader = call(stream=True)
+    assert isinstance(reader, pa.RecordBatchReader)
+    assert reader.schema == whole.schema
+    assert reader.read_all().equals(whole)
+    for fmt in ["csv", "json", "table", "parquet"]:
+        out = call(output=tmp_path / f"py.{fmt}", format=fmt)
+        assert out == tmp_path / f"py.{fmt}"
+        expected = tmp_path / f"cli.{fmt}"
+        cli("aggregate", lake.path, *argv, "--format", fmt, "-o", expected)
+        assert out.read_bytes() == expected.read_bytes(), fmt
+    assert pq.read_table(call(output=tmp_path / "by-extension.parquet")).equals(whole)
+    with pytest.raises(scanlake.OptionError):
+        call(stream=True, output=tmp_path / "x.csv")
+    with pytest.raises(scanlake.OptionError):
+        call(format="csv")

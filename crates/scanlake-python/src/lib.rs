@@ -181,6 +181,21 @@ fn scan(args: String) -> PyResult<Stream> {
     Ok(Stream { batches: Mutex::new(rx) })
 }
 
+/// Starts a report (`{dataset, request, limits}`) whose rows arrive batch by batch.
+#[pyfunction]
+fn report_stream(args: String) -> PyResult<Stream> {
+    let (tx, rx) = std::sync::mpsc::sync_channel::<Outcome>(4);
+    std::thread::Builder::new()
+        .name("scanlake-report".into())
+        .spawn(move || {
+            if let Err(f) = ops::report_stream(&args, &tx) {
+                let _ = tx.send(Err(f));
+            }
+        })
+        .map_err(|e| PyException::new_err(format!("cannot start a thread: {e}")))?;
+    Ok(Stream { batches: Mutex::new(rx) })
+}
+
 /// The `scanlake` command, run with `argv` (program name first); returns its exit status.
 #[pyfunction]
 fn cli(py: Python<'_>, argv: Vec<String>) -> i32 {
@@ -194,6 +209,7 @@ fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_class::<Stream>()?;
     m.add_function(wrap_pyfunction!(start, m)?)?;
     m.add_function(wrap_pyfunction!(scan, m)?)?;
+    m.add_function(wrap_pyfunction!(report_stream, m)?)?;
     m.add_function(wrap_pyfunction!(cli, m)?)?;
     m.add("NativeError", m.py().get_type::<NativeError>())?;
     m.add("__version__", env!("CARGO_PKG_VERSION"))?;

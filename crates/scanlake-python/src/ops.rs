@@ -3,7 +3,7 @@
 
 use anyhow::{Context, Result};
 use arrow::record_batch::RecordBatch;
-use scanlake::aggregate::export::Format;
+use scanlake::aggregate::export::{self, Format};
 use scanlake::generate::GenOptions;
 use scanlake::options::OptionError;
 use scanlake::progress::{Interrupted, Progress};
@@ -130,6 +130,13 @@ pub fn run(op: &str, text: &str, progress: &dyn Progress) -> Result<Output, Fail
             if op == "explain" {
                 return json_out(json!({"lines": plan.explanation, "notes": plan.resolved.notes}));
             }
+            if let Some(output) = args::<Option<PathBuf>>(&a, "output")? {
+                // Straight to a file as the rows stream: a result bigger than memory never lands in Python.
+                let format = format_for(&output, args(&a, "format")?);
+                let rows = scanlake_api::report::run_rows(&view, &plan, progress).map_err(|e| failure("report", e))?;
+                export::export(rows, format, &output).map_err(|e| failure("report", e))?;
+                return json_out(json!({"path": output, "format": format.name()}));
+            }
             let table = scanlake_api::report::run(&view, &plan, progress).map_err(|e| failure("report", e))?;
             let batch = scanlake_api::to_arrow(&table).map_err(|e| failure("internal", e))?;
             ipc(std::slice::from_ref(&batch), batch.schema()).map_err(|e| failure("internal", e))
@@ -178,6 +185,14 @@ pub fn run(op: &str, text: &str, progress: &dyn Progress) -> Result<Output, Fail
     }
 }
 
+/// `format`, else the one `output`'s extension names, else CSV.
+fn format_for(output: &Path, format: Option<Format>) -> Format {
+    format.unwrap_or_else(|| {
+        let ext = output.extension().and_then(|e| e.to_str());
+        ext.and_then(|e| if e == "txt" { Some(Format::Table) } else { e.parse().ok() }).unwrap_or(Format::Csv)
+    })
+}
+
 /// A report of a run as Python gives it.
 #[derive(Deserialize)]
 struct RunReport {
@@ -203,9 +218,7 @@ fn start_run(a: &Value, progress: &dyn Progress) -> Result<Output> {
     let jobs: Vec<ReportJob> = reports
         .into_iter()
         .map(|r| {
-            let format = r.format.unwrap_or_else(|| {
-                r.output.extension().and_then(|e| e.to_str()).and_then(|e| e.parse().ok()).unwrap_or(Format::Csv)
-            });
+            let format = format_for(&r.output, r.format);
             ReportJob::new(r.request, r.limits, r.output, format)
         })
         .collect();
@@ -232,6 +245,30 @@ fn start_run(a: &Value, progress: &dyn Progress) -> Result<Output> {
 }
 
 /// Sends the rows of a scan to `tx`, one IPC-encoded batch at a time; stops when nobody listens.
+/// Streams a report's rows (`{dataset, request, limits}`) to `tx` as Arrow batches, the first
+/// one empty (it carries the schema); a result spilled to disk is read from there as Python
+/// takes the batches.
+pub fn report_stream(text: &str, tx: &std::sync::mpsc::SyncSender<Result<Output, Failure>>) -> Result<(), Failure> {
+    let a: Value = serde_json::from_str(text).map_err(|e| failure("internal", e.into()))?;
+    let view = open(&args::<PathBuf>(&a, "dataset")?)?;
+    let request: ReportRequest = args(&a, "request")?;
+    let limits: LimitOptions = args(&a, "limits")?;
+    let s = settings()?;
+    let plan = scanlake_api::report::plan(&view, &request, &limits, &s).map_err(|e| failure("report", e))?;
+    let rows = scanlake_api::report::run_rows(&view, &plan, &scanlake::progress::NoProgress)
+        .map_err(|e| failure("report", e))?;
+    let (schema, batches) = export::batches(rows);
+    let send = |batch: RecordBatch| {
+        let out = ipc(std::slice::from_ref(&batch), batch.schema()).map_err(|e| failure("internal", e))?;
+        tx.send(Ok(out)).map_err(|_| failure("internal", anyhow::anyhow!("the reader went away")))
+    };
+    send(RecordBatch::new_empty(schema))?;
+    for batch in batches {
+        send(batch.map_err(|e| failure("report", e))?)?;
+    }
+    Ok(())
+}
+
 pub fn scan(text: &str, tx: &std::sync::mpsc::SyncSender<Result<Output, Failure>>) -> Result<(), Failure> {
     let a: Value = serde_json::from_str(text).map_err(|e| failure("internal", e.into()))?;
     let view = open(&args::<PathBuf>(&a, "dataset")?)?;

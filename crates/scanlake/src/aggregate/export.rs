@@ -79,7 +79,7 @@ pub fn write<W: Write + Send>(rows: Rows, format: Format, mut out: W) -> Result<
     {
         let mut out = std::io::BufWriter::with_capacity(1 << 16, &mut out);
         match format {
-            Format::Table => text_table(rows, &mut out)?,
+            Format::Table => text_table(rows, &mut out, TEXT_IN_MEMORY)?,
             Format::Csv => delimited(rows, ',', csv_field, &mut out)?,
             Format::Tsv => delimited(rows, '\t', tsv_field, &mut out)?,
             Format::Json => json(rows, &mut out)?,
@@ -191,7 +191,7 @@ pub fn human_bytes(v: i64) -> String {
 /// Rendered rows kept in memory up to this size; beyond it they go to a temporary file.
 const TEXT_IN_MEMORY: usize = 8 << 20;
 
-fn text_table(rows: Rows, out: &mut impl Write) -> Result<()> {
+fn text_table(rows: Rows, out: &mut impl Write, in_memory: usize) -> Result<()> {
     use std::io::{BufRead, Seek};
     let columns = rows.columns.clone();
     let mut widths: Vec<usize> = columns.iter().map(|c| c.name.chars().count()).collect();
@@ -219,7 +219,7 @@ fn text_table(rows: Rows, out: &mut impl Write) -> Result<()> {
             None => {
                 memory_bytes += line.len() + 24;
                 memory.push(line);
-                if memory_bytes > TEXT_IN_MEMORY {
+                if memory_bytes > in_memory {
                     let mut f = std::io::BufWriter::new(tempfile::tempfile()?);
                     for line in memory.drain(..) {
                         writeln!(f, "{line}")?;
@@ -468,6 +468,19 @@ mod tests {
         assert_eq!(v[0]["bytes"], 1536);
         assert_eq!(v[1]["newest"], serde_json::Value::Null);
         assert_eq!(v[1]["dir"], "/t\tx\ny");
+    }
+
+    #[test]
+    fn a_table_too_large_for_memory_is_aligned_the_same_from_a_temporary_file() {
+        let mut table = sample();
+        for i in 0..1000 {
+            table.rows.push(vec![Cell::Text(format!("/d{i}")), Cell::Int(i << 20), Cell::Int(i)]);
+        }
+        let (mut memory, mut spilled) = (Vec::new(), Vec::new());
+        text_table(table.clone().into(), &mut memory, usize::MAX).unwrap();
+        text_table(table.into(), &mut spilled, 0).unwrap();
+        assert_eq!(String::from_utf8(spilled).unwrap(), String::from_utf8(memory.clone()).unwrap());
+        assert_eq!(memory.iter().filter(|&&b| b == b'\n').count(), 1 + 2 + 1000);
     }
 
     #[test]
