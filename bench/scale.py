@@ -26,6 +26,11 @@ REPORTS = {
     "top groups": ["top", "groups"],
     "top dirs": ["top", "dirs", "--max-depth", "5"],
     "du": ["du", "--max-depth", "6"],
+    # Memory flat in result size: every directory, held in memory under the default limit, then
+    # within 64 MiB (spilled to sorted runs and merged into the export).
+    "du, every depth": ["du", "--max-depth", "30"],
+    "du, every depth, --memory-mib 64": ["du", "--max-depth", "30", "--memory-mib", "64"],
+    "top dirs --max-depth 8, --memory-mib 64": ["top", "dirs", "--max-depth", "8", "--memory-mib", "64"],
 }
 
 

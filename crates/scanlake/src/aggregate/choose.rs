@@ -88,11 +88,11 @@ pub fn choose(
     } else {
         let groups = rows_in_scope / OBJECTS_PER_DIR;
         let need = groups * BYTES_PER_GROUP;
-        let fits = if need <= memory_limit / 2 { "within" } else { "beyond" };
+        let fits = if need <= memory_limit / 4 { "within" } else { "beyond" };
         reasons.push(format!(
-            "streaming: ~{groups} directories expected (~{} MiB of results, {fits} the {} MiB results may hold in memory); more spills to sorted runs on disk, merged as the result is written, so memory stays within the limit",
+            "streaming: ~{groups} directories expected (~{} MiB of results, {fits} the {} MiB results may hold in memory; beyond, they spill to disk)",
             need >> 20,
-            memory_limit >> 21
+            memory_limit >> 22
         ));
         "streaming"
     };
@@ -152,11 +152,14 @@ mod tests {
         assert_eq!(c.engine, "streaming");
         let c = choose(None, &BOTH, &du, &view(1_000_000), &machine(None), 1 << 30).unwrap();
         assert_eq!(c.engine, "streaming", "{c:?}");
-        assert!(c.reasons.last().unwrap().contains("within the 512 MiB results may hold"), "{c:?}");
+        assert!(c.reasons.last().unwrap().contains("within the 256 MiB results may hold"), "{c:?}");
         let c = choose(None, &BOTH, &du, &view(1_000_000_000), &machine(None), 1 << 30).unwrap();
         assert_eq!(c.engine, "streaming", "{c:?}");
         assert!(
-            c.reasons.last().unwrap().contains("beyond the 512 MiB results may hold in memory); more spills"),
+            c.reasons
+                .last()
+                .unwrap()
+                .contains("beyond the 256 MiB results may hold in memory; beyond, they spill to disk"),
             "{c:?}"
         );
     }

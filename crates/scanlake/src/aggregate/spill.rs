@@ -22,13 +22,22 @@ pub trait Value: Copy + Default + Send + 'static {
     fn read(bytes: &[u8]) -> Self;
 }
 
-/// Estimated bytes one entry of a map holds beyond its key and value (hash slot, `Vec` header).
-const ENTRY_OVERHEAD: usize = 48;
 /// Runs merged at once; more are merged in passes first, so open files stay few.
 const FAN_IN: usize = 64;
+/// What the allocator adds to each heap block (a key's bytes), on average.
+const BLOCK_OVERHEAD: usize = 16;
 
-pub fn entry_bytes<V: Value>(key: &[u8]) -> usize {
-    key.len() + size_of::<V>() + ENTRY_OVERHEAD
+/// Heap bytes of a key held in a map.
+pub fn key_bytes(key: &[u8]) -> usize {
+    key.len() + BLOCK_OVERHEAD
+}
+
+/// Bytes a hash map of `len` entries holds, its keys' heap bytes (`heap`) apart: every slot of
+/// its capacity (free or not, and a control byte each), and room for the list of its entries
+/// that sorting it for a run makes.
+pub fn map_bytes<K, V>(map: &FxHashMap<K, V>) -> usize {
+    let slot = size_of::<(K, V)>();
+    map.capacity() * (slot + 1) + map.len() * slot
 }
 
 /// The largest size of a possibly hard-linked object.
@@ -96,7 +105,8 @@ pub struct Spiller<V: Value> {
 
 struct State<V> {
     map: FxHashMap<Vec<u8>, V>,
-    bytes: usize,
+    /// Heap bytes of the map's keys.
+    keys: usize,
     runs: Vec<PathBuf>,
     dir: Option<tempfile::TempDir>,
 }
@@ -107,7 +117,7 @@ impl<V: Value> Spiller<V> {
         Spiller {
             budget,
             spill_dir: spill_dir.map(Path::to_path_buf),
-            state: Mutex::new(State { map: FxHashMap::default(), bytes: 0, runs: Vec::new(), dir: None }),
+            state: Mutex::new(State { map: FxHashMap::default(), keys: 0, runs: Vec::new(), dir: None }),
         }
     }
 
@@ -118,11 +128,11 @@ impl<V: Value> Spiller<V> {
             match state.map.get_mut(&key) {
                 Some(v) => v.combine(&value),
                 None => {
-                    state.bytes += entry_bytes::<V>(&key);
+                    state.keys += key_bytes(&key);
                     state.map.insert(key, value);
                 }
             }
-            if state.bytes > self.budget {
+            if state.keys + map_bytes(&state.map) > self.budget {
                 self.spill(&mut state)?;
             }
         }
@@ -131,7 +141,7 @@ impl<V: Value> Spiller<V> {
 
     fn spill(&self, state: &mut State<V>) -> Result<()> {
         let entries = sorted(std::mem::take(&mut state.map));
-        state.bytes = 0;
+        state.keys = 0;
         let dir = match &mut state.dir {
             Some(dir) => dir.path().to_path_buf(),
             none => {

@@ -8,7 +8,7 @@ use super::{Budget, Tasks};
 use crate::aggregate::partial::{DuCounters, Sum, du_key};
 use crate::aggregate::pathkey;
 use crate::aggregate::spec::{DuReport, Filter};
-use crate::aggregate::spill::{Sorted, Spiller, entry_bytes};
+use crate::aggregate::spill::{Sorted, Spiller, key_bytes, map_bytes};
 use crate::dataset::view::Partition;
 use anyhow::Result;
 use rayon::prelude::*;
@@ -29,7 +29,7 @@ pub fn run(
     work.par_iter().try_for_each(|task| {
         let file = task.open(filter)?;
         let acq = task.partition.acq.days_since_epoch();
-        let mut walk = Walk { from, to: report.max_depth, stack: Vec::new(), done: FxHashMap::default(), bytes: 0 };
+        let mut walk = Walk { from, to: report.max_depth, stack: Vec::new(), done: FxHashMap::default(), keys: 0 };
         let filtered = filters_rows(filter);
         for &(row_group, _) in &file.row_groups {
             for batch in file.read(row_group, &columns)? {
@@ -40,7 +40,7 @@ pub fn run(
                         walk.row(&c, i);
                     }
                 }
-                if walk.bytes > budget.per_task {
+                if walk.keys + map_bytes(&walk.done) > budget.per_task {
                     spiller.add(walk.take_done(acq))?;
                 }
             }
@@ -64,8 +64,8 @@ struct Walk {
     /// The directories at depths `from..` above the last row, with their totals so far.
     stack: Vec<(Vec<u8>, DuCounters)>,
     done: FxHashMap<Vec<u8>, DuCounters>,
-    /// Estimated bytes `done` holds.
-    bytes: usize,
+    /// Heap bytes of `done`'s keys.
+    keys: usize,
 }
 
 impl Walk {
@@ -105,11 +105,10 @@ impl Walk {
 
     fn pop(&mut self) {
         let (dir, totals) = self.stack.pop().expect("non-empty stack");
-        let bytes = entry_bytes::<DuCounters>(&dir);
         match self.done.get_mut(&dir) {
             Some(t) => t.add(&totals),
             None => {
-                self.bytes += bytes;
+                self.keys += key_bytes(&dir);
                 self.done.insert(dir, totals);
             }
         }
@@ -124,7 +123,7 @@ impl Walk {
 
     /// The completed directories so far, keyed for the spiller, leaving none.
     fn take_done(&mut self, acq: i64) -> impl Iterator<Item = (Vec<u8>, DuCounters)> + use<> {
-        self.bytes = 0;
+        self.keys = 0;
         std::mem::take(&mut self.done).into_iter().map(move |(dir, c)| (du_key(acq, &dir), c))
     }
 }

@@ -11,7 +11,7 @@ use super::{Budget, Tasks};
 use crate::aggregate::partial::{Counters, Key, Sum, encoded, push_identity};
 use crate::aggregate::pathkey;
 use crate::aggregate::spec::{Dimension, Filter, GroupedReport, MAX_GROUPS, TimeField};
-use crate::aggregate::spill::{MaxSize, Sorted, Spiller};
+use crate::aggregate::spill::{MaxSize, Sorted, Spiller, key_bytes, map_bytes};
 use crate::dataset::view::Partition;
 use crate::dataset::writer::may_be_link;
 use anyhow::Result;
@@ -23,8 +23,6 @@ const MICROS_PER_DAY: i64 = 86_400_000_000;
 /// `[groups…, age, size]`, the parts a report uses, in that order.
 const SLOTS: usize = MAX_GROUPS + 2;
 const NULL: i64 = i64::MIN;
-/// Estimated bytes per entry of a task's maps, beyond the strings.
-const ENTRY_BYTES: usize = 96;
 /// The columns that identify a linked object, read only where a row group may hold one.
 pub(super) const LINK_COLUMNS: [&str; 4] = ["nlink", "inode", "gen", "snapshot"];
 
@@ -151,7 +149,7 @@ impl Interner {
         let id = *self.ids.entry(s.to_vec()).or_insert(next);
         if id == next {
             self.values.push(s.to_vec());
-            self.bytes += 2 * s.len() + ENTRY_BYTES;
+            self.bytes += 2 * key_bytes(s);
         }
         self.last = Some(id);
         id
@@ -285,8 +283,10 @@ impl<'r, K: Packed> Folder<'r, K> {
         key
     }
 
+    /// Bytes the maps and the interned strings hold.
     fn bytes(&self) -> usize {
-        (self.groups.len() + self.linked.len()) * ENTRY_BYTES + self.strings.iter().map(|s| s.bytes).sum::<usize>()
+        let strings: usize = self.strings.iter().map(|s| s.bytes + map_bytes(&s.ids) + s.values.capacity() * 24).sum();
+        map_bytes(&self.groups) + map_bytes(&self.linked) + strings
     }
 
     /// Hands every group and linked object to `out` with its full key, and starts afresh.
