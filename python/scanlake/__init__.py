@@ -517,7 +517,8 @@ class Dataset:
             said = _call("explain", False, dataset=str(self.path), request=request, limits=limits)
             return "\n".join(said["lines"] + [f"note: {n}" for n in said["notes"]])
         if stream:
-            return _reader(_native.report_stream(_json.dumps(dict(dataset=str(self.path), request=request, limits=limits), default=_plain)))
+            # The report runs as a job (progress, Ctrl-C); its rows then stream batch by batch.
+            return _reader(_call("report", progress, dataset=str(self.path), request=request, limits=limits, stream=True))
         if output is not None:
             said = _call("report", progress, dataset=str(self.path), request=request, limits=limits, output=_path("output", output), format=fmt)
             return _Path(said["path"])

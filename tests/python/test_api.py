@@ -154,3 +154,5 @@ def test_reports_stream_as_batches_or_straight_to_a_file(lake, cli, tmp_path, na
         call(stream=True, output=tmp_path / "x.csv")
     with pytest.raises(scanlake.OptionError):
         call(format="csv")
+    with pytest.raises(scanlake.OptionError, match="max_depth"):
+        lake.du(max_depth=0, stream=True)

@@ -103,11 +103,17 @@ impl Job {
         self.shared.tracker.cancelled.store(true, Ordering::Relaxed);
     }
 
-    /// The job's result (JSON text or Arrow IPC bytes); raises `NativeError` if it failed.
+    /// The job's result (JSON text, Arrow IPC bytes, or a `Stream` of a report's rows, which
+    /// only the first call gets); raises `NativeError` if it failed.
     fn result<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
-        let guard = self.shared.outcome.lock().expect("outcome");
+        let mut guard = self.shared.outcome.lock().expect("outcome");
+        if let Some(Ok(Output::Rows(_))) = guard.as_ref() {
+            let Some(Ok(Output::Rows(rows))) = guard.take() else { unreachable!() };
+            return Ok(stream(move |tx| ops::send_rows(rows, tx))?.into_pyobject(py)?.into_any());
+        }
         match guard.as_ref() {
-            None => Err(PyException::new_err("the job has not ended")),
+            None => Err(PyException::new_err("the job has not ended (or its rows were taken)")),
+            Some(Ok(Output::Rows(_))) => unreachable!(),
             Some(Ok(Output::Json(text))) => Ok(text.clone().into_pyobject(py)?.into_any()),
             Some(Ok(Output::Bytes(bytes))) => Ok(PyBytes::new(py, bytes).into_any()),
             Some(Err(f)) => Err(NativeError::new_err((f.kind, f.message.clone(), f.option.clone()))),
@@ -124,20 +130,7 @@ fn start(op: String, args: String) -> PyResult<Job> {
     std::thread::Builder::new()
         .name(format!("scanlake-{op}"))
         .spawn(move || {
-            let outcome =
-                std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| ops::run(&op, &args, &worker.tracker)))
-                    .unwrap_or_else(|panic| {
-                        let what = panic
-                            .downcast_ref::<String>()
-                            .cloned()
-                            .or_else(|| panic.downcast_ref::<&str>().map(|s| s.to_string()))
-                            .unwrap_or_else(|| "unknown".into());
-                        Err(Failure {
-                            kind: "internal",
-                            message: format!("scanlake failed unexpectedly: {what}"),
-                            option: None,
-                        })
-                    });
+            let outcome = guarded(|| ops::run(&op, &args, &worker.tracker));
             *worker.outcome.lock().expect("outcome") = Some(outcome);
             worker.ended.notify_all();
         })
@@ -145,55 +138,76 @@ fn start(op: String, args: String) -> PyResult<Job> {
     Ok(Job { shared })
 }
 
-/// Raw rows of a dataset arriving batch by batch (each an Arrow IPC stream of one batch); the
-/// scan waits while Python has not taken the last ones, so memory stays flat.
+/// `work`, with a panic turned into an `internal` failure.
+fn guarded<T>(work: impl FnOnce() -> Result<T, Failure>) -> Result<T, Failure> {
+    std::panic::catch_unwind(std::panic::AssertUnwindSafe(work)).unwrap_or_else(|panic| {
+        let what = panic
+            .downcast_ref::<String>()
+            .cloned()
+            .or_else(|| panic.downcast_ref::<&str>().map(|s| s.to_string()))
+            .unwrap_or_else(|| "unknown".into());
+        Err(Failure { kind: "internal", message: format!("scanlake failed unexpectedly: {what}"), option: None })
+    })
+}
+
+/// Rows arriving batch by batch (each an Arrow IPC stream of one batch); the producer waits
+/// while Python has not taken the last ones, so memory stays flat, and stops when the stream
+/// is dropped. It ends with an explicit end mark: a producer gone without one is an error, not
+/// a short result.
 #[pyclass(module = "scanlake._native")]
 struct Stream {
     batches: Mutex<std::sync::mpsc::Receiver<Outcome>>,
 }
 
+/// The end mark a producer sends after its last batch.
+fn end_mark() -> Outcome {
+    Ok(Output::Json(String::new()))
+}
+
 #[pymethods]
 impl Stream {
-    /// The next batch as IPC bytes, or `None` at the end (waits without the GIL).
+    /// The next batch as IPC bytes, or `None` at the end (waits without the GIL, and lets
+    /// Ctrl-C through every 100 ms).
     fn next<'py>(&self, py: Python<'py>) -> PyResult<Option<Bound<'py, PyBytes>>> {
-        let received = py.detach(|| self.batches.lock().expect("stream").recv());
-        match received {
-            Err(_) => Ok(None),
-            Ok(Ok(Output::Bytes(b))) => Ok(Some(PyBytes::new(py, &b))),
-            Ok(Ok(Output::Json(_))) => Ok(None),
-            Ok(Err(f)) => Err(NativeError::new_err((f.kind, f.message, f.option))),
+        use std::sync::mpsc::RecvTimeoutError;
+        loop {
+            let received = py.detach(|| self.batches.lock().expect("stream").recv_timeout(Duration::from_millis(100)));
+            return match received {
+                Err(RecvTimeoutError::Timeout) => {
+                    py.check_signals()?;
+                    continue;
+                }
+                Err(RecvTimeoutError::Disconnected) => Err(NativeError::new_err((
+                    "internal",
+                    "scanlake's stream of rows ended before its last batch".to_string(),
+                    None::<String>,
+                ))),
+                Ok(Ok(Output::Bytes(b))) => Ok(Some(PyBytes::new(py, &b))),
+                Ok(Ok(_)) => Ok(None),
+                Ok(Err(f)) => Err(NativeError::new_err((f.kind, f.message, f.option))),
+            };
         }
     }
+}
+
+/// A [`Stream`] fed by `produce` on a thread of its own.
+fn stream(
+    produce: impl FnOnce(&std::sync::mpsc::SyncSender<Outcome>) -> Result<(), Failure> + Send + 'static,
+) -> PyResult<Stream> {
+    let (tx, rx) = std::sync::mpsc::sync_channel::<Outcome>(4);
+    std::thread::Builder::new()
+        .name("scanlake-stream".into())
+        .spawn(move || {
+            let _ = tx.send(guarded(|| produce(&tx)).and_then(|()| end_mark()));
+        })
+        .map_err(|e| PyException::new_err(format!("cannot start a thread: {e}")))?;
+    Ok(Stream { batches: Mutex::new(rx) })
 }
 
 /// Starts a scan (`{dataset, filter, columns, limits}`) on a thread of its own.
 #[pyfunction]
 fn scan(args: String) -> PyResult<Stream> {
-    let (tx, rx) = std::sync::mpsc::sync_channel::<Outcome>(4);
-    std::thread::Builder::new()
-        .name("scanlake-scan".into())
-        .spawn(move || {
-            if let Err(f) = ops::scan(&args, &tx) {
-                let _ = tx.send(Err(f));
-            }
-        })
-        .map_err(|e| PyException::new_err(format!("cannot start a thread: {e}")))?;
-    Ok(Stream { batches: Mutex::new(rx) })
-}
-
-/// Starts a report (`{dataset, request, limits}`) whose rows arrive batch by batch.
-#[pyfunction]
-fn report_stream(args: String) -> PyResult<Stream> {
-    let (tx, rx) = std::sync::mpsc::sync_channel::<Outcome>(4);
-    std::thread::Builder::new()
-        .name("scanlake-report".into())
-        .spawn(move || {
-            if let Err(f) = ops::report_stream(&args, &tx) {
-                let _ = tx.send(Err(f));
-            }
-        })
-        .map_err(|e| PyException::new_err(format!("cannot start a thread: {e}")))?;
-    Ok(Stream { batches: Mutex::new(rx) })
+    stream(move |tx| ops::scan(&args, tx))
 }
 
 /// The `scanlake` command, run with `argv` (program name first); returns its exit status.
@@ -209,7 +223,6 @@ fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_class::<Stream>()?;
     m.add_function(wrap_pyfunction!(start, m)?)?;
     m.add_function(wrap_pyfunction!(scan, m)?)?;
-    m.add_function(wrap_pyfunction!(report_stream, m)?)?;
     m.add_function(wrap_pyfunction!(cli, m)?)?;
     m.add("NativeError", m.py().get_type::<NativeError>())?;
     m.add("__version__", env!("CARGO_PKG_VERSION"))?;

@@ -18,6 +18,9 @@ use std::path::{Path, PathBuf};
 pub enum Output {
     Json(String),
     Bytes(Vec<u8>),
+    /// A report's rows, computed (possibly spilled to disk) and not yet read: Python gets a
+    /// [`crate::Stream`] of them.
+    Rows(scanlake::aggregate::rows::Rows),
 }
 
 /// An error as Python raises it: `kind` picks the exception class.
@@ -129,6 +132,10 @@ pub fn run(op: &str, text: &str, progress: &dyn Progress) -> Result<Output, Fail
             let plan = scanlake_api::report::plan(&view, &request, &limits, &s).map_err(|e| failure("report", e))?;
             if op == "explain" {
                 return json_out(json!({"lines": plan.explanation, "notes": plan.resolved.notes}));
+            }
+            if args::<Option<bool>>(&a, "stream")?.unwrap_or(false) {
+                let rows = scanlake_api::report::run_rows(&view, &plan, progress).map_err(|e| failure("report", e))?;
+                return Ok(Output::Rows(rows));
             }
             if let Some(output) = args::<Option<PathBuf>>(&a, "output")? {
                 // Straight to a file as the rows stream: a result bigger than memory never lands in Python.
@@ -245,18 +252,12 @@ fn start_run(a: &Value, progress: &dyn Progress) -> Result<Output> {
 }
 
 /// Sends the rows of a scan to `tx`, one IPC-encoded batch at a time; stops when nobody listens.
-/// Streams a report's rows (`{dataset, request, limits}`) to `tx` as Arrow batches, the first
-/// one empty (it carries the schema); a result spilled to disk is read from there as Python
-/// takes the batches.
-pub fn report_stream(text: &str, tx: &std::sync::mpsc::SyncSender<Result<Output, Failure>>) -> Result<(), Failure> {
-    let a: Value = serde_json::from_str(text).map_err(|e| failure("internal", e.into()))?;
-    let view = open(&args::<PathBuf>(&a, "dataset")?)?;
-    let request: ReportRequest = args(&a, "request")?;
-    let limits: LimitOptions = args(&a, "limits")?;
-    let s = settings()?;
-    let plan = scanlake_api::report::plan(&view, &request, &limits, &s).map_err(|e| failure("report", e))?;
-    let rows = scanlake_api::report::run_rows(&view, &plan, &scanlake::progress::NoProgress)
-        .map_err(|e| failure("report", e))?;
+/// Sends `rows` to `tx` as Arrow batches, the first one empty (it carries the schema); a result
+/// spilled to disk is read from there as Python takes the batches.
+pub fn send_rows(
+    rows: scanlake::aggregate::rows::Rows,
+    tx: &std::sync::mpsc::SyncSender<Result<Output, Failure>>,
+) -> Result<(), Failure> {
     let (schema, batches) = export::batches(rows);
     let send = |batch: RecordBatch| {
         let out = ipc(std::slice::from_ref(&batch), batch.schema()).map_err(|e| failure("internal", e))?;

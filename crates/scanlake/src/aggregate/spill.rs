@@ -10,7 +10,7 @@ use rustc_hash::FxHashMap;
 use std::cmp::Reverse;
 use std::collections::BinaryHeap;
 use std::fs::File;
-use std::io::{BufReader, BufWriter, Read, Write};
+use std::io::{BufRead, BufReader, BufWriter, Read, Write};
 use std::path::{Path, PathBuf};
 use std::sync::Mutex;
 
@@ -227,11 +227,12 @@ impl<V: Value> RunReader<V> {
 
     fn next(&mut self) -> Result<Option<(Vec<u8>, V)>> {
         let failed = |e| anyhow::Error::new(e).context(format!("cannot read spilled results {}", self.path.display()));
+        // The end of a run is the end of its file before an entry, never inside one.
         let mut len = [0u8; 4];
-        match self.input.read_exact(&mut len) {
-            Err(e) if e.kind() == std::io::ErrorKind::UnexpectedEof => return Ok(None),
-            r => r.map_err(failed)?,
+        if self.input.fill_buf().map_err(failed)?.is_empty() {
+            return Ok(None);
         }
+        self.input.read_exact(&mut len).map_err(failed)?;
         let mut key = vec![0; u32::from_le_bytes(len) as usize];
         self.input.read_exact(&mut key).map_err(failed)?;
         self.input.read_exact(&mut self.value).map_err(failed)?;
@@ -350,6 +351,19 @@ mod tests {
         let got: Vec<_> = sorted.map(Result::unwrap).collect();
         assert_eq!(got, expected);
         assert_eq!(std::fs::read_dir(dir.path()).unwrap().count(), 0, "runs are removed with the stream");
+    }
+
+    #[test]
+    fn a_truncated_run_is_an_error_not_a_shorter_result() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("run");
+        write_run(&path, (0..3u64).map(|i| Ok((key(i), MaxSize(i as i64))))).unwrap();
+        let whole = std::fs::read(&path).unwrap();
+        for cut in [whole.len() - 1, whole.len() - 8 - 2, whole.len() - 8 - 9 - 2] {
+            std::fs::write(&path, &whole[..cut]).unwrap();
+            let read: Result<Vec<_>> = Merge::<MaxSize>::open(&[path.clone()], Vec::new()).and_then(|m| m.collect());
+            assert!(read.is_err(), "cut at {cut} of {} read as {read:?}", whole.len());
+        }
     }
 
     #[test]
