@@ -361,7 +361,8 @@ mod tests {
         let whole = std::fs::read(&path).unwrap();
         for cut in [whole.len() - 1, whole.len() - 8 - 2, whole.len() - 8 - 9 - 2] {
             std::fs::write(&path, &whole[..cut]).unwrap();
-            let read: Result<Vec<_>> = Merge::<MaxSize>::open(&[path.clone()], Vec::new()).and_then(|m| m.collect());
+            let read: Result<Vec<_>> =
+                Merge::<MaxSize>::open(std::slice::from_ref(&path), Vec::new()).and_then(|m| m.collect());
             assert!(read.is_err(), "cut at {cut} of {} read as {read:?}", whole.len());
         }
     }
