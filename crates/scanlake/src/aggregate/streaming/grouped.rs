@@ -292,14 +292,17 @@ impl<'r, K: Packed> Folder<'r, K> {
     /// Hands every group and linked object to `out` with its full key, and starts afresh.
     fn flush(&mut self, out: &Out) -> Result<()> {
         self.end_run();
-        let keys: FxHashMap<K, Vec<u8>> = self.groups.keys().map(|k| (*k, encoded(&self.key(k)))).collect();
+        let mut keys: FxHashMap<K, Vec<u8>> = self.groups.keys().map(|k| (*k, encoded(&self.key(k)))).collect();
         let linked = std::mem::take(&mut self.linked).into_iter().map(|((k, ino, g, s), size)| {
             let mut key = keys[&k].clone();
             push_identity(&mut key, ino, g, s);
             (key, MaxSize(size))
         });
         out.linked.add(linked)?;
-        out.groups.add(std::mem::take(&mut self.groups).into_iter().map(|(k, c)| (keys[&k].clone(), c)))?;
+        // Each group's key moves to the spiller (linked objects took copies).
+        out.groups.add(
+            std::mem::take(&mut self.groups).into_iter().map(|(k, c)| (keys.remove(&k).expect("a key per group"), c)),
+        )?;
         self.strings = (0..self.report.by.len()).map(|_| Interner::default()).collect();
         Ok(())
     }
