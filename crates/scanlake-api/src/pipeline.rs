@@ -5,7 +5,7 @@
 //! split      one task per input: cut it into chunks                  RUN/work/chunks/J/
 //! convert    one task per chunk (or input): convert it into a part    RUN/work/parts/NNNNN/
 //! publish    one task: move every part into the dataset in one commit
-//! aggregate  N tasks: each a disjoint set of tlds → partials         RUN/work/partials/R/NNNNN.json
+//! aggregate  N tasks: each a disjoint set of tlds → partials         RUN/work/partials/R/NNNNN.*
 //! merge      one task: merge each report's partials, finish, export
 //! ```
 //!
@@ -18,7 +18,8 @@ use crate::settings::Settings;
 use anyhow::{Context, Result, bail};
 use scanlake::aggregate::engine::{empty_partial, finish_report};
 use scanlake::aggregate::export::{self, Format};
-use scanlake::aggregate::partial::Partial;
+use scanlake::aggregate::partial::{Aggregated, ChurnPartial};
+use scanlake::aggregate::spill::Sorted;
 use scanlake::convert::{convert, input};
 use scanlake::dataset::view::{DatasetView, Partition};
 use scanlake::dataset::{Dataset, ScanDate};
@@ -37,7 +38,7 @@ pub const DEFAULT_TASKS: u32 = 4;
 
 /// The version of [`Work`] this library writes and reads: stored beside every stage's work,
 /// checked before any task runs. Bump it with any change to the types below.
-pub const WORK_VERSION: u32 = 1;
+pub const WORK_VERSION: u32 = 2;
 
 /// What a stage's tasks do, as stored in `run.json` (inside [`StoredWork`]).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -296,16 +297,18 @@ impl TaskRunner for Pipeline<'_> {
                     let report = &plan.resolved.report;
                     let all = view.select(report);
                     let mine = share(&all, stage.tasks, task);
-                    let partial = if mine.is_empty() {
-                        empty_partial(report)
+                    let aggregated = if mine.is_empty() {
+                        empty_partial(report).into()
                     } else {
                         view.verify(&mine)?;
-                        plan.engine.partial(&view, &mine, report, &plan.limits)?
+                        plan.engine.aggregate(&view, &mine, report, &plan.limits, &NoProgress)?
                     };
+                    let base = at(&partials_dir).join(r.to_string()).join(format!("{task:05}"));
+                    std::fs::create_dir_all(base.parent().expect("has a parent"))?;
+                    let partial = StoredPartial::store(aggregated, &base)?;
                     let out = PartialFile { files: files_of(&view, &mine), partial };
-                    let path = at(&partials_dir).join(r.to_string()).join(format!("{task:05}.json"));
-                    std::fs::create_dir_all(path.parent().expect("has a parent"))?;
-                    scanlake::dataset::write_atomically(&path, &serde_json::to_vec(&out)?)?;
+                    // Written last: its presence says the runs beside it are complete.
+                    scanlake::dataset::write_atomically(&base.with_extension("json"), &serde_json::to_vec(&out)?)?;
                     self.log.notice(&format!(
                         "{}: {} of {} partitions on {}",
                         report.name,
@@ -321,19 +324,17 @@ impl TaskRunner for Pipeline<'_> {
                 for (r, job) in reports.iter().enumerate() {
                     let report = job.request.resolve(&view)?.report;
                     let expected = files_of(&view, &view.select(&report));
-                    let mut merged: Option<Partial> = None;
+                    let mut stored: Vec<(PathBuf, StoredPartial)> = Vec::new();
                     let mut seen: Vec<String> = Vec::new();
                     for t in 1..=tasks {
-                        let path = at(&partials_dir).join(r.to_string()).join(format!("{t:05}.json"));
+                        let base = at(&partials_dir).join(r.to_string()).join(format!("{t:05}"));
+                        let path = base.with_extension("json");
                         let bytes = std::fs::read(&path)
                             .with_context(|| format!("cannot read the partial result {}", path.display()))?;
                         let p: PartialFile = serde_json::from_slice(&bytes)
                             .with_context(|| format!("cannot read the partial result {}", path.display()))?;
                         seen.extend(p.files);
-                        merged = Some(match merged {
-                            None => p.partial,
-                            Some(m) => m.merge(p.partial),
-                        });
+                        stored.push((base, p.partial));
                     }
                     seen.sort();
                     if seen != expected {
@@ -344,7 +345,8 @@ impl TaskRunner for Pipeline<'_> {
                             expected.len()
                         );
                     }
-                    let rows = finish_report(&view, &report, merged.expect("at least one task"))?;
+                    let spill_dir = job.limits.spill_dir.as_deref();
+                    let rows = finish_report(&view, &report, StoredPartial::load(stored, spill_dir)?)?;
                     export::export(rows, job.format, &at(&job.output))?;
                 }
                 Ok(())
@@ -357,7 +359,56 @@ impl TaskRunner for Pipeline<'_> {
 #[derive(Serialize, Deserialize)]
 struct PartialFile {
     files: Vec<String>,
-    partial: Partial,
+    partial: StoredPartial,
+}
+
+/// A partial as an aggregation task leaves it: grouped and du results as sorted runs beside the
+/// task's JSON (`NNNNN.groups`, `NNNNN.linked`, `NNNNN.du`), which the merge task merges as it
+/// writes the report, so neither task holds a result bigger than its memory limit; churn (one row
+/// per tld or user) inline.
+#[derive(Serialize, Deserialize)]
+enum StoredPartial {
+    Grouped,
+    Du,
+    Churn(ChurnPartial),
+}
+
+impl StoredPartial {
+    fn store(aggregated: Aggregated, base: &Path) -> Result<StoredPartial> {
+        Ok(match aggregated {
+            Aggregated::Grouped { groups, linked } => {
+                groups.store(&base.with_extension("groups"))?;
+                linked.store(&base.with_extension("linked"))?;
+                StoredPartial::Grouped
+            }
+            Aggregated::Du(dirs) => {
+                dirs.store(&base.with_extension("du"))?;
+                StoredPartial::Du
+            }
+            Aggregated::Churn(p) => StoredPartial::Churn(p),
+        })
+    }
+
+    /// Every task's partial (`base` paths, in task order) merged into one.
+    fn load(stored: Vec<(PathBuf, StoredPartial)>, spill_dir: Option<&Path>) -> Result<Aggregated> {
+        let runs = |ext: &str| -> Vec<PathBuf> { stored.iter().map(|(base, _)| base.with_extension(ext)).collect() };
+        Ok(match stored.first().map(|(_, p)| p) {
+            Some(StoredPartial::Grouped) => Aggregated::Grouped {
+                groups: Sorted::load(&runs("groups"), spill_dir)?,
+                linked: Sorted::load(&runs("linked"), spill_dir)?,
+            },
+            Some(StoredPartial::Du) => Aggregated::Du(Sorted::load(&runs("du"), spill_dir)?),
+            Some(StoredPartial::Churn(_)) => {
+                let mut merged = ChurnPartial::default();
+                for (_, p) in stored {
+                    let StoredPartial::Churn(p) = p else { bail!("the partial results of one report differ in kind") };
+                    merged.merge(p);
+                }
+                Aggregated::Churn(merged)
+            }
+            None => bail!("no partial results to merge"),
+        })
+    }
 }
 
 fn files_of(view: &DatasetView, partitions: &[&Partition]) -> Vec<String> {

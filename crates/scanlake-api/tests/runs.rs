@@ -104,9 +104,12 @@ fn a_local_run_equals_the_direct_calls_and_its_spec_round_trips() {
     // A second scanlake with another work version refuses the run instead of misreading it.
     let spec_path = run.dir.join("run.json");
     let text = std::fs::read_to_string(&spec_path).unwrap();
-    std::fs::write(&spec_path, text.replacen("\"version\": 1", "\"version\": 99", 1)).unwrap();
+    let ours = format!("\"version\": {}", pipeline::WORK_VERSION);
+    assert!(text.contains(&ours), "run.json stores the work version: {text}");
+    std::fs::write(&spec_path, text.replacen(&ours, "\"version\": 99", 1)).unwrap();
     let err = runs::open(&run.dir).err().unwrap();
-    assert!(format!("{err:#}").contains("version 99; this scanlake knows version 1"), "{err:#}");
+    let said = format!("version 99; this scanlake knows version {}", pipeline::WORK_VERSION);
+    assert!(format!("{err:#}").contains(&said), "{err:#}");
     let older = text.replacen(
         &format!("\"format_version\": {}", scanlake_batch::spec::FORMAT_VERSION),
         "\"format_version\": 1",

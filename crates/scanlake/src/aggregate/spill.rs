@@ -166,23 +166,29 @@ impl<V: Value> Spiller<V> {
 
     /// Every key once, in byte order, with its combined value.
     pub fn finish(self) -> Result<Sorted<V>> {
-        let State { map, mut runs, dir, .. } = self.state.into_inner().expect("spiller lock");
+        let State { map, runs, dir, .. } = self.state.into_inner().expect("spiller lock");
         let memory = sorted(map);
         let Some(dir) = dir else { return Ok(Sorted { merge: Merge::memory(memory), _dir: None }) };
-        // Merge in passes until the runs left (and the map) can be open at once.
-        let mut pass = 0;
-        while runs.len() >= FAN_IN {
-            let path = dir.path().join(format!("merged-{pass}"));
-            let group: Vec<PathBuf> = runs.drain(..FAN_IN).collect();
-            write_run(&path, Merge::<V>::open(&group, Vec::new())?)?;
-            for r in &group {
-                std::fs::remove_file(r).ok();
-            }
-            runs.push(path);
-            pass += 1;
-        }
+        let runs = merge_passes::<V>(runs, dir.path())?;
         Ok(Sorted { merge: Merge::open(&runs, memory)?, _dir: Some(dir) })
     }
+}
+
+/// Merges runs in passes, `FAN_IN` at a time, into `dir` until fewer are left than can be open at
+/// once (with one more source besides). Only runs inside `dir` are deleted once merged.
+fn merge_passes<V: Value>(mut runs: Vec<PathBuf>, dir: &Path) -> Result<Vec<PathBuf>> {
+    let mut pass = 0;
+    while runs.len() >= FAN_IN {
+        let path = dir.join(format!("merged-{pass}"));
+        let group: Vec<PathBuf> = runs.drain(..FAN_IN).collect();
+        write_run(&path, Merge::<V>::open(&group, Vec::new())?)?;
+        for r in group.iter().filter(|r| r.starts_with(dir)) {
+            std::fs::remove_file(r).ok();
+        }
+        runs.push(path);
+        pass += 1;
+    }
+    Ok(runs)
 }
 
 fn sorted<V>(map: FxHashMap<Vec<u8>, V>) -> Vec<(Vec<u8>, V)> {
@@ -316,6 +322,38 @@ impl<V: Value> Sorted<V> {
     }
 }
 
+impl<V: Value> Sorted<V> {
+    /// Stores the entries as one run at `path`, for [`Sorted::load`] on another machine: written
+    /// under a temporary name, synced and renamed, so a reader never sees half of it.
+    pub fn store(self, path: &Path) -> Result<()> {
+        let tmp = path.with_extension(format!("tmp-{}", std::process::id()));
+        let written = write_run(&tmp, self).and_then(|()| {
+            File::open(&tmp).and_then(|f| f.sync_all()).with_context(|| format!("cannot sync {}", tmp.display()))?;
+            std::fs::rename(&tmp, path)
+                .with_context(|| format!("cannot rename {} to {}", tmp.display(), path.display()))
+        });
+        if written.is_err() {
+            std::fs::remove_file(&tmp).ok();
+        }
+        written
+    }
+
+    /// The entries of runs stored by [`Sorted::store`], merged (equal keys combined). Runs
+    /// beyond what can be open at once are merged in passes in a directory inside `spill_dir`.
+    pub fn load(paths: &[PathBuf], spill_dir: Option<&Path>) -> Result<Sorted<V>> {
+        if paths.len() < FAN_IN {
+            return Ok(Sorted { merge: Merge::open(paths, Vec::new())?, _dir: None });
+        }
+        let base = spill_dir.map_or_else(std::env::temp_dir, Path::to_path_buf);
+        let dir = tempfile::Builder::new()
+            .prefix("scanlake-spill-")
+            .tempdir_in(&base)
+            .with_context(|| format!("cannot make a spill directory in {}", base.display()))?;
+        let runs = merge_passes::<V>(paths.to_vec(), dir.path())?;
+        Ok(Sorted { merge: Merge::open(&runs, Vec::new())?, _dir: Some(dir) })
+    }
+}
+
 impl<V: Value> Iterator for Sorted<V> {
     type Item = Result<(Vec<u8>, V)>;
     fn next(&mut self) -> Option<Self::Item> {
@@ -365,6 +403,33 @@ mod tests {
                 Merge::<MaxSize>::open(std::slice::from_ref(&path), Vec::new()).and_then(|m| m.collect());
             assert!(read.is_err(), "cut at {cut} of {} read as {read:?}", whole.len());
         }
+    }
+
+    #[test]
+    fn stored_runs_load_merged_and_stay_in_place() {
+        let dir = tempfile::tempdir().unwrap();
+        // More runs than can be open at once, overlapping keys.
+        let paths: Vec<PathBuf> = (0..FAN_IN as u64 + 5)
+            .map(|t| {
+                let path = dir.path().join(format!("{t}.run"));
+                Sorted::from_entries((0..50u64).map(|i| (key(i * (t % 7 + 1)), MaxSize((i + t) as i64))))
+                    .store(&path)
+                    .unwrap();
+                path
+            })
+            .collect();
+        let expected: Vec<_> = Sorted::from_entries(
+            (0..FAN_IN as u64 + 5)
+                .flat_map(|t| (0..50u64).map(move |i| (key(i * (t % 7 + 1)), MaxSize((i + t) as i64)))),
+        )
+        .map(Result::unwrap)
+        .collect();
+        let spill = tempfile::tempdir().unwrap();
+        let got: Vec<_> = Sorted::<MaxSize>::load(&paths, Some(spill.path())).unwrap().map(Result::unwrap).collect();
+        assert_eq!(got, expected);
+        assert!(paths.iter().all(|p| p.exists()), "stored runs are inputs: a merge that fails can run again");
+        assert_eq!(std::fs::read_dir(spill.path()).unwrap().count(), 0);
+        assert_eq!(std::fs::read_dir(dir.path()).unwrap().count(), paths.len(), "no temporary file left");
     }
 
     #[test]
