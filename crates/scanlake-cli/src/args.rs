@@ -191,8 +191,7 @@ pub struct OutputArgs {
 impl OutputArgs {
     /// --format, else -o's extension, else table on a terminal and CSV otherwise.
     pub fn format(&self) -> Format {
-        let from_ext =
-            self.output.as_ref().and_then(|p| p.extension()).and_then(|e| e.to_str()).and_then(|e| e.parse().ok());
+        let from_ext = self.output.as_deref().and_then(Format::of_path);
         let fallback =
             if self.output.is_none() && !std::io::stdout().is_terminal() { Format::Csv } else { Format::Table };
         self.format.or(from_ext).unwrap_or(fallback)

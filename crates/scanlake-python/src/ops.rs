@@ -194,10 +194,7 @@ pub fn run(op: &str, text: &str, progress: &dyn Progress) -> Result<Output, Fail
 
 /// `format`, else the one `output`'s extension names, else CSV.
 fn format_for(output: &Path, format: Option<Format>) -> Format {
-    format.unwrap_or_else(|| {
-        let ext = output.extension().and_then(|e| e.to_str());
-        ext.and_then(|e| if e == "txt" { Some(Format::Table) } else { e.parse().ok() }).unwrap_or(Format::Csv)
-    })
+    format.or_else(|| Format::of_path(output)).unwrap_or(Format::Csv)
 }
 
 /// A report of a run as Python gives it.

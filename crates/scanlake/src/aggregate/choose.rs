@@ -88,11 +88,12 @@ pub fn choose(
     } else {
         let groups = rows_in_scope / OBJECTS_PER_DIR;
         let need = groups * BYTES_PER_GROUP;
-        let fits = if need <= memory_limit / 4 { "within" } else { "beyond" };
+        let budget = super::streaming::results_budget(memory_limit);
+        let fits = if need <= budget { "within" } else { "beyond" };
         reasons.push(format!(
             "streaming: ~{groups} directories expected (~{} MiB of results, {fits} the {} MiB results may hold in memory; beyond, they spill to disk)",
             need >> 20,
-            memory_limit >> 22
+            budget >> 20
         ));
         "streaming"
     };

@@ -52,6 +52,15 @@ impl Format {
             other => other.name(),
         }
     }
+
+    /// The format `path`'s extension names: its extension or its name (`txt` and `table` are
+    /// the aligned table).
+    pub fn of_path(path: &std::path::Path) -> Option<Format> {
+        match path.extension()?.to_str()? {
+            "txt" => Some(Format::Table),
+            ext => ext.parse().ok(),
+        }
+    }
 }
 
 crate::options::serde_as_text!(Format);
@@ -481,6 +490,16 @@ mod tests {
         text_table(table.into(), &mut spilled, 0).unwrap();
         assert_eq!(String::from_utf8(spilled).unwrap(), String::from_utf8(memory.clone()).unwrap());
         assert_eq!(memory.iter().filter(|&&b| b == b'\n').count(), 1 + 2 + 1000);
+    }
+
+    #[test]
+    fn a_path_names_its_format_by_extension_or_name() {
+        let of = |p: &str| Format::of_path(std::path::Path::new(p));
+        assert_eq!(of("r.txt"), Some(Format::Table));
+        assert_eq!(of("r.table"), Some(Format::Table));
+        assert_eq!(of("dir/r.parquet"), Some(Format::Parquet));
+        assert_eq!(of("r.csv.gz"), None);
+        assert_eq!(of("report"), None);
     }
 
     #[test]

@@ -63,6 +63,11 @@ impl Rows {
             best.sort_by(order);
             best.truncate(n);
         };
+        // One date's kept rows, in order, leaving none.
+        let emit = move |best: &mut Vec<(Option<i64>, u64, Vec<Cell>)>| {
+            keep(best);
+            std::mem::take(best).into_iter().map(|r| r.2).collect::<Vec<_>>().into_iter()
+        };
         let rows = std::iter::from_fn(move || {
             loop {
                 if let Some(row) = ready.next() {
@@ -76,8 +81,7 @@ impl Rows {
                     Some(Ok(row)) => {
                         let this = acq.map(|a| row[a].clone());
                         if this != date && !best.is_empty() {
-                            keep(&mut best);
-                            ready = std::mem::take(&mut best).into_iter().map(|r| r.2).collect::<Vec<_>>().into_iter();
+                            ready = emit(&mut best);
                         }
                         date = this;
                         let v = match &row[value] {
@@ -92,8 +96,7 @@ impl Rows {
                     }
                     None => {
                         done = true;
-                        keep(&mut best);
-                        ready = std::mem::take(&mut best).into_iter().map(|r| r.2).collect::<Vec<_>>().into_iter();
+                        ready = emit(&mut best);
                     }
                 }
             }

@@ -144,14 +144,7 @@ impl<V: Value> Spiller<V> {
         state.keys = 0;
         let dir = match &mut state.dir {
             Some(dir) => dir.path().to_path_buf(),
-            none => {
-                let base = self.spill_dir.clone().unwrap_or_else(std::env::temp_dir);
-                let dir = tempfile::Builder::new()
-                    .prefix("scanlake-spill-")
-                    .tempdir_in(&base)
-                    .with_context(|| format!("cannot make a spill directory in {}", base.display()))?;
-                none.insert(dir).path().to_path_buf()
-            }
+            none => none.insert(spill_directory(self.spill_dir.as_deref())?).path().to_path_buf(),
         };
         let path = dir.join(format!("run-{}", state.runs.len()));
         write_run(&path, entries.into_iter().map(Ok))?;
@@ -189,6 +182,16 @@ fn merge_passes<V: Value>(mut runs: Vec<PathBuf>, dir: &Path) -> Result<Vec<Path
         pass += 1;
     }
     Ok(runs)
+}
+
+/// A fresh `scanlake-spill-*` directory in `spill_dir`, else the system's temporary directory;
+/// removed with everything in it when dropped.
+fn spill_directory(spill_dir: Option<&Path>) -> Result<tempfile::TempDir> {
+    let base = spill_dir.map_or_else(std::env::temp_dir, Path::to_path_buf);
+    tempfile::Builder::new()
+        .prefix("scanlake-spill-")
+        .tempdir_in(&base)
+        .with_context(|| format!("cannot make a spill directory in {}", base.display()))
 }
 
 fn sorted<V>(map: FxHashMap<Vec<u8>, V>) -> Vec<(Vec<u8>, V)> {
@@ -344,11 +347,7 @@ impl<V: Value> Sorted<V> {
         if paths.len() < FAN_IN {
             return Ok(Sorted { merge: Merge::open(paths, Vec::new())?, _dir: None });
         }
-        let base = spill_dir.map_or_else(std::env::temp_dir, Path::to_path_buf);
-        let dir = tempfile::Builder::new()
-            .prefix("scanlake-spill-")
-            .tempdir_in(&base)
-            .with_context(|| format!("cannot make a spill directory in {}", base.display()))?;
+        let dir = spill_directory(spill_dir)?;
         let runs = merge_passes::<V>(paths.to_vec(), dir.path())?;
         Ok(Sorted { merge: Merge::open(&runs, Vec::new())?, _dir: Some(dir) })
     }

@@ -49,7 +49,7 @@ impl Budget {
     fn new(limits: &Limits) -> Budget {
         let memory = usize::try_from(limits.memory_bytes).unwrap_or(usize::MAX);
         Budget {
-            results: memory / 4,
+            results: usize::try_from(results_budget(limits.memory_bytes)).unwrap_or(usize::MAX),
             per_task: memory / 8 / limits.threads.max(1),
             spill_dir: limits.spill_dir.clone(),
         }
@@ -59,6 +59,11 @@ impl Budget {
     fn unbounded() -> Budget {
         Budget { results: usize::MAX, per_task: usize::MAX, spill_dir: None }
     }
+}
+
+/// Bytes of results the streaming engine holds in memory under `memory_bytes` before it spills.
+pub fn results_budget(memory_bytes: u64) -> u64 {
+    memory_bytes / 4
 }
 
 pub struct StreamingEngine;
@@ -120,9 +125,6 @@ impl Engine for StreamingEngine {
         limits: &Limits,
         progress: &dyn Progress,
     ) -> Result<Partial> {
-        if partitions.is_empty() {
-            return Ok(empty_partial(report));
-        }
         compute(partitions, report, limits, &Budget::unbounded(), progress)?.into_partial()
     }
 
@@ -134,9 +136,6 @@ impl Engine for StreamingEngine {
         limits: &Limits,
         progress: &dyn Progress,
     ) -> Result<Aggregated> {
-        if partitions.is_empty() {
-            return Ok(empty_partial(report).into());
-        }
         compute(partitions, report, limits, &Budget::new(limits), progress)
     }
 }
@@ -148,6 +147,9 @@ fn compute(
     budget: &Budget,
     progress: &dyn Progress,
 ) -> Result<Aggregated> {
+    if partitions.is_empty() {
+        return Ok(empty_partial(report).into());
+    }
     let pool = rayon::ThreadPoolBuilder::new()
         .num_threads(limits.threads.max(1))
         .thread_name(|i| format!("scanlake-agg-{i}"))
