@@ -6,6 +6,12 @@
 
 mod ops;
 
+// The same allocator as the binary (see its `main.rs`), so that a conversion or a report is as
+// fast from Python as from the command line.
+#[cfg(not(target_env = "msvc"))]
+#[global_allocator]
+static ALLOCATOR: tikv_jemallocator::Jemalloc = tikv_jemallocator::Jemalloc;
+
 use ops::{Failure, Output};
 use pyo3::exceptions::PyException;
 use pyo3::prelude::*;

@@ -115,7 +115,7 @@ fn finish_text(b: &mut StringBuilder) -> ArrayRef {
     finish_presized(b, |rows| StringBuilder::with_capacity(rows, bytes))
 }
 
-/// Accumulates records of one chunk, each tagged with a partition number.
+/// Accumulates the records of one partition.
 pub struct BatchBuilder {
     schema: SchemaRef,
     mode_column: Option<usize>,
@@ -130,8 +130,9 @@ pub struct BatchBuilder {
     pub seen: Vec<bool>,
     extras: Vec<(String, StringBuilder)>,
     extra_index: HashMap<Vec<u8>, usize>,
-    /// The partition of each row.
-    pub partitions: Vec<u32>,
+    rows: usize,
+    /// About the bytes the rows take in the builders (their text, and 8 per value).
+    pub bytes: usize,
 }
 
 impl BatchBuilder {
@@ -140,31 +141,31 @@ impl BatchBuilder {
         BatchBuilder {
             schema: schema.clone(),
             mode_column: columns.iter().position(|c| c.name == "mode"),
-            inode: UInt64Builder::new(),
-            generation: UInt32Builder::new(),
-            snapshot: UInt64Builder::new(),
-            path: StringBuilder::new(),
-            path_bytes: BinaryBuilder::new(),
-            kind: StringBuilder::new(),
+            // Nothing reserved: a worker holds a builder per partition, thousands of them with
+            // many small partitions; they grow as rows come and are presized once finished.
+            inode: UInt64Builder::with_capacity(0),
+            generation: UInt32Builder::with_capacity(0),
+            snapshot: UInt64Builder::with_capacity(0),
+            path: StringBuilder::with_capacity(0, 0),
+            path_bytes: BinaryBuilder::with_capacity(0, 0),
+            kind: StringBuilder::with_capacity(0, 0),
             seen: vec![false; columns.len()],
             show: columns.iter().map(|c| ShowBuilder::with_capacity(c.ty, 0, 0)).collect(),
             extras: Vec::new(),
             extra_index: HashMap::new(),
-            partitions: Vec::new(),
+            rows: 0,
+            bytes: 0,
         }
     }
 
-    pub fn len(&self) -> usize {
-        self.partitions.len()
-    }
-
     pub fn is_empty(&self) -> bool {
-        self.partitions.is_empty()
+        self.rows == 0
     }
 
-    pub fn append(&mut self, rec: &Record, partition: u32) {
-        let rows = self.partitions.len();
-        self.partitions.push(partition);
+    pub fn append(&mut self, rec: &Record) {
+        let rows = self.rows;
+        self.rows += 1;
+        self.bytes += rec.path.len() + rec.text.len() + 8 * (rec.values.len() + 6);
         self.inode.append_value(rec.inode);
         self.generation.append_value(rec.generation);
         self.snapshot.append_value(rec.snapshot);
@@ -235,7 +236,8 @@ impl BatchBuilder {
             fields.push(Arc::new(Field::new(name, DataType::Utf8, true)));
             columns.push(Arc::new(b.finish()));
         }
-        self.partitions.clear();
+        self.rows = 0;
+        self.bytes = 0;
         RecordBatch::try_new(Arc::new(Schema::new(fields)), columns).expect("builders match the schema")
     }
 }

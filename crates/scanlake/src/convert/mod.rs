@@ -16,8 +16,7 @@ use crate::dataset::rejects::{Reject, RejectSink};
 use crate::dataset::{Commit, Dataset, Outcome, REJECTS_DIR, ScanDate, tld_of, writer};
 use crate::format::{Layout, LineKind, LineParser, Record};
 use anyhow::{Context, Result};
-use arrow::array::UInt32Array;
-use arrow::compute::take_record_batch;
+use arrow::record_batch::RecordBatch;
 use batch::BatchBuilder;
 use buffers::PartitionBuffers;
 use serde::Serialize;
@@ -314,6 +313,43 @@ struct Tally {
     decoded: AtomicU64,
 }
 
+/// How a conversion's memory budget is shared: each worker's open partitions get a quarter of it
+/// between them, the partitions waiting to be written (or being written) the rest.
+struct MemoryShares {
+    worker: usize,
+    batch: usize,
+    buffers: usize,
+}
+
+impl MemoryShares {
+    fn of(opts: &ConvertOptions) -> MemoryShares {
+        let threads = opts.threads.max(1);
+        let worker = (opts.memory_budget_bytes / 4 / threads).max(1);
+        MemoryShares {
+            worker,
+            batch: opts.chunk_bytes.min(worker / 2).max(1),
+            buffers: opts.memory_budget_bytes.saturating_sub(worker * threads).max(1),
+        }
+    }
+}
+
+/// A worker's rows not yet handed to the buffers: a builder per partition, so that each row is
+/// built once, in its partition's columns (splitting each chunk's batch by partition copied every
+/// row, and with many partitions made thousands of tiny batches per chunk).
+struct OpenPartitions {
+    builders: HashMap<Vec<u8>, BatchBuilder>,
+    /// Bytes the builders hold ([`BatchBuilder::bytes`]).
+    bytes: usize,
+    cap_bytes: usize,
+    batch_bytes: usize,
+}
+
+impl OpenPartitions {
+    fn new(cap_bytes: usize, batch_bytes: usize) -> OpenPartitions {
+        OpenPartitions { builders: HashMap::new(), bytes: 0, cap_bytes, batch_bytes }
+    }
+}
+
 /// What a worker needs to turn chunks into staged files.
 struct Shared<'a> {
     layout: &'a Layout,
@@ -324,6 +360,10 @@ struct Shared<'a> {
     /// This run's name for the input's files: `part-<stem>-<n>.parquet`, `_rejects/<stem>.parquet`.
     stem: String,
     buffers: PartitionBuffers,
+    /// Bytes a worker's open partitions may hold before it hands the largest over.
+    worker_bytes: usize,
+    /// Bytes of an open partition that make a batch for the buffers.
+    batch_bytes: usize,
     rejects: Mutex<RejectSink>,
     tally: Tally,
     written: Mutex<Vec<(PathBuf, String, writer::Written)>>,
@@ -348,11 +388,9 @@ impl Shared<'_> {
         chunk: &chunks::Chunk,
         parser: &mut LineParser,
         rec: &mut Record,
-        out: &mut BatchBuilder,
+        open: &mut OpenPartitions,
     ) -> Result<()> {
-        let mut tlds: HashMap<Vec<u8>, u32> = HashMap::new();
-        let mut names: Vec<Vec<u8>> = Vec::new();
-        let (mut lines, mut skipped) = (0u64, 0u64);
+        let (mut lines, mut rows, mut skipped) = (0u64, 0u64, 0u64);
         for (i, line) in chunk.lines().enumerate() {
             lines += 1;
             let parsed = if line.len() > MAX_LINE_BYTES {
@@ -362,16 +400,23 @@ impl Shared<'_> {
             };
             match parsed {
                 Ok(LineKind::Record) => {
+                    rows += 1;
                     let tld = tld_of(&rec.path, self.tld_depth);
-                    let id = match tlds.get(tld) {
-                        Some(&id) => id,
-                        None => {
-                            names.push(tld.to_vec());
-                            tlds.insert(tld.to_vec(), names.len() as u32 - 1);
-                            names.len() as u32 - 1
-                        }
+                    let builder = match open.builders.get_mut(tld) {
+                        Some(b) => b,
+                        None => open
+                            .builders
+                            .entry(tld.to_vec())
+                            .or_insert_with(|| BatchBuilder::new(&self.schema, self.layout)),
                     };
-                    out.append(rec, id);
+                    let before = builder.bytes;
+                    builder.append(rec);
+                    open.bytes += builder.bytes - before;
+                    if builder.bytes >= open.batch_bytes {
+                        open.bytes -= builder.bytes;
+                        let batch = self.finish(builder);
+                        self.add(tld, batch)?;
+                    }
                 }
                 Ok(LineKind::Skipped) => skipped += 1,
                 Err(e) => self.rejects.lock().expect("rejects lock").push(Reject {
@@ -383,32 +428,43 @@ impl Shared<'_> {
             }
         }
         self.tally.lines.fetch_add(lines, Ordering::Relaxed);
+        self.tally.rows.fetch_add(rows, Ordering::Relaxed);
         self.tally.skipped.fetch_add(skipped, Ordering::Relaxed);
         self.tally.decoded.fetch_add(chunk.data.len() as u64, Ordering::Relaxed);
-        if out.is_empty() {
-            return Ok(());
-        }
-        self.tally.rows.fetch_add(out.len() as u64, Ordering::Relaxed);
-        {
-            let mut seen = self.seen.lock().expect("seen lock");
-            seen.iter_mut().zip(&out.seen).for_each(|(s, o)| *s |= o);
-        }
-        let partitions = std::mem::take(&mut out.partitions);
-        let batch = out.finish();
-        if names.len() == 1 {
-            return self.add(&names[0], batch);
-        }
-        let mut rows_of: Vec<Vec<u32>> = vec![Vec::new(); names.len()];
-        for (row, p) in partitions.iter().enumerate() {
-            rows_of[*p as usize].push(row as u32);
-        }
-        for (tld, rows) in names.iter().zip(rows_of) {
-            self.add(tld, take_record_batch(&batch, &UInt32Array::from(rows))?)?;
+        if open.bytes > open.cap_bytes {
+            self.hand_over(open, open.cap_bytes / 2)?;
         }
         Ok(())
     }
 
-    fn add(&self, tld: &[u8], batch: arrow::record_batch::RecordBatch) -> Result<()> {
+    /// Finishes a builder's rows as one batch, noting the columns they set.
+    fn finish(&self, builder: &mut BatchBuilder) -> RecordBatch {
+        let mut seen = self.seen.lock().expect("seen lock");
+        seen.iter_mut().zip(&builder.seen).for_each(|(s, o)| *s |= o);
+        drop(seen);
+        builder.finish()
+    }
+
+    /// Hands the largest of a worker's partitions to the buffers until it holds at most `keep`
+    /// bytes; their builders go too (a builder left behind keeps its capacity).
+    fn hand_over(&self, open: &mut OpenPartitions, keep: usize) -> Result<()> {
+        let mut sizes: Vec<(usize, Vec<u8>)> = open.builders.iter().map(|(k, b)| (b.bytes, k.clone())).collect();
+        sizes.sort_unstable_by(|a, b| b.0.cmp(&a.0));
+        for (bytes, tld) in sizes {
+            if open.bytes <= keep {
+                break;
+            }
+            let mut builder = open.builders.remove(&tld).expect("listed");
+            open.bytes -= bytes;
+            if !builder.is_empty() {
+                let batch = self.finish(&mut builder);
+                self.add(&tld, batch)?;
+            }
+        }
+        Ok(())
+    }
+
+    fn add(&self, tld: &[u8], batch: RecordBatch) -> Result<()> {
         for (tld, pending) in self.buffers.add(tld, batch) {
             self.write(&tld, pending)?;
         }
@@ -423,7 +479,8 @@ impl Shared<'_> {
             self.long_tlds.lock().expect("long tlds lock").insert(dir.clone(), exact);
         }
         let rel = format!("acq={}/{dir}/part-{}-{n:05}.parquet", self.acq, self.stem);
-        let result = writer::write_sorted(&pending.batches, &self.schema, &staged, writer::data_properties());
+        let rows = pending.batches.iter().map(|b| b.num_rows()).sum();
+        let result = writer::write_sorted(&pending.batches, &self.schema, &staged, writer::data_properties(rows));
         // Release the memory even on failure: other workers may be waiting for it.
         self.buffers.written(pending.bytes);
         let written = result?;
@@ -434,14 +491,19 @@ impl Shared<'_> {
     fn work(&self, rx: &crossbeam_channel::Receiver<chunks::Chunk>, parsed: &std::sync::Barrier) {
         let mut parser = LineParser::new(self.layout);
         let mut rec = Record::default();
-        let mut builder = BatchBuilder::new(&self.schema, self.layout);
+        let mut open = OpenPartitions::new(self.worker_bytes, self.batch_bytes);
         for chunk in rx.iter() {
             if self.failed() {
                 continue;
             }
-            if let Err(e) = self.parse_chunk(&chunk, &mut parser, &mut rec, &mut builder) {
+            if let Err(e) = self.parse_chunk(&chunk, &mut parser, &mut rec, &mut open) {
                 self.fail(e);
             }
+        }
+        if !self.failed()
+            && let Err(e) = self.hand_over(&mut open, 0)
+        {
+            self.fail(e);
         }
         // Drain only once every worker has added its last rows, or a partition could be split.
         parsed.wait();
@@ -480,6 +542,7 @@ fn convert_one(
     let token = format!("{:016x}", xxhash_rust::xxh3::xxh3_64(format!("{index}\0{name}").as_bytes()));
     let staging = ds.staging_dir(&format!("{run}-{token}"))?;
     let schema = dataset_schema(&opts.layout);
+    let budget = MemoryShares::of(opts);
     let shared = Shared {
         layout: &opts.layout,
         schema: schema.clone(),
@@ -487,7 +550,9 @@ fn convert_one(
         tld_depth: opts.tld_depth,
         staging: staging.clone(),
         stem: format!("{token}-{run}"),
-        buffers: PartitionBuffers::new(opts.target_file_bytes, opts.memory_budget_bytes),
+        buffers: PartitionBuffers::new(opts.target_file_bytes, budget.buffers),
+        worker_bytes: budget.worker,
+        batch_bytes: budget.batch,
         rejects: Mutex::new(RejectSink::new(&name, &staging.join("rejects.parquet.tmp"))),
         tally: Tally::default(),
         written: Mutex::new(Vec::new()),

@@ -21,13 +21,27 @@ const _: () = assert!(ROW_GROUP_ROWS.is_multiple_of(SORT_SLICE_ROWS));
 /// Rows interleaved into sorted order at a time (bounds the extra memory of sorting).
 const SORT_SLICE_ROWS: usize = 64 * 1024;
 
-/// Parquet writer settings shared by every data file. Measured on generated scans (see `bench/`):
-/// zstd level 1 is as small as level 3 here and faster.
-pub fn data_properties() -> WriterProperties {
+/// Files with fewer rows than this are written with only `path` compressed. A reader and a
+/// writer create a zstd context for each compressed column chunk (and on a virtual machine each
+/// creation traps to the hypervisor): with many small partitions that cost more than the files'
+/// contents, while their size is mostly footer (measured in docs/performance.md).
+pub const SMALL_FILE_ROWS: usize = 4096;
+
+/// Parquet writer settings of a data file of `rows` rows, built once per process.
+pub fn data_properties(rows: usize) -> WriterProperties {
+    static LARGE: std::sync::LazyLock<WriterProperties> = std::sync::LazyLock::new(|| build_properties(false));
+    static SMALL: std::sync::LazyLock<WriterProperties> = std::sync::LazyLock::new(|| build_properties(true));
+    if rows < SMALL_FILE_ROWS { SMALL.clone() } else { LARGE.clone() }
+}
+
+/// Measured on generated scans (see `bench/`): zstd level 1 is as small as level 3 here and faster.
+fn build_properties(small: bool) -> WriterProperties {
+    let zstd = Compression::ZSTD(ZstdLevel::try_new(1).expect("valid zstd level"));
     let mut b = WriterProperties::builder()
-        .set_compression(Compression::ZSTD(ZstdLevel::try_new(1).expect("valid zstd level")))
+        .set_compression(if small { Compression::UNCOMPRESSED } else { zstd })
         .set_max_row_group_row_count(Some(ROW_GROUP_ROWS))
-        .set_statistics_enabled(EnabledStatistics::Page)
+        // A small file has one page per column: a page index would repeat its chunk's statistics.
+        .set_statistics_enabled(if small { EnabledStatistics::Chunk } else { EnabledStatistics::Page })
         .set_created_by(format!("scanlake {}", env!("CARGO_PKG_VERSION")))
         .set_key_value_metadata(Some(vec![KeyValue::new(
             "scanlake.format_version".to_string(),
@@ -48,6 +62,7 @@ pub fn data_properties() -> WriterProperties {
     // for zstd (measured: the same bytes), so they are stored without it and decode without a
     // codec: `inode` is read by every report that counts hard links once.
     b = b.set_column_encoding(ColumnPath::from("path"), Encoding::DELTA_BYTE_ARRAY);
+    b = b.set_column_compression(ColumnPath::from("path"), zstd);
     for col in ["inode", "create", "modify", "change"] {
         b = b.set_column_encoding(ColumnPath::from(col), Encoding::DELTA_BINARY_PACKED);
         b = b.set_column_compression(ColumnPath::from(col), Compression::UNCOMPRESSED);
@@ -225,6 +240,29 @@ mod tests {
     }
 
     #[test]
+    fn small_files_compress_only_their_paths() {
+        use parquet::basic::Compression;
+        let dir = tempfile::tempdir().unwrap();
+        let codecs = |rows: usize| {
+            let b = batch(rows, 7);
+            let file = dir.path().join(format!("{rows}.parquet"));
+            write_sorted(std::slice::from_ref(&b), &b.schema(), &file, data_properties(rows)).unwrap();
+            let reader = SerializedFileReader::new(File::open(&file).unwrap()).unwrap();
+            let rg = reader.metadata().row_group(0).clone();
+            let codec =
+                |name: &str| rg.columns().iter().find(|c| c.column_path().string() == name).unwrap().compression();
+            (codec("path"), codec("path_bytes"), codec("kind"))
+        };
+        let zstd = |c: Compression| matches!(c, Compression::ZSTD(_));
+        let (path, raw, kind) = codecs(SMALL_FILE_ROWS - 1);
+        assert!(zstd(path), "{path:?}");
+        assert_eq!((raw, kind), (Compression::UNCOMPRESSED, Compression::UNCOMPRESSED));
+        let (path, raw, kind) = codecs(SMALL_FILE_ROWS);
+        assert!(zstd(path) && zstd(raw), "{path:?} {raw:?}");
+        assert_eq!(kind, Compression::UNCOMPRESSED, "low-cardinality columns are never compressed");
+    }
+
+    #[test]
     fn each_row_group_records_how_many_rows_may_be_links() {
         let dir = tempfile::tempdir().unwrap();
         let rows = ROW_GROUP_ROWS + 1000;
@@ -232,14 +270,14 @@ mod tests {
         let expected =
             |range: std::ops::Range<usize>| range.filter(|&i| i % 3 != 0 && i % 1000 == 1).count().to_string();
         let file = dir.path().join("a.parquet");
-        write_sorted(std::slice::from_ref(&b), &b.schema(), &file, data_properties()).unwrap();
+        write_sorted(std::slice::from_ref(&b), &b.schema(), &file, data_properties(rows)).unwrap();
         let (groups, value) = link_rows_of(&file);
         assert_eq!(groups, 2);
         assert_eq!(value.unwrap(), format!("{},{}", expected(0..ROW_GROUP_ROWS), expected(ROW_GROUP_ROWS..rows)));
 
         let none = batch(100, 0);
         let file = dir.path().join("b.parquet");
-        write_sorted(std::slice::from_ref(&none), &none.schema(), &file, data_properties()).unwrap();
+        write_sorted(std::slice::from_ref(&none), &none.schema(), &file, data_properties(100)).unwrap();
         assert_eq!(link_rows_of(&file), (1, Some("0".to_string())), "directories are never links");
     }
 }

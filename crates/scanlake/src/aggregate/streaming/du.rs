@@ -3,7 +3,7 @@
 //! a [`Spiller`] (each task hands them over when its share of memory is full), so memory is one
 //! stack per task and the spiller's budget, however many directories there are.
 
-use super::columns::{Cols, file_tasks, filter_columns, filters_rows, keep, opt, opt_str};
+use super::columns::{Cols, file_tasks, filter_columns, filters_rows, keep, opt};
 use super::{Budget, Tasks};
 use crate::aggregate::partial::{DuCounters, Sum, du_key};
 use crate::aggregate::pathkey;
@@ -90,7 +90,7 @@ impl Walk {
                 self.stack.push((pathkey::dir_at(path, depth).to_vec(), DuCounters::default()));
             }
         }
-        let kind = opt_str(c.kind, i);
+        let kind = c.kind(i);
         let row = DuCounters {
             objects: 1,
             files: Sum::from(kind == Some("file")),

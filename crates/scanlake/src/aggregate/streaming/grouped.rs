@@ -206,7 +206,7 @@ impl<'r, K: Packed> Folder<'r, K> {
                     Dimension::Gid => opt(c.gid, i).map_or(NULL, i64::from),
                     Dimension::Fileset => text(opt_str(c.fileset, i).map(str::as_bytes)),
                     Dimension::Pool => text(opt_str(c.pool, i).map(str::as_bytes)),
-                    Dimension::Kind => text(opt_str(c.kind, i).map(str::as_bytes)),
+                    Dimension::Kind => text(c.kind(i).map(str::as_bytes)),
                     Dimension::Tld => 0,
                     Dimension::Dir(depth) => text(Some(pathkey::dir_at(c.path(i), *depth))),
                 };
@@ -226,7 +226,7 @@ impl<'r, K: Packed> Folder<'r, K> {
                 self.end_run();
                 self.run_key = Some(key);
             }
-            let kind = opt_str(c.kind, i);
+            let kind = c.kind(i);
             let size = size.unwrap_or(0);
             let run = &mut self.run;
             run.objects += 1;
