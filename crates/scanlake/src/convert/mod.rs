@@ -449,7 +449,7 @@ impl Shared<'_> {
     /// bytes; their builders go too (a builder left behind keeps its capacity).
     fn hand_over(&self, open: &mut OpenPartitions, keep: usize) -> Result<()> {
         let mut sizes: Vec<(usize, Vec<u8>)> = open.builders.iter().map(|(k, b)| (b.bytes, k.clone())).collect();
-        sizes.sort_unstable_by(|a, b| b.0.cmp(&a.0));
+        sizes.sort_unstable_by_key(|s| std::cmp::Reverse(s.0));
         for (bytes, tld) in sizes {
             if open.bytes <= keep {
                 break;
