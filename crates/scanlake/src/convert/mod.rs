@@ -313,8 +313,10 @@ struct Tally {
     decoded: AtomicU64,
 }
 
-/// How a conversion's memory budget is shared: each worker's open partitions get a quarter of it
-/// between them, the partitions waiting to be written (or being written) the rest.
+/// How a conversion's memory budget is shared: the workers' open partitions get a quarter of it
+/// between them, the partitions waiting to be written (or being written) the rest. A worker's
+/// share is counted in [`BatchBuilder::bytes`], its rows' bytes, and a builder that grows by
+/// doubling may hold up to twice that: the share is half of the quarter.
 struct MemoryShares {
     worker: usize,
     batch: usize,
@@ -324,11 +326,12 @@ struct MemoryShares {
 impl MemoryShares {
     fn of(opts: &ConvertOptions) -> MemoryShares {
         let threads = opts.threads.max(1);
-        let worker = (opts.memory_budget_bytes / 4 / threads).max(1);
+        let quarter = opts.memory_budget_bytes / 4;
+        let worker = (quarter / 2 / threads).max(1);
         MemoryShares {
             worker,
             batch: opts.chunk_bytes.min(worker / 2).max(1),
-            buffers: opts.memory_budget_bytes.saturating_sub(worker * threads).max(1),
+            buffers: (opts.memory_budget_bytes - quarter).max(1),
         }
     }
 }
@@ -437,12 +440,25 @@ impl Shared<'_> {
         Ok(())
     }
 
-    /// Finishes a builder's rows as one batch, noting the columns they set.
+    /// Finishes a builder's rows as one batch, noting the columns they set. The batch's buffers
+    /// are shrunk to their rows: a builder grows by doubling, and the buffers count a batch by its
+    /// capacity, so slack would make partitions look fuller than they are (more, smaller files).
     fn finish(&self, builder: &mut BatchBuilder) -> RecordBatch {
         let mut seen = self.seen.lock().expect("seen lock");
         seen.iter_mut().zip(&builder.seen).for_each(|(s, o)| *s |= o);
         drop(seen);
-        builder.finish()
+        let (schema, mut columns, rows) = builder.finish().into_parts();
+        for column in &mut columns {
+            if let Some(array) = std::sync::Arc::get_mut(column) {
+                array.shrink_to_fit();
+            }
+        }
+        RecordBatch::try_new_with_options(
+            schema,
+            columns,
+            &arrow::array::RecordBatchOptions::new().with_row_count(Some(rows)),
+        )
+        .expect("the same columns")
     }
 
     /// Hands the largest of a worker's partitions to the buffers until it holds at most `keep`
