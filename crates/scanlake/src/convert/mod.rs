@@ -19,8 +19,9 @@ use anyhow::{Context, Result};
 use arrow::record_batch::RecordBatch;
 use batch::BatchBuilder;
 use buffers::PartitionBuffers;
+use rustc_hash::FxHashMap;
 use serde::Serialize;
-use std::collections::{BTreeMap, HashMap};
+use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
@@ -340,7 +341,9 @@ impl MemoryShares {
 /// built once, in its partition's columns (splitting each chunk's batch by partition copied every
 /// row, and with many partitions made thousands of tiny batches per chunk).
 struct OpenPartitions {
-    builders: HashMap<Vec<u8>, BatchBuilder>,
+    /// Looked up for every row: hashed with Fx, not SipHash (tlds are not chosen by an attacker
+    /// who could gain from collisions; a slow scan at worst).
+    builders: FxHashMap<Vec<u8>, BatchBuilder>,
     /// Bytes the builders hold ([`BatchBuilder::bytes`]).
     bytes: usize,
     cap_bytes: usize,
@@ -349,7 +352,7 @@ struct OpenPartitions {
 
 impl OpenPartitions {
     fn new(cap_bytes: usize, batch_bytes: usize) -> OpenPartitions {
-        OpenPartitions { builders: HashMap::new(), bytes: 0, cap_bytes, batch_bytes }
+        OpenPartitions { builders: FxHashMap::default(), bytes: 0, cap_bytes, batch_bytes }
     }
 }
 
