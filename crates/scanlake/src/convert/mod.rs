@@ -319,7 +319,9 @@ struct Tally {
 /// share is counted in [`BatchBuilder::bytes`], its rows' bytes, and a builder that grows by
 /// doubling may hold up to twice that: the share is half of the quarter.
 struct MemoryShares {
+    /// Bytes a worker's open partitions may hold before it hands the largest on.
     worker: usize,
+    /// Bytes of an open partition that make a batch for the buffers.
     batch: usize,
     buffers: usize,
 }
@@ -346,14 +348,6 @@ struct OpenPartitions {
     builders: FxHashMap<Vec<u8>, BatchBuilder>,
     /// Bytes the builders hold ([`BatchBuilder::bytes`]).
     bytes: usize,
-    cap_bytes: usize,
-    batch_bytes: usize,
-}
-
-impl OpenPartitions {
-    fn new(cap_bytes: usize, batch_bytes: usize) -> OpenPartitions {
-        OpenPartitions { builders: FxHashMap::default(), bytes: 0, cap_bytes, batch_bytes }
-    }
 }
 
 /// What a worker needs to turn chunks into staged files.
@@ -366,10 +360,7 @@ struct Shared<'a> {
     /// This run's name for the input's files: `part-<stem>-<n>.parquet`, `_rejects/<stem>.parquet`.
     stem: String,
     buffers: PartitionBuffers,
-    /// Bytes a worker's open partitions may hold before it hands the largest over.
-    worker_bytes: usize,
-    /// Bytes of an open partition that make a batch for the buffers.
-    batch_bytes: usize,
+    shares: MemoryShares,
     rejects: Mutex<RejectSink>,
     tally: Tally,
     written: Mutex<Vec<(PathBuf, String, writer::Written)>>,
@@ -418,7 +409,7 @@ impl Shared<'_> {
                     let before = builder.bytes;
                     builder.append(rec);
                     open.bytes += builder.bytes - before;
-                    if builder.bytes >= open.batch_bytes {
+                    if builder.bytes >= self.shares.batch {
                         open.bytes -= builder.bytes;
                         let batch = self.finish(builder);
                         self.add(tld, batch)?;
@@ -437,8 +428,8 @@ impl Shared<'_> {
         self.tally.rows.fetch_add(rows, Ordering::Relaxed);
         self.tally.skipped.fetch_add(skipped, Ordering::Relaxed);
         self.tally.decoded.fetch_add(chunk.data.len() as u64, Ordering::Relaxed);
-        if open.bytes > open.cap_bytes {
-            self.hand_over(open, open.cap_bytes / 2)?;
+        if open.bytes > self.shares.worker {
+            self.hand_over(open, self.shares.worker / 2)?;
         }
         Ok(())
     }
@@ -510,7 +501,7 @@ impl Shared<'_> {
     fn work(&self, rx: &crossbeam_channel::Receiver<chunks::Chunk>, parsed: &std::sync::Barrier) {
         let mut parser = LineParser::new(self.layout);
         let mut rec = Record::default();
-        let mut open = OpenPartitions::new(self.worker_bytes, self.batch_bytes);
+        let mut open = OpenPartitions { builders: FxHashMap::default(), bytes: 0 };
         for chunk in rx.iter() {
             if self.failed() {
                 continue;
@@ -561,7 +552,7 @@ fn convert_one(
     let token = format!("{:016x}", xxhash_rust::xxh3::xxh3_64(format!("{index}\0{name}").as_bytes()));
     let staging = ds.staging_dir(&format!("{run}-{token}"))?;
     let schema = dataset_schema(&opts.layout);
-    let budget = MemoryShares::of(opts);
+    let shares = MemoryShares::of(opts);
     let shared = Shared {
         layout: &opts.layout,
         schema: schema.clone(),
@@ -569,9 +560,8 @@ fn convert_one(
         tld_depth: opts.tld_depth,
         staging: staging.clone(),
         stem: format!("{token}-{run}"),
-        buffers: PartitionBuffers::new(opts.target_file_bytes, budget.buffers),
-        worker_bytes: budget.worker,
-        batch_bytes: budget.batch,
+        buffers: PartitionBuffers::new(opts.target_file_bytes, shares.buffers),
+        shares,
         rejects: Mutex::new(RejectSink::new(&name, &staging.join("rejects.parquet.tmp"))),
         tally: Tally::default(),
         written: Mutex::new(Vec::new()),
