@@ -441,18 +441,13 @@ impl Shared<'_> {
         let mut seen = self.seen.lock().expect("seen lock");
         seen.iter_mut().zip(&builder.seen).for_each(|(s, o)| *s |= o);
         drop(seen);
-        let (schema, mut columns, rows) = builder.finish().into_parts();
+        let (schema, mut columns, _) = builder.finish().into_parts();
         for column in &mut columns {
             if let Some(array) = std::sync::Arc::get_mut(column) {
                 array.shrink_to_fit();
             }
         }
-        RecordBatch::try_new_with_options(
-            schema,
-            columns,
-            &arrow::array::RecordBatchOptions::new().with_row_count(Some(rows)),
-        )
-        .expect("the same columns")
+        RecordBatch::try_new(schema, columns).expect("the same columns")
     }
 
     /// Hands the largest of a worker's partitions to the buffers until it holds at most `keep`
@@ -489,8 +484,7 @@ impl Shared<'_> {
             self.long_tlds.lock().expect("long tlds lock").insert(dir.clone(), exact);
         }
         let rel = format!("acq={}/{dir}/part-{}-{n:05}.parquet", self.acq, self.stem);
-        let rows = pending.batches.iter().map(|b| b.num_rows()).sum();
-        let result = writer::write_sorted(&pending.batches, &self.schema, &staged, writer::data_properties(rows));
+        let result = writer::write_sorted(&pending.batches, &self.schema, &staged);
         // Release the memory even on failure: other workers may be waiting for it.
         self.buffers.written(pending.bytes);
         let written = result?;

@@ -28,7 +28,7 @@ const SORT_SLICE_ROWS: usize = 64 * 1024;
 pub const SMALL_FILE_ROWS: usize = 4096;
 
 /// Parquet writer settings of a data file of `rows` rows, built once per process.
-pub fn data_properties(rows: usize) -> WriterProperties {
+fn data_properties(rows: usize) -> WriterProperties {
     static LARGE: std::sync::LazyLock<WriterProperties> = std::sync::LazyLock::new(|| build_properties(false));
     static SMALL: std::sync::LazyLock<WriterProperties> = std::sync::LazyLock::new(|| build_properties(true));
     if rows < SMALL_FILE_ROWS { SMALL.clone() } else { LARGE.clone() }
@@ -142,12 +142,7 @@ fn path_keys(batch: &RecordBatch) -> impl Iterator<Item = &[u8]> {
 
 /// Writes `batches` to `dest` as one Parquet file, rows in path order. Batches may differ in their
 /// trailing optional columns; the file has their union (missing values null), extras sorted by name.
-pub fn write_sorted(
-    batches: &[RecordBatch],
-    base: &SchemaRef,
-    dest: &Path,
-    props: WriterProperties,
-) -> Result<Written> {
+pub fn write_sorted(batches: &[RecordBatch], base: &SchemaRef, dest: &Path) -> Result<Written> {
     let extras: BTreeSet<Arc<Field>> = batches
         .iter()
         .flat_map(|b| b.schema().fields().iter().skip(base.fields().len()).cloned().collect::<Vec<_>>())
@@ -178,6 +173,7 @@ pub fn write_sorted(
     let mut link_rows = Vec::new();
 
     let file = File::create(dest).with_context(|| format!("cannot create {}", dest.display()))?;
+    let props = data_properties(order.len());
     let mut writer = ArrowWriter::try_new(Hashing::new(file), schema.clone(), Some(props))?;
     // Row groups end exactly every ROW_GROUP_ROWS rows (a multiple of the slice), so that each
     // row group's count of possible links is known.
@@ -246,7 +242,7 @@ mod tests {
         let codecs = |rows: usize| {
             let b = batch(rows, 7);
             let file = dir.path().join(format!("{rows}.parquet"));
-            write_sorted(std::slice::from_ref(&b), &b.schema(), &file, data_properties(rows)).unwrap();
+            write_sorted(std::slice::from_ref(&b), &b.schema(), &file).unwrap();
             let reader = SerializedFileReader::new(File::open(&file).unwrap()).unwrap();
             let rg = reader.metadata().row_group(0).clone();
             let codec =
@@ -270,14 +266,14 @@ mod tests {
         let expected =
             |range: std::ops::Range<usize>| range.filter(|&i| i % 3 != 0 && i % 1000 == 1).count().to_string();
         let file = dir.path().join("a.parquet");
-        write_sorted(std::slice::from_ref(&b), &b.schema(), &file, data_properties(rows)).unwrap();
+        write_sorted(std::slice::from_ref(&b), &b.schema(), &file).unwrap();
         let (groups, value) = link_rows_of(&file);
         assert_eq!(groups, 2);
         assert_eq!(value.unwrap(), format!("{},{}", expected(0..ROW_GROUP_ROWS), expected(ROW_GROUP_ROWS..rows)));
 
         let none = batch(100, 0);
         let file = dir.path().join("b.parquet");
-        write_sorted(std::slice::from_ref(&none), &none.schema(), &file, data_properties(100)).unwrap();
+        write_sorted(std::slice::from_ref(&none), &none.schema(), &file).unwrap();
         assert_eq!(link_rows_of(&file), (1, Some("0".to_string())), "directories are never links");
     }
 }
