@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import datetime as _dt
 import json as _json
+import re as _re
 import logging as _logging
 import os as _os
 from pathlib import Path as _Path
@@ -131,8 +132,10 @@ class _Bar:
                 return
             self.close()
             bytes_ = unit == "bytes"
+            # Work done before the bar appeared is its starting point, not progress it saw: a
+            # bar that starts at its total would otherwise show that jump as a rate ("4 TB/s").
             self.bar = tqdm(
-                total=total, desc=label, unit="B" if bytes_ else " tasks", unit_scale=bytes_, leave=False
+                total=total, initial=done, desc=label, unit="B" if bytes_ else " tasks", unit_scale=bytes_, leave=False
             )
             self.label = label
         if self.bar.total != total:
@@ -274,21 +277,89 @@ def _opt_int(name: str, value: Any) -> Optional[int]:
     raise TypeError(f"{name} must be an int, not {type(value).__name__}")
 
 
-def _filter(acq=None, prefix=None, uid=None, gid=None, fileset=None, tld=None, kind=None) -> Dict[str, Any]:
+_FILTER_KEYS = (
+    "acq", "prefix", "uid", "gid", "user", "group", "fileset", "pool", "tld", "kind", "older", "newer",
+    "size_min", "size_max", "name", "path_regex", "misc_has", "misc_lacks", "rule",
+)
+_NAME_KEYS = ("names", "passwd", "group_file")
+
+
+def _raw_list(name: str, value: Any) -> List[List[int]]:
+    """Paths and patterns as raw bytes (``str`` is encoded as the file system would)."""
+    if value is None:
+        return []
+    items = [value] if isinstance(value, (str, bytes, _os.PathLike)) else value
+    out = []
+    for v in items:
+        if not isinstance(v, (str, bytes, _os.PathLike)):
+            raise TypeError(f"{name} must be a str, bytes or path (or a list of them), not {type(v).__name__}")
+        out.append(list(_os.fsencode(v)))
+    return out
+
+
+def _ages(name: str, value: Any) -> List[str]:
+    """``{"access": "90d", "create": "90d"}``, ``"access=90d"`` or a list of such strings."""
+    if value is None:
+        return []
+    if isinstance(value, dict):
+        return [f"{k}={v}d" if isinstance(v, int) and not isinstance(v, bool) else f"{k}={v}" for k, v in value.items()]
+    if isinstance(value, str):
+        return [value]
+    if isinstance(value, Iterable) and all(isinstance(v, str) for v in value):
+        return list(value)
+    raise TypeError(f"{name} must be a dict like {{'access': '90d'}} or strings like 'access=90d'")
+
+
+def _size(name: str, value: Any) -> Any:
+    if value is None or isinstance(value, str) or (isinstance(value, int) and not isinstance(value, bool)):
+        return value
+    raise TypeError(f"{name} must be a number of bytes or a string like '10G', not {type(value).__name__}")
+
+
+def _letters(name: str, value: Any) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, str):
+        return value
+    raise TypeError(f"{name} must be a string of letters, not {type(value).__name__}")
+
+
+def _filter(acq=None, prefix=None, uid=None, gid=None, user=None, group=None, fileset=None, pool=None, tld=None, kind=None,
+            older=None, newer=None, size_min=None, size_max=None, name=None, path_regex=None, misc_has=None,
+            misc_lacks=None, rule=None) -> Dict[str, Any]:
+    """The library's filter from keyword arguments; the library parses and checks the values."""
     dates = [acq] if isinstance(acq, (str, _dt.date)) else (acq or [])
-    out: Dict[str, Any] = {
+    return {
         "acq": [_date("acq", d) for d in dates],
+        "prefix": _raw_list("prefix", prefix),
         "uid": _ints("uid", uid),
         "gid": _ints("gid", gid),
+        "user": _words("user", user),
+        "group": _words("group", group),
         "fileset": _words("fileset", fileset),
+        "pool": _words("pool", pool),
         "tld": _words("tld", tld),
         "kind": _words("kind", kind),
+        "older": _ages("older", older),
+        "newer": _ages("newer", newer),
+        "size_min": _size("size_min", size_min),
+        "size_max": _size("size_max", size_max),
+        "name": _raw_list("name", name),
+        "path_regex": _raw_list("path_regex", path_regex),
+        "misc_has": _letters("misc_has", misc_has),
+        "misc_lacks": _letters("misc_lacks", misc_lacks),
+        "rule": _words("rule", rule),
     }
-    if prefix is not None:
-        if not isinstance(prefix, (str, bytes, _os.PathLike)):
-            raise TypeError(f"prefix must be a path, not {type(prefix).__name__}")
-        out["prefix"] = list(_os.fsencode(prefix))
-    return out
+
+
+def _names(names=False, passwd=None, group_file=None) -> Dict[str, Any]:
+    if not isinstance(names, bool):
+        raise TypeError("names must be True or False")
+    return {
+        "show": names,
+        "passwd": None if passwd is None else _path("passwd", passwd),
+        "group_file": None if group_file is None else _path("group_file", group_file),
+    }
 
 
 def _limits(threads=None, memory_mib=None, spill_dir=None) -> Dict[str, Any]:
@@ -501,14 +572,14 @@ class Dataset:
         engine = options.pop("engine", None)
         progress = options.pop("progress", True)
         limits = _limits(options.pop("threads", None), options.pop("memory_mib", None), options.pop("spill_dir", None))
-        keys = ("acq", "prefix", "uid", "gid", "fileset", "tld", "kind")
-        filt = _filter(**{k: options.pop(k) for k in keys if k in options})
+        filt = _filter(**{k: options.pop(k) for k in _FILTER_KEYS if k in options})
+        names = _names(**{k: options.pop(k) for k in _NAME_KEYS if k in options})
         if options:
             name = sorted(options)[0]
             raise TypeError(f"{report['report']}() got an unexpected keyword argument '{name}'")
         if engine is not None and not isinstance(engine, str):
             raise TypeError("engine must be a string")
-        request = {"report": report, "filter": filt, "engine": engine}
+        request = {"report": report, "filter": filt, "engine": engine, "names": names}
         if fmt is not None and (output is None or not isinstance(fmt, str)):
             raise OptionError("format needs output (a path) and is a string: csv, tsv, json, parquet or table", "format")
         if stream and output is not None:
@@ -578,12 +649,54 @@ class Dataset:
         """The raw rows the filters (``acq``, ``prefix``, ``uid``, ``gid``, ``fileset``, ``tld``,
         ``kind``) select, as a stream of Arrow batches: for data bigger than memory. Iterate it,
         or hand it to Polars, DuckDB or ``pyarrow.dataset``; ``.read_all()`` makes a table."""
-        unknown = set(filters) - {"acq", "prefix", "uid", "gid", "fileset", "tld", "kind"}
+        unknown = set(filters) - set(_FILTER_KEYS)
         if unknown:
             raise TypeError(f"scan() got an unexpected keyword argument '{sorted(unknown)[0]}'")
         cols = None if columns is None else _words("columns", columns)
         args = dict(dataset=str(self.path), filter=_filter(**filters), columns=cols, limits=_limits(threads, memory_mib))
         return _reader(_native.scan(_json.dumps(args)))
+
+    def find(
+        self,
+        *,
+        columns: Optional[Sequence[str]] = None,
+        per_user: Optional[PathLike] = None,
+        null: bool = False,
+        count: bool = False,
+        output: Optional[PathLike] = None,
+        format: Optional[str] = None,
+        progress: bool = True,
+        **filters: Any,
+    ) -> Any:
+        """The rows of one scan date (``acq``, default the latest) that the filters select, in
+        path order, as a ``pyarrow.RecordBatchReader`` of ``columns`` (default path, size, uid,
+        gid, access, modify, create; ``names=True`` adds user and group). Filters are those of
+        every report: ``older={"access": "90d", "create": "90d"}``, ``size_min="1G"``,
+        ``user="ann"``, ``name="*.tmp"``, ``rule="scratch90"``, ….
+
+        ``per_user=DIR`` writes one list per owner and ``DIR/summary.csv`` (``null=True``:
+        NUL-separated raw paths) and returns the summary as a table; ``count=True`` returns the
+        matches and bytes per scan date; ``output=`` writes the rows to a file (atomically)."""
+        name_opts = _names(**{k: filters.pop(k) for k in _NAME_KEYS if k in filters})
+        unknown = set(filters) - set(_FILTER_KEYS)
+        if unknown:
+            raise TypeError(f"find() got an unexpected keyword argument '{sorted(unknown)[0]}'")
+        request = {
+            "filter": _filter(**filters),
+            "columns": [] if columns is None else _words("columns", columns),
+            "names": name_opts,
+        }
+        args: Dict[str, Any] = dict(dataset=str(self.path), request=request)
+        if count:
+            return _table(_call("find", progress, count=True, **args))
+        if per_user is not None:
+            return _table(_call("find", progress, per_user=_path("per_user", per_user), nul=bool(null), **args))
+        if null:
+            raise OptionError("null (NUL-separated paths) goes with per_user; rows come as Arrow batches", "null")
+        if output is not None:
+            said = _call("find", progress, output=_path("output", output), format=format, **args)
+            return _Path(said["path"])
+        return _reader(_call("find", progress, **args))
 
     def query(self, sql: str, *, threads: Optional[int] = None, memory_mib: Optional[int] = None, progress: bool = True) -> _pa.Table:
         """Read-only SQL (DataFusion) over the table ``files``: the dataset's columns plus ``acq``
@@ -647,9 +760,10 @@ def _run_report(spec: Any, index: int) -> Dict[str, Any]:
     output = spec.pop("output", None)
     fmt = spec.pop("format", None)
     words = [name] + [f"{k}-{v}" for k, v in sorted(spec.items())]
-    slug = "-".join(str(w).replace(",", "-").replace("_", "-") for w in words)
+    slug = _re.sub(r"[^A-Za-z0-9.=]+", "-", "-".join(str(w) for w in words)).strip("-")
     report: Dict[str, Any] = {"report": name}
-    filters = {k: spec.pop(k) for k in ("acq", "prefix", "uid", "gid", "fileset", "tld", "kind") if k in spec}
+    filters = {k: spec.pop(k) for k in _FILTER_KEYS if k in spec}
+    names = _names(**{k: spec.pop(k) for k in _NAME_KEYS if k in spec})
     engine = spec.pop("engine", None)
     for key, value in spec.items():
         report["metric" if (name == "top" and key == "by") else key] = value
@@ -665,7 +779,7 @@ def _run_report(spec: Any, index: int) -> Dict[str, Any]:
     if name == "churn":
         report.setdefault("by", "tld")
     return {
-        "request": {"report": report, "filter": _filter(**filters), "engine": engine},
+        "request": {"report": report, "filter": _filter(**filters), "engine": engine, "names": names},
         # A path the user gives is theirs (absolute now); the default is inside the run.
         "output": _os.path.abspath(_path("output", output)) if output is not None else f"reports/{slug}.csv",
         "format": fmt,

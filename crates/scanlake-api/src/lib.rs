@@ -17,6 +17,9 @@
 //! # Ok::<(), anyhow::Error>(())
 //! ```
 
+pub mod choices;
+pub mod filters;
+pub mod find;
 pub mod pipeline;
 pub mod report;
 pub mod request;

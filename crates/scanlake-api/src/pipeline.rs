@@ -38,7 +38,7 @@ pub const DEFAULT_TASKS: u32 = 4;
 
 /// The version of [`Work`] this library writes and reads: stored beside every stage's work,
 /// checked before any task runs. Bump it with any change to the types below.
-pub const WORK_VERSION: u32 = 2;
+pub const WORK_VERSION: u32 = 3;
 
 /// What a stage's tasks do, as stored in `run.json` (inside [`StoredWork`]).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -177,7 +177,15 @@ pub fn convert_plan(inputs: &[PathBuf], dataset: &Path, request: &ConvertRequest
 }
 
 /// aggregate and merge stages: `tasks` partial tasks over `reports`, after the stages `after`.
-pub fn report_plan(dataset: &Path, reports: Vec<ReportJob>, tasks: u32, after: &[&str]) -> Result<Plan> {
+/// Each report's filter is stored resolved (rules expanded, user and group names as ids), so
+/// tasks need neither the submitter's configuration file nor its name service to select rows.
+pub fn report_plan(
+    dataset: &Path,
+    reports: Vec<ReportJob>,
+    tasks: u32,
+    after: &[&str],
+    settings: &Settings,
+) -> Result<Plan> {
     if tasks == 0 {
         return Err(scanlake::options::OptionError::new("tasks", "`tasks` must be at least 1").into());
     }
@@ -185,6 +193,11 @@ pub fn report_plan(dataset: &Path, reports: Vec<ReportJob>, tasks: u32, after: &
     let mut reports = reports;
     for r in &mut reports {
         r.request.check()?;
+        r.request.filter = settings.resolve_filter(&r.request.filter, &r.request.names.source())?;
+        let names = &mut r.request.names;
+        let resolved = settings.name_source(&names.source());
+        names.passwd = resolved.passwd.map(|p| absolute(&p)).transpose()?;
+        names.group_file = resolved.group.map(|p| absolute(&p)).transpose()?;
         r.output = text_path(&r.output)?;
     }
     let outputs = reports.iter().map(|r| r.output.clone()).collect();
@@ -346,7 +359,10 @@ impl TaskRunner for Pipeline<'_> {
                         );
                     }
                     let spill_dir = job.limits.spill_dir.as_deref();
-                    let rows = finish_report(&view, &report, StoredPartial::load(stored, spill_dir)?)?;
+                    let mut rows = finish_report(&view, &report, StoredPartial::load(stored, spill_dir)?)?;
+                    if job.request.names.show {
+                        rows = crate::report::with_names(rows, &job.request.names.source())?;
+                    }
                     export::export(rows, job.format, &at(&job.output))?;
                 }
                 Ok(())

@@ -11,6 +11,7 @@ use scanlake::aggregate::rows::Rows;
 use scanlake::aggregate::streaming::StreamingEngine;
 use scanlake::aggregate::table::Table;
 use scanlake::dataset::view::DatasetView;
+use scanlake::names::{NameSource, Names};
 use scanlake::progress::{Progress, Unit};
 use scanlake_datafusion::DataFusionEngine;
 
@@ -31,6 +32,8 @@ pub struct ReportPlan {
     pub limits: Limits,
     /// `engine: NAME` and the reasons, the limits, and the columns that will stay empty.
     pub explanation: Vec<String>,
+    /// Where names come from, when the report shows them.
+    pub names: Option<NameSource>,
 }
 
 /// Resolves `request` and chooses its engine. `Slurm` is not an engine of this process: runs
@@ -41,6 +44,9 @@ pub fn plan(
     limits: &LimitOptions,
     settings: &Settings,
 ) -> Result<ReportPlan> {
+    let mut request = request.clone();
+    request.filter = settings.resolve_filter(&request.filter, &request.names.source())?;
+    let request = &request;
     let resolved = request.resolve(view)?;
     view.check(&resolved.report)?;
     let (choice, source) = settings.engine(request.engine)?;
@@ -62,7 +68,22 @@ pub fn plan(
     for (column, why) in view.unknown_outputs(&resolved.report) {
         explanation.push(format!("  - column '{column}' stays empty: {why}"));
     }
-    Ok(ReportPlan { resolved, engine: engine_named(&choice.engine), limits, explanation })
+    explanation.extend(resolved.report.filter.describe().into_iter().map(|l| format!("  - {l}")));
+    let names = request.names.show.then(|| settings.name_source(&request.names.source()));
+    if let Some(source) = &names {
+        explanation.push(format!("  - names: {}", source.describe()));
+    }
+    Ok(ReportPlan { resolved, engine: engine_named(&choice.engine), limits, explanation, names })
+}
+
+/// What `--explain` adds after reading the footers: the row groups that statistics rule out.
+pub fn pruning(view: &DatasetView, plan: &ReportPlan) -> Result<String> {
+    let report = &plan.resolved.report;
+    let (skipped, total) = scanlake::aggregate::streaming::row_groups_skipped(&view.select(report), &report.filter)?;
+    Ok(format!(
+        "  - statistics rule out {skipped} of {total} row groups (uid, gid, size and time bounds){}",
+        if plan.engine.name() == "streaming" { "" } else { "; DataFusion prunes with its own reading of them" }
+    ))
 }
 
 /// Runs a planned report over the whole dataset and collects its table.
@@ -75,7 +96,23 @@ pub fn run(view: &DatasetView, plan: &ReportPlan, progress: &dyn Progress) -> Re
 /// than collecting them.
 pub fn run_rows(view: &DatasetView, plan: &ReportPlan, progress: &dyn Progress) -> Result<Rows> {
     let report = &plan.resolved.report;
-    engine::run_rows(plan.engine.as_ref(), view, report, &plan.limits, progress)
+    let rows = engine::run_rows(plan.engine.as_ref(), view, report, &plan.limits, progress)?;
+    match &plan.names {
+        Some(source) => with_names(rows, source),
+        None => Ok(rows),
+    }
+}
+
+/// `user` beside `uid` and `group` beside `gid`; each id looked up once.
+pub fn with_names(rows: Rows, source: &NameSource) -> Result<Rows> {
+    let names = std::sync::Arc::new(std::sync::Mutex::new(Names::open(source)?));
+    let users = names.clone();
+    let rows = rows.with_text_after("uid", "user", move |id| {
+        u32::try_from(id).ok().and_then(|id| users.lock().expect("names").user(id))
+    });
+    Ok(rows.with_text_after("gid", "group", move |id| {
+        u32::try_from(id).ok().and_then(|id| names.lock().expect("names").group(id))
+    }))
 }
 
 /// Runs read-only SQL over the table `files` and returns DataFusion's batches, typed as the
@@ -108,5 +145,6 @@ pub fn scan(
     settings: &Settings,
     f: impl FnMut(RecordBatch) -> Result<()>,
 ) -> Result<()> {
-    scanlake_datafusion::scan(view, filter, columns, &settings.limits(limits)?, f)
+    let filter = settings.resolve_filter(filter, &NameSource::default())?;
+    scanlake_datafusion::scan(view, &filter, columns, &settings.limits(limits)?, f)
 }

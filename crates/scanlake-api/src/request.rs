@@ -2,9 +2,9 @@
 //! module from keyword arguments, and stored in runs for batch tasks. Serde round-trips them;
 //! the library, not the interfaces, decides their defaults and resolves them against a dataset.
 
+pub use crate::choices::{EngineChoice, LimitOptions};
 use crate::settings::Settings;
 use anyhow::Result;
-use scanlake::aggregate::pathkey;
 use scanlake::aggregate::spec::{
     BucketUnit, Buckets, ChurnBy, ChurnReport, Dimension, DuReport, Filter, GroupedReport, Report, ReportKind,
     TimeField, Top,
@@ -13,6 +13,7 @@ use scanlake::convert::ConvertOptions;
 use scanlake::dataset::ScanDate;
 use scanlake::dataset::view::DatasetView;
 use scanlake::format::Layout;
+use scanlake::names::NameSource;
 use scanlake::options::OptionError;
 use scanlake::split::{ChunkCompression, SplitBy};
 use serde::{Deserialize, Serialize};
@@ -110,69 +111,6 @@ fn mib(bytes: &str) -> u64 {
 pub struct SplitRequest {
     pub by: SplitBy,
     pub compress: ChunkCompression,
-}
-
-/// The engine a report runs on. `Slurm` runs it as batch jobs (each task on an automatic
-/// choice); `Gpu` is known but not built, and refused with a reason.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "lowercase")]
-pub enum EngineChoice {
-    #[default]
-    Auto,
-    Streaming,
-    Datafusion,
-    Slurm,
-    Gpu,
-}
-
-impl EngineChoice {
-    /// `text` as an engine; `source` says where it came from, for the error.
-    pub fn parse_from(text: &str, source: &str) -> Result<EngineChoice> {
-        text.parse().map_err(|_| {
-            anyhow::anyhow!(
-                "unknown engine '{text}' (from {source})\nhint: engines are auto, streaming, datafusion and slurm"
-            )
-        })
-    }
-
-    pub fn name(self) -> &'static str {
-        match self {
-            EngineChoice::Auto => "auto",
-            EngineChoice::Streaming => "streaming",
-            EngineChoice::Datafusion => "datafusion",
-            EngineChoice::Slurm => "slurm",
-            EngineChoice::Gpu => "gpu",
-        }
-    }
-}
-
-impl std::str::FromStr for EngineChoice {
-    type Err = String;
-    fn from_str(s: &str) -> Result<Self, String> {
-        Ok(match s {
-            "auto" => EngineChoice::Auto,
-            "streaming" => EngineChoice::Streaming,
-            "datafusion" => EngineChoice::Datafusion,
-            "slurm" => EngineChoice::Slurm,
-            "gpu" => EngineChoice::Gpu,
-            _ => return Err(format!("unknown engine '{s}' (engines are auto, streaming, datafusion and slurm)")),
-        })
-    }
-}
-
-impl std::fmt::Display for EngineChoice {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.name())
-    }
-}
-
-/// What an engine may use; each unset value is resolved by [`Settings::limits`].
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(default, deny_unknown_fields)]
-pub struct LimitOptions {
-    pub threads: Option<usize>,
-    pub memory_mib: Option<u64>,
-    pub spill_dir: Option<PathBuf>,
 }
 
 /// Rows per scan date of a `top` report, unless the caller says otherwise.
@@ -282,6 +220,25 @@ impl ReportType {
     }
 }
 
+/// User and group names: whether to show them beside ids, and where they come from (each file
+/// unset: the configuration file's `[names]`, else the system).
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct NameOptions {
+    /// Add `user` beside `uid` and `group` beside `gid`.
+    pub show: bool,
+    /// A file in `/etc/passwd` format.
+    pub passwd: Option<PathBuf>,
+    /// A file in `/etc/group` format.
+    pub group_file: Option<PathBuf>,
+}
+
+impl NameOptions {
+    pub fn source(&self) -> NameSource {
+        NameSource { passwd: self.passwd.clone(), group: self.group_file.clone() }
+    }
+}
+
 /// A report as asked for: which one, over which rows, on which engine.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ReportRequest {
@@ -290,6 +247,8 @@ pub struct ReportRequest {
     pub filter: Filter,
     #[serde(default)]
     pub engine: Option<EngineChoice>,
+    #[serde(default)]
+    pub names: NameOptions,
 }
 
 /// A report resolved against a dataset, with what the library decided for the caller.
@@ -299,8 +258,6 @@ pub struct Resolved {
     /// Defaults chosen from the data (e.g. which depths `top dirs` ranks), for people.
     pub notes: Vec<String>,
 }
-
-const KINDS: [&str; 4] = ["file", "dir", "link", "other"];
 
 fn buckets(edges: &Option<Vec<i64>>, unit: BucketUnit, option: &'static str) -> Result<Buckets> {
     match edges {
@@ -316,16 +273,12 @@ fn buckets(edges: &Option<Vec<i64>>, unit: BucketUnit, option: &'static str) -> 
 
 impl ReportRequest {
     pub fn new(report: ReportType) -> ReportRequest {
-        ReportRequest { report, filter: Filter::default(), engine: None }
+        ReportRequest { report, filter: Filter::default(), engine: None, names: NameOptions::default() }
     }
 
     /// Checks what needs no dataset (a run checks its reports before it makes the dataset).
     pub fn check(&self) -> Result<()> {
-        if let Some(k) = self.filter.kind.iter().find(|k| !KINDS.contains(&k.as_str())) {
-            return Err(
-                OptionError::new("kind", format!("unknown kind '{k}' (expected file, dir, link or other)")).into()
-            );
-        }
+        self.filter.check()?;
         let edges = match &self.report {
             ReportType::Age { edges, size_edges, .. } => {
                 vec![(edges, BucketUnit::Days, "edges"), (size_edges, BucketUnit::Bytes, "size_edges")]
@@ -349,7 +302,7 @@ impl ReportRequest {
         self.check()?;
         let mut filter = self.filter.clone();
         let mut notes = Vec::new();
-        let prefix_depth = filter.prefix.as_deref().map_or(0, pathkey::depth);
+        let prefix_depth = filter.prefix_depth();
         let grouped = |by: &[Dimension], age, size| {
             let by = if by.is_empty() { vec![Dimension::Uid] } else { by.to_vec() };
             ReportKind::Grouped(GroupedReport { by, age, size })
@@ -430,7 +383,9 @@ mod tests {
             size_edges: None,
         });
         r.filter.acq = vec!["2026-11-01".parse().unwrap()];
-        r.filter.prefix = Some(b"/gpfs/\xff".to_vec());
+        r.filter.prefix = vec![b"/gpfs/\xff".to_vec()];
+        r.filter.older = vec!["create=90d".parse().unwrap()];
+        r.filter.name = vec![b"*.\xfe".to_vec()];
         r.engine = Some(EngineChoice::Datafusion);
         let text = serde_json::to_string(&r).unwrap();
         assert!(text.contains("\"dir4\"") && text.contains("\"2026-11-01\"") && text.contains("\"modify\""), "{text}");

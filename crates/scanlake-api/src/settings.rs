@@ -15,14 +15,24 @@
 //! time = "2:00:00"
 //! [run]
 //! program = "/opt/scanlake/bin/scanlake"
+//! [names]              # for nodes whose name service does not know the users
+//! passwd = "/etc/site/passwd"
+//! group = "/etc/site/group"
+//! [rules.scratch90]    # a named filter: `--rule scratch90` (see filters.rs)
+//! prefix = "/gpfs/scratch"
+//! older = ["access=90d", "create=90d"]
 //! ```
 
-use crate::request::{EngineChoice, LimitOptions};
+use crate::choices::{EngineChoice, LimitOptions};
+use crate::filters::RuleConfig;
 use anyhow::{Context, Result, bail};
 use scanlake::aggregate::engine::Limits;
+use scanlake::aggregate::filter::Filter;
+use scanlake::names::NameSource;
 use scanlake::resources::Resources;
 use scanlake_batch::SlurmSettings;
 use serde::Deserialize;
+use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
 /// The configuration file. Unknown tables or keys are errors: a setting silently ignored is
@@ -38,6 +48,12 @@ pub struct ConfigFile {
     pub slurm: SlurmSettings,
     #[serde(default)]
     pub run: RunConfig,
+    /// Where user and group names come from, when not from the system.
+    #[serde(default)]
+    pub names: NameSource,
+    /// Named filters (`[rules.NAME]`).
+    #[serde(default)]
+    pub rules: BTreeMap<String, RuleConfig>,
 }
 
 #[derive(Debug, Clone, Default, Deserialize, PartialEq, Eq)]
@@ -217,6 +233,21 @@ impl Settings {
         candidates.into_iter().find(|c| c.is_file()).context(
             "cannot find the scanlake program that batch jobs run\nhint: install scanlake on PATH, set SCANLAKE_PROGRAM, or give the program explicitly",
         )
+    }
+
+    /// Where names come from: each file given explicitly, else the configuration file's
+    /// `[names]`, else the system's name service.
+    pub fn name_source(&self, explicit: &NameSource) -> NameSource {
+        NameSource {
+            passwd: explicit.passwd.clone().or_else(|| self.config.names.passwd.clone()),
+            group: explicit.group.clone().or_else(|| self.config.names.group.clone()),
+        }
+    }
+
+    /// `filter` as engines run it: the configuration file's rules expanded, names resolved
+    /// (see [`crate::filters::resolve`]).
+    pub fn resolve_filter(&self, filter: &Filter, names: &NameSource) -> Result<Filter> {
+        crate::filters::resolve(filter, &self.config.rules, &self.name_source(names))
     }
 
     /// Rules for `analyze` beside the configuration file (`analyze.toml`), if there are any.

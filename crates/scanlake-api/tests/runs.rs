@@ -59,10 +59,10 @@ fn plans_fix_dates_and_absolute_paths_when_made() {
         Format::Csv,
     );
     assert_eq!(job.request.engine, Some(EngineChoice::Auto), "tasks never ask for slurm");
-    let plan = report_plan(Path::new("lake"), vec![job.clone()], 3, &["publish"]).unwrap();
+    let plan = report_plan(Path::new("lake"), vec![job.clone()], 3, &["publish"], &settings()).unwrap();
     let Work::Partial { reports, .. } = work(&plan.stages[0]) else { panic!("partial") };
     assert_eq!(reports[0].output, PathBuf::from("out.csv"), "a relative output stays inside the run");
-    assert!(report_plan(Path::new("lake"), vec![job], 0, &[]).is_err());
+    assert!(report_plan(Path::new("lake"), vec![job], 0, &[], &settings()).is_err());
 }
 
 #[test]
@@ -83,7 +83,7 @@ fn a_local_run_equals_the_direct_calls_and_its_spec_round_trips() {
     ];
     let plan = convert_plan(&inputs, &lake, &ConvertRequest::default(), Some(2))
         .unwrap()
-        .then(report_plan(&lake, jobs, 3, &["publish"]).unwrap());
+        .then(report_plan(&lake, jobs, 3, &["publish"], &settings()).unwrap());
     let options = RunOptions { executor: Executor::Local, description: "a test".into(), ..RunOptions::default() };
     let s = settings();
     let mut run = runs::create(plan, &runs::runs_dir(&lake), &options, &s).unwrap();

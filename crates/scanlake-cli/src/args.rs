@@ -4,13 +4,15 @@
 use anyhow::Result;
 use clap::{Args as ClapArgs, ValueEnum};
 use scanlake::aggregate::export::{self, Format};
+use scanlake::aggregate::filter::{AgeCondition, ByteSize, Filter};
 use scanlake::aggregate::rows::Rows;
-use scanlake::aggregate::spec::Filter;
 use scanlake::dataset::ScanDate;
 use scanlake::format::{Escape, Layout};
+use scanlake_api::request::NameOptions;
 use scanlake_api::runs::{Executor, RunOptions};
 use scanlake_api::{ConvertRequest, EngineChoice, LimitOptions};
 use scanlake_batch::SlurmSettings;
+use std::ffi::OsString;
 use std::io::IsTerminal;
 use std::os::unix::ffi::OsStrExt;
 use std::path::{Path, PathBuf};
@@ -101,42 +103,118 @@ impl ConvertFlags {
     }
 }
 
-/// Rows a report looks at.
-#[derive(ClapArgs, Clone)]
+/// Rows a report or `find` looks at: every flag must hold; a repeated flag means any of its values.
+#[derive(ClapArgs, Clone, Default)]
+#[command(next_help_heading = "Filters (all must hold; a repeated flag means any of its values)")]
 pub struct FilterArgs {
     /// Only these scan dates (YYYY-MM-DD; repeat or comma-separate).
     #[arg(long, value_delimiter = ',')]
     pub acq: Vec<ScanDate>,
-    /// Only objects at or under this path.
+    /// Only objects at or under this path (repeatable: any of them).
     #[arg(long)]
-    pub prefix: Option<PathBuf>,
+    pub prefix: Vec<PathBuf>,
     /// Only these owners (numeric uids).
     #[arg(long, value_delimiter = ',')]
     pub uid: Vec<u32>,
     /// Only these groups (numeric gids).
     #[arg(long, value_delimiter = ',')]
     pub gid: Vec<u32>,
+    /// Only these owners, by user name (from the name service, or --passwd).
+    #[arg(long, value_delimiter = ',', value_name = "NAME")]
+    pub user: Vec<String>,
+    /// Only these groups, by group name (from the name service, or --group-file).
+    #[arg(long, value_delimiter = ',', value_name = "NAME")]
+    pub group: Vec<String>,
     /// Only these filesets.
     #[arg(long, value_delimiter = ',')]
     pub fileset: Vec<String>,
+    /// Only these storage pools.
+    #[arg(long, value_delimiter = ',')]
+    pub pool: Vec<String>,
     /// Only these top-level directories (as reports show them).
     #[arg(long, value_delimiter = ',')]
     pub tld: Vec<String>,
     /// Only these kinds: file, dir, link, other.
     #[arg(long, value_delimiter = ',')]
     pub kind: Vec<String>,
+    /// TIME=AGE: the time's age in whole days at the scan date is at least AGE (e.g. access=90d,
+    /// create=12w, modify=1y); TIME is access, modify, change or create. A missing time never matches.
+    #[arg(long, value_name = "TIME=AGE")]
+    pub older: Vec<AgeCondition>,
+    /// TIME=AGE: the time's age is less than AGE.
+    #[arg(long, value_name = "TIME=AGE")]
+    pub newer: Vec<AgeCondition>,
+    /// At least this many bytes (suffixes K, M, G, T: binary).
+    #[arg(long, value_name = "SIZE")]
+    pub size_min: Option<ByteSize>,
+    /// At most this many bytes.
+    #[arg(long, value_name = "SIZE")]
+    pub size_max: Option<ByteSize>,
+    /// The base name matches this shell glob (*, ?, [a-z], [!a-z]), on raw bytes.
+    #[arg(long, value_name = "GLOB")]
+    pub name: Vec<OsString>,
+    /// The whole path matches this regular expression (unanchored), on raw bytes.
+    #[arg(long, value_name = "RE")]
+    pub path_regex: Vec<OsString>,
+    /// `misc` has every one of these attribute letters (e.g. M: premigrated).
+    #[arg(long, value_name = "LETTERS")]
+    pub misc_has: Option<String>,
+    /// `misc` has none of these letters (e.g. --misc-lacks MV leaves migrated files out).
+    #[arg(long, value_name = "LETTERS")]
+    pub misc_lacks: Option<String>,
+    /// A named rule of the configuration file (`[rules.NAME]`), combined with the other flags.
+    #[arg(long, value_name = "NAME")]
+    pub rule: Vec<String>,
+    #[command(flatten)]
+    pub names: NameArgs,
+}
+
+/// User and group names.
+#[derive(ClapArgs, Clone, Default)]
+pub struct NameArgs {
+    /// Add `user` beside `uid` and `group` beside `gid`.
+    #[arg(long)]
+    pub names: bool,
+    /// Names of users from this file (passwd format) instead of the name service.
+    #[arg(long, value_name = "FILE")]
+    pub passwd: Option<PathBuf>,
+    /// Names of groups from this file (group format) instead of the name service.
+    #[arg(long, value_name = "FILE")]
+    pub group_file: Option<PathBuf>,
 }
 
 impl FilterArgs {
     pub fn filter(&self) -> Filter {
+        let bytes = |v: &[OsString]| v.iter().map(|p| p.as_bytes().to_vec()).collect();
         Filter {
             acq: self.acq.clone(),
-            prefix: self.prefix.as_ref().map(|p| p.as_os_str().as_bytes().to_vec()),
+            prefix: self.prefix.iter().map(|p| p.as_os_str().as_bytes().to_vec()).collect(),
             uid: self.uid.clone(),
             gid: self.gid.clone(),
+            user: self.user.clone(),
+            group: self.group.clone(),
             fileset: self.fileset.clone(),
+            pool: self.pool.clone(),
             tld: self.tld.clone(),
             kind: self.kind.clone(),
+            older: self.older.clone(),
+            newer: self.newer.clone(),
+            size_min: self.size_min,
+            size_max: self.size_max,
+            name: bytes(&self.name),
+            path_regex: bytes(&self.path_regex),
+            misc_has: self.misc_has.clone().unwrap_or_default(),
+            misc_lacks: self.misc_lacks.clone().unwrap_or_default(),
+            rule: self.rule.clone(),
+            all: Vec::new(),
+        }
+    }
+
+    pub fn names(&self) -> NameOptions {
+        NameOptions {
+            show: self.names.names,
+            passwd: self.names.passwd.clone(),
+            group_file: self.names.group_file.clone(),
         }
     }
 }

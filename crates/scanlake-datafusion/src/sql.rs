@@ -28,29 +28,55 @@ fn date(d: ScanDate) -> String {
 }
 
 /// Row conditions of a filter (dates and tlds included: the table may hold more partitions).
+/// Each clause is the same condition the streaming engine tests ([`scanlake::aggregate::filter`]).
 pub fn where_clause(f: &Filter, extra: &[String]) -> String {
     let mut c: Vec<String> = extra.to_vec();
     let list = |items: Vec<String>| items.join(", ");
     if !f.acq.is_empty() {
         c.push(format!("acq IN ({})", list(f.acq.iter().map(|d| date(*d)).collect())));
     }
-    if !f.tld.is_empty() {
-        c.push(format!("tld IN ({})", list(f.tld.iter().map(|t| quote(t)).collect())));
-    }
-    if !f.uid.is_empty() {
-        c.push(format!("uid IN ({})", list(f.uid.iter().map(u32::to_string).collect())));
-    }
-    if !f.gid.is_empty() {
-        c.push(format!("gid IN ({})", list(f.gid.iter().map(u32::to_string).collect())));
-    }
-    if !f.fileset.is_empty() {
-        c.push(format!("fileset IN ({})", list(f.fileset.iter().map(|t| quote(t)).collect())));
-    }
-    if !f.kind.is_empty() {
-        c.push(format!("kind IN ({})", list(f.kind.iter().map(|t| quote(t)).collect())));
-    }
-    if let Some(p) = &f.prefix {
-        c.push(format!("scanlake_under({PATH}, {})", hex(p)));
+    for k in f.clauses() {
+        let mut any = |column: &str, items: Vec<String>| {
+            if !items.is_empty() {
+                c.push(format!("{column} IN ({})", list(items)));
+            }
+        };
+        any("tld", k.tld.iter().map(|t| quote(t)).collect());
+        any("uid", k.uid.iter().map(u32::to_string).collect());
+        any("gid", k.gid.iter().map(u32::to_string).collect());
+        any("fileset", k.fileset.iter().map(|t| quote(t)).collect());
+        any("pool", k.pool.iter().map(|t| quote(t)).collect());
+        any("kind", k.kind.iter().map(|t| quote(t)).collect());
+        let or = |items: Vec<String>| format!("({})", items.join(" OR "));
+        if !k.prefix.is_empty() {
+            c.push(or(k.prefix.iter().map(|p| format!("scanlake_under({PATH}, {})", hex(p))).collect()));
+        }
+        // Age in whole days >= N  <=>  the time is before the start of day (scan day - N + 1).
+        let day_start = |days: i64| format!("((CAST(acq AS BIGINT) - {}) * {MICROS_PER_DAY})", days - 1);
+        for a in &k.older {
+            c.push(format!("CAST({} AS BIGINT) < {}", a.time.column(), day_start(a.days)));
+        }
+        for a in &k.newer {
+            c.push(format!("CAST({} AS BIGINT) >= {}", a.time.column(), day_start(a.days)));
+        }
+        if let Some(s) = k.size_min {
+            c.push(format!("size >= {}", s.0));
+        }
+        if let Some(s) = k.size_max {
+            c.push(format!("size <= {}", s.0));
+        }
+        if !k.name.is_empty() {
+            c.push(or(k.name.iter().map(|g| format!("scanlake_name_glob({PATH}, {})", hex(g))).collect()));
+        }
+        if !k.path_regex.is_empty() {
+            c.push(or(k.path_regex.iter().map(|r| format!("scanlake_path_regex({PATH}, {})", hex(r))).collect()));
+        }
+        for l in k.misc_has.chars() {
+            c.push(format!("COALESCE(strpos(misc, {}), 0) > 0", quote(&l.to_string())));
+        }
+        for l in k.misc_lacks.chars() {
+            c.push(format!("COALESCE(strpos(misc, {}), 0) = 0", quote(&l.to_string())));
+        }
     }
     if c.is_empty() { String::new() } else { format!("WHERE {}", c.join(" AND ")) }
 }
@@ -128,7 +154,7 @@ pub fn linked(r: &GroupedReport, f: &Filter) -> String {
 
 /// Per scan date and directory: `acq_days, dir, objects, files, bytes, allocated, newest_access`.
 pub fn du(r: &DuReport, f: &Filter) -> String {
-    let from = f.prefix.as_deref().map_or(0, scanlake::aggregate::pathkey::depth);
+    let from = f.prefix_depth();
     format!(
         "SELECT acq_days, dir, COUNT(*) AS objects, \
          SUM(CASE WHEN kind = 'file' THEN 1 ELSE 0 END) AS files, \

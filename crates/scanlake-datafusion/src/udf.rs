@@ -6,12 +6,14 @@
 //!   depths `from..=to` (no deeper than its parent).
 //! - `scanlake_under(path BYTEA, prefix BYTEA) -> BOOLEAN`: at or under a directory.
 //! - `scanlake_display(path BYTEA) -> VARCHAR`: path text as reports show it.
+//! - `scanlake_name_glob(path BYTEA, glob BYTEA) -> BOOLEAN`: the base name matches a glob.
+//! - `scanlake_path_regex(path BYTEA, regex BYTEA) -> BOOLEAN`: the path matches a regex.
 
 use arrow::array::{Array, ArrayRef, BinaryArray, BinaryBuilder, BooleanArray, ListBuilder, StringBuilder};
 use arrow::datatypes::{DataType, Field};
 use datafusion::common::{Result, ScalarValue, exec_err};
 use datafusion::logical_expr::{ColumnarValue, ScalarFunctionArgs, ScalarUDF, ScalarUDFImpl, Signature, Volatility};
-use scanlake::aggregate::pathkey;
+use scanlake::aggregate::{filter, pathkey};
 use std::sync::Arc;
 
 pub fn all() -> Vec<ScalarUDF> {
@@ -20,6 +22,8 @@ pub fn all() -> Vec<ScalarUDF> {
         ScalarUDF::from(PathFn::new(PathOp::Ancestors)),
         ScalarUDF::from(PathFn::new(PathOp::Under)),
         ScalarUDF::from(PathFn::new(PathOp::Display)),
+        ScalarUDF::from(PathFn::new(PathOp::NameGlob)),
+        ScalarUDF::from(PathFn::new(PathOp::PathRegex)),
     ]
 }
 
@@ -29,6 +33,8 @@ enum PathOp {
     Ancestors,
     Under,
     Display,
+    NameGlob,
+    PathRegex,
 }
 
 #[derive(Debug, PartialEq, Eq, Hash)]
@@ -42,7 +48,7 @@ impl PathFn {
         let args = match op {
             PathOp::Dir => vec![DataType::Binary, DataType::Int64],
             PathOp::Ancestors => vec![DataType::Binary, DataType::Int64, DataType::Int64],
-            PathOp::Under => vec![DataType::Binary, DataType::Binary],
+            PathOp::Under | PathOp::NameGlob | PathOp::PathRegex => vec![DataType::Binary, DataType::Binary],
             PathOp::Display => vec![DataType::Binary],
         };
         PathFn { op, signature: Signature::exact(args, Volatility::Immutable) }
@@ -69,6 +75,8 @@ impl ScalarUDFImpl for PathFn {
             PathOp::Ancestors => "scanlake_ancestors",
             PathOp::Under => "scanlake_under",
             PathOp::Display => "scanlake_display",
+            PathOp::NameGlob => "scanlake_name_glob",
+            PathOp::PathRegex => "scanlake_path_regex",
         }
     }
 
@@ -80,7 +88,7 @@ impl ScalarUDFImpl for PathFn {
         Ok(match self.op {
             PathOp::Dir => DataType::Binary,
             PathOp::Ancestors => DataType::List(Arc::new(Field::new("item", DataType::Binary, true))),
-            PathOp::Under => DataType::Boolean,
+            PathOp::Under | PathOp::NameGlob | PathOp::PathRegex => DataType::Boolean,
             PathOp::Display => DataType::Utf8,
         })
     }
@@ -126,6 +134,23 @@ impl ScalarUDFImpl for PathFn {
                         _ => None,
                     })
                     .collect();
+                Arc::new(r)
+            }
+            PathOp::NameGlob | PathOp::PathRegex => {
+                let pattern = match &args.args[1] {
+                    ColumnarValue::Scalar(ScalarValue::Binary(Some(p))) => p.clone(),
+                    _ => return exec_err!("{}'s pattern must be a constant", self.name()),
+                };
+                let source = if self.op == PathOp::NameGlob {
+                    filter::glob_regex(&pattern).map_err(datafusion::error::DataFusionError::Execution)?
+                } else {
+                    filter::bytes_regex(&pattern)
+                };
+                let re = regex::bytes::Regex::new(&source)
+                    .map_err(|e| datafusion::error::DataFusionError::Execution(e.to_string()))?;
+                let name = self.op == PathOp::NameGlob;
+                let r: BooleanArray =
+                    paths.iter().map(|p| p.map(|p| re.is_match(if name { filter::base_name(p) } else { p }))).collect();
                 Arc::new(r)
             }
             PathOp::Display => {

@@ -4,6 +4,7 @@
 
 use scanlake::aggregate::engine::{Engine, Limits, run_rows};
 use scanlake::aggregate::export::{Format, render, write};
+use scanlake::aggregate::filter::ByteSize;
 use scanlake::aggregate::partial::Partial;
 use scanlake::aggregate::spec::*;
 use scanlake::aggregate::streaming::StreamingEngine;
@@ -160,6 +161,10 @@ fn grouped(by: Vec<Dimension>) -> ReportKind {
     ReportKind::Grouped(GroupedReport { by, age: None, size: None })
 }
 
+fn age_of(text: &str) -> scanlake::aggregate::filter::AgeCondition {
+    text.parse().unwrap()
+}
+
 fn report(name: &str, kind: ReportKind, filter: Filter, top: Option<Top>) -> Report {
     Report { name: name.into(), kind, filter, top }
 }
@@ -178,7 +183,7 @@ fn reports(tld: &str) -> Vec<Report> {
         report(
             "usage",
             grouped(vec![Dimension::Dir(5), Dimension::Uid]),
-            Filter { prefix: Some(tld.clone().into_bytes()), ..none() },
+            Filter { prefix: vec![tld.clone().into_bytes()], ..none() },
             None,
         ),
         report(
@@ -239,13 +244,13 @@ fn reports(tld: &str) -> Vec<Report> {
         report(
             "du",
             ReportKind::Du(DuReport { max_depth: 7, min_depth: 3 }),
-            Filter { prefix: Some(tld.clone().into_bytes()), ..none() },
+            Filter { prefix: vec![tld.clone().into_bytes()], ..none() },
             None,
         ),
         report(
             "du",
             ReportKind::Du(DuReport { max_depth: 6, min_depth: 3 }),
-            Filter { prefix: Some(b"/gpfs/fs1/new".to_vec()), ..none() },
+            Filter { prefix: vec![b"/gpfs/fs1/new".to_vec()], ..none() },
             None,
         ),
         report(
@@ -254,12 +259,64 @@ fn reports(tld: &str) -> Vec<Report> {
             Filter { acq: vec![OLD], uid: vec![1001, 1005], ..none() },
             None,
         ),
+        // The filter language: ages, sizes, names, regexes, attributes, pools and a rule's conjunct.
+        report(
+            "usage",
+            grouped(vec![Dimension::Uid]),
+            Filter { older: vec![age_of("access=90d"), age_of("create=30d")], kind: vec!["file".into()], ..none() },
+            None,
+        ),
+        report(
+            "usage",
+            grouped(vec![Dimension::Gid]),
+            Filter {
+                newer: vec![age_of("modify=2y")],
+                size_min: Some(ByteSize(1024)),
+                size_max: Some(ByteSize(1 << 20)),
+                ..none()
+            },
+            None,
+        ),
+        report(
+            "usage",
+            grouped(vec![Dimension::Tld]),
+            Filter { name: vec![b"*a*".to_vec(), b"?".to_vec()], misc_lacks: "M".into(), ..none() },
+            None,
+        ),
+        report(
+            "usage",
+            grouped(vec![Dimension::Uid]),
+            Filter { path_regex: vec![b"caf\xe9".to_vec(), b"/new/.*\n".to_vec()], ..none() },
+            None,
+        ),
+        report(
+            "usage",
+            grouped(vec![Dimension::Kind]),
+            Filter { pool: vec!["system".into()], misc_has: "F".into(), ..none() },
+            None,
+        ),
+        report(
+            "du",
+            ReportKind::Du(DuReport { max_depth: 4, min_depth: 0 }),
+            Filter {
+                prefix: vec![tld.clone().into_bytes(), b"/gpfs/fs1/new".to_vec()],
+                all: vec![Filter { older: vec![age_of("access=30d")], kind: vec!["file".into()], ..none() }],
+                ..none()
+            },
+            None,
+        ),
+        report(
+            "churn",
+            ReportKind::Churn(ChurnReport { from: OLD, to: NEW, by: ChurnBy::Uid }),
+            Filter { older: vec![age_of("modify=180d")], ..none() },
+            None,
+        ),
         report("churn", ReportKind::Churn(ChurnReport { from: OLD, to: NEW, by: ChurnBy::Tld }), none(), None),
         report("churn", ReportKind::Churn(ChurnReport { from: OLD, to: NEW, by: ChurnBy::Uid }), none(), None),
         report(
             "churn",
             ReportKind::Churn(ChurnReport { from: OLD, to: NEW, by: ChurnBy::Tld }),
-            Filter { kind: vec!["file".into()], prefix: Some(b"/gpfs/fs1".to_vec()), ..none() },
+            Filter { kind: vec!["file".into()], prefix: vec![b"/gpfs/fs1".to_vec()], ..none() },
             None,
         ),
     ]

@@ -7,6 +7,7 @@ use scanlake::aggregate::export::{self, Format};
 use scanlake::generate::GenOptions;
 use scanlake::options::OptionError;
 use scanlake::progress::{Interrupted, Progress};
+use scanlake_api::find::{self, FindRequest};
 use scanlake_api::pipeline::{self, Plan, ReportJob};
 use scanlake_api::runs::{self, Executor, RunOptions, Started};
 use scanlake_api::{ConvertRequest, LimitOptions, ReportRequest, Settings, SplitRequest};
@@ -148,6 +149,31 @@ pub fn run(op: &str, text: &str, progress: &dyn Progress) -> Result<Output, Fail
             let batch = scanlake_api::to_arrow(&table).map_err(|e| failure("internal", e))?;
             ipc(std::slice::from_ref(&batch), batch.schema()).map_err(|e| failure("internal", e))
         }
+        "find" => {
+            let view = std::sync::Arc::new(open(&args::<PathBuf>(&a, "dataset")?)?);
+            let request: FindRequest = args(&a, "request")?;
+            let s = settings()?;
+            let fail = |e| failure("report", e);
+            if args::<Option<bool>>(&a, "count")?.unwrap_or(false) {
+                let table = find::count(&view, &request, &s, progress).map_err(fail)?;
+                let batch = scanlake_api::to_arrow(&table).map_err(|e| failure("internal", e))?;
+                return ipc(std::slice::from_ref(&batch), batch.schema()).map_err(|e| failure("internal", e));
+            }
+            if let Some(dir) = args::<Option<PathBuf>>(&a, "per_user")? {
+                let nul = args::<Option<bool>>(&a, "nul")?.unwrap_or(false);
+                let lists = find::per_user(view, &request, &s, &dir, nul, progress).map_err(fail)?;
+                let batch = scanlake_api::to_arrow(&find::lists_table(&lists)).map_err(|e| failure("internal", e))?;
+                return ipc(std::slice::from_ref(&batch), batch.schema()).map_err(|e| failure("internal", e));
+            }
+            let rows =
+                find::rows(view, &request, &s, std::sync::Arc::new(scanlake::progress::NoProgress)).map_err(fail)?;
+            if let Some(output) = args::<Option<PathBuf>>(&a, "output")? {
+                let format = format_for(&output, args(&a, "format")?);
+                export::export(rows, format, &output).map_err(fail)?;
+                return json_out(json!({"path": output, "format": format.name()}));
+            }
+            Ok(Output::Rows(rows))
+        }
         "query" => {
             let view = open(&args::<PathBuf>(&a, "dataset")?)?;
             let sql: String = args(&a, "sql")?;
@@ -228,7 +254,7 @@ fn start_run(a: &Value, progress: &dyn Progress) -> Result<Output> {
         .collect();
     let mut plan: Plan = pipeline::convert_plan(&inputs, &dataset, &request, Some(chunks))?;
     if !jobs.is_empty() {
-        plan = plan.then(pipeline::report_plan(&dataset, jobs, tasks, &["publish"])?);
+        plan = plan.then(pipeline::report_plan(&dataset, jobs, tasks, &["publish"], &settings)?);
     }
     let options = RunOptions {
         executor: if a["executor"] == "slurm" { Executor::Slurm } else { Executor::Local },

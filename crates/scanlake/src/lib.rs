@@ -22,8 +22,10 @@
 pub mod aggregate;
 pub mod convert;
 pub mod dataset;
+pub mod find;
 pub mod format;
 pub mod generate;
+pub mod names;
 pub mod options;
 pub mod progress;
 pub mod resources;

@@ -46,7 +46,7 @@ pub enum ReportCmd {
     Age {
         #[arg(long, value_delimiter = ',')]
         by: Vec<Dimension>,
-        /// Which time: access, modify or change.
+        /// Which time: access, modify, change or create.
         #[arg(long, default_value = "access")]
         time: TimeField,
         /// Bucket edges in days (suffixes d, w, y), ascending. Default: 30,90,180,365,730,1095,1460,1825,2555.
@@ -178,7 +178,12 @@ impl ReportCmd {
                 (ReportType::Churn { from, to, by }, common)
             }
         };
-        let request = ReportRequest { report, filter: common.filter.filter(), engine: common.engine.choice()? };
+        let request = ReportRequest {
+            report,
+            filter: common.filter.filter(),
+            engine: common.engine.choice()?,
+            names: common.filter.names(),
+        };
         request.check()?;
         Ok((request, common))
     }
@@ -197,6 +202,7 @@ pub fn run(args: Args, ctx: &Context) -> Result<ExitCode> {
         for line in &plan.explanation {
             eprintln!("{}", flags(line));
         }
+        eprintln!("{}", flags(&scanlake_api::report::pruning(&view, &plan)?));
     }
     if std::io::stderr().is_terminal() {
         for note in &plan.resolved.notes {
@@ -230,7 +236,8 @@ fn submit(
         None => PathBuf::from(format!("work/result.{}", format.extension())),
     };
     let job = ReportJob::new(request, common.engine.limits.options(), result.clone(), format);
-    let plan = report_plan(dataset, vec![job], common.tasks.unwrap_or(scanlake_api::pipeline::DEFAULT_TASKS), &[])?;
+    let tasks = common.tasks.unwrap_or(scanlake_api::pipeline::DEFAULT_TASKS);
+    let plan = report_plan(dataset, vec![job], tasks, &[], ctx.settings()?)?;
     let (run, code) = launch(&batch, plan, &runs_dir(dataset), ctx)?;
     // Waited for, with no -o: print the result as a local run would have.
     if batch.wait && common.output.output.is_none() {

@@ -3,7 +3,8 @@
 use crate::Context;
 use crate::output::Bar;
 use anyhow::Result;
-use scanlake::aggregate::export::{Format, human_bytes, render};
+use scanlake::aggregate::export::{Format, render};
+use scanlake::aggregate::rows::Rows;
 use scanlake::generate::GenOptions;
 use scanlake::progress::NoProgress;
 use scanlake_api::{ConvertRequest, ReportRequest, ReportType};
@@ -65,12 +66,9 @@ pub fn run(args: Args, ctx: &Context) -> Result<ExitCode> {
         summary.seconds
     );
     println!("\nusage on {}, largest users first:", gen_opts.acq);
-    println!("{:>8} {:>10} {:>12} {:>12}", "uid", "objects", "bytes", "allocated");
-    for u in users.iter().take(args.top) {
-        let uid = u["uid"].as_i64().map_or("-".to_string(), |x| x.to_string());
-        let size = |k: &str| u[k].as_i64().map_or("-".to_string(), human_bytes);
-        println!("{uid:>8} {:>10} {:>12} {:>12}", u["objects"], size("bytes"), size("allocated"));
-    }
+    // The report's own table renderer, so that every column lines up under its header.
+    let largest: Rows = table.clone().into();
+    scanlake::aggregate::export::write(largest.top("bytes", args.top), Format::Table, std::io::stdout())?;
     println!("({} users in all)", users.len());
     println!("\nmore reports: scanlake aggregate {} usage|age|size|top|du --help", dataset.display());
     Ok(ExitCode::SUCCESS)

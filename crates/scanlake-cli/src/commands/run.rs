@@ -95,6 +95,7 @@ pub fn run(args: Args, ctx: &Context) -> Result<ExitCode> {
         jobs,
         args.tasks,
         &["publish"],
+        ctx.settings()?,
     )?);
     let run = launch::create(&args.batch, plan, &runs_dir(&args.output), ctx)?;
     println!("{}", run.dir.display());

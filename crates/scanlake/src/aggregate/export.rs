@@ -409,7 +409,7 @@ pub fn write_to(path: &std::path::Path, bytes: &[u8]) -> Result<()> {
     write_with(path, |f| Ok(f.write_all(bytes)?))
 }
 
-fn write_with(path: &std::path::Path, write: impl FnOnce(&mut std::fs::File) -> Result<()>) -> Result<()> {
+pub fn write_with(path: &std::path::Path, write: impl FnOnce(&mut std::fs::File) -> Result<()>) -> Result<()> {
     use anyhow::Context;
     let mut target = path.to_path_buf();
     for _ in 0..40 {

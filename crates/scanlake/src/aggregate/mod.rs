@@ -21,9 +21,12 @@
 //! # Ok::<(), anyhow::Error>(())
 //! ```
 
+pub mod cells;
 pub mod choose;
+pub mod counters;
 pub mod engine;
 pub mod export;
+pub mod filter;
 pub mod partial;
 pub mod pathkey;
 pub mod rows;

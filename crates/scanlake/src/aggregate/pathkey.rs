@@ -21,6 +21,26 @@ pub fn display(path: &[u8]) -> String {
     out
 }
 
+/// A path on one line of a terminal: [`display`], with a backslash doubled and control
+/// characters escaped (`\n`, `\t`, `\u{1b}`), so that a name with a line break stays one line
+/// and every escape reads back unambiguously.
+pub fn display_line(path: &[u8]) -> String {
+    let mut out = String::with_capacity(path.len());
+    for chunk in path.utf8_chunks() {
+        for c in chunk.valid().chars() {
+            match c {
+                '\\' => out.push_str("\\\\"),
+                c if c.is_control() => out.extend(c.escape_default()),
+                c => out.push(c),
+            }
+        }
+        for b in chunk.invalid() {
+            out.push_str(&format!("\\x{b:02X}"));
+        }
+    }
+    out
+}
+
 /// Whether `path` is `prefix` or lies under it (`/a/b` is under `/a` but not under `/a/b-x`'s
 /// sibling `/a/b-`). A trailing slash on the prefix is ignored; `/` holds everything absolute.
 pub fn under(path: &[u8], prefix: &[u8]) -> bool {
@@ -77,6 +97,12 @@ mod tests {
         assert!(under(b"/x", b"/"));
         assert!(may_hold(b"/a", b"/a/b/c"));
         assert!(!may_hold(b"/a/x", b"/a/b"));
+    }
+
+    #[test]
+    fn a_line_of_path_escapes_what_would_break_it() {
+        assert_eq!(display_line(b"/a/plain name"), "/a/plain name");
+        assert_eq!(display_line(b"/a/x\ny\\z\xff"), "/a/x\\ny\\\\z\\xFF");
     }
 
     #[test]

@@ -1,7 +1,7 @@
 //! A finished report as a stream of rows: what exports write and interfaces hand out. A result
 //! that was spilled to disk is read back as it is written, so no interface holds it whole.
 
-use super::table::{Cell, Column, Table};
+use super::cells::{Cell, Column, Table};
 use anyhow::Result;
 use std::cmp::Ordering;
 
@@ -42,6 +42,29 @@ impl Rows {
             Ok(row)
         });
         Rows::new(self.columns, rows)
+    }
+
+    /// Adds a text column `name` right after the integer column `after`, made from its values
+    /// (`user` beside `uid`); unchanged when there is no such column.
+    pub fn with_text_after(
+        self,
+        after: &str,
+        name: &str,
+        mut text: impl FnMut(i64) -> Option<String> + Send + 'static,
+    ) -> Rows {
+        let Some(at) = self.column_index(after) else { return self };
+        let mut columns = self.columns;
+        columns.insert(at + 1, Column { name: name.to_string(), ty: super::cells::ColumnType::Text });
+        let rows = self.rows.map(move |row| {
+            let mut row = row?;
+            let cell = match row[at] {
+                Cell::Int(v) => text(v).map_or(Cell::Null, Cell::Text),
+                _ => Cell::Null,
+            };
+            row.insert(at + 1, cell);
+            Ok(row)
+        });
+        Rows::new(columns, rows)
     }
 
     /// Keeps the `n` rows largest in `column` per scan date, largest first; ties keep the group
@@ -121,7 +144,7 @@ impl From<Table> for Rows {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::aggregate::table::ColumnType;
+    use crate::aggregate::cells::ColumnType;
 
     #[test]
     fn top_keeps_the_largest_per_date_in_order_with_ties_in_group_order() {

@@ -6,7 +6,7 @@
 //!
 //! [`cmp_keys`]: super::partial::cmp_keys
 
-use super::partial::Key;
+use super::counters::Key;
 use anyhow::{Result, bail};
 
 const NULL: u8 = 0;

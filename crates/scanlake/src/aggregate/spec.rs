@@ -1,6 +1,7 @@
 //! What a report asks for: its kind, groups, buckets and filters. Engines read these; they never
 //! decide what a number means.
 
+pub use super::filter::{Filter, TimeField};
 use crate::dataset::partition::ScanDate;
 use crate::options::OptionError;
 use anyhow::{Result, bail};
@@ -88,44 +89,6 @@ impl FromStr for Dimension {
 }
 
 crate::options::serde_as_text!(Dimension);
-
-/// Which time an age is measured from.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub enum TimeField {
-    Access,
-    Modify,
-    Change,
-}
-
-impl TimeField {
-    pub fn column(self) -> &'static str {
-        match self {
-            TimeField::Access => "access",
-            TimeField::Modify => "modify",
-            TimeField::Change => "change",
-        }
-    }
-}
-
-impl fmt::Display for TimeField {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.column())
-    }
-}
-
-crate::options::serde_as_text!(TimeField);
-
-impl FromStr for TimeField {
-    type Err = String;
-    fn from_str(s: &str) -> Result<Self, String> {
-        match s {
-            "access" | "atime" => Ok(TimeField::Access),
-            "modify" | "mtime" => Ok(TimeField::Modify),
-            "change" | "ctime" => Ok(TimeField::Change),
-            _ => Err(format!("unknown time '{s}' (expected access, modify or change)")),
-        }
-    }
-}
 
 /// Ascending bucket edges: bucket 0 is below the first edge, bucket `i` is `[edge[i-1], edge[i])`,
 /// the last is at or above the last edge. A missing value goes to no bucket (`unknown`).
@@ -217,23 +180,10 @@ impl Buckets {
 }
 
 fn parse_edge(t: &str, unit: BucketUnit) -> Result<i64, String> {
-    let split = t.find(|c: char| !c.is_ascii_digit()).unwrap_or(t.len());
-    let (digits, suffix) = t.split_at(split);
-    let n: i64 = digits.parse().map_err(|_| format!("'{t}' is not a number"))?;
-    let mult: i64 = match (unit, suffix.trim()) {
-        (_, "") => 1,
-        (BucketUnit::Days, "d") => 1,
-        (BucketUnit::Days, "w") => 7,
-        (BucketUnit::Days, "y") => 365,
-        (BucketUnit::Bytes, "B") => 1,
-        (BucketUnit::Bytes, "K" | "KiB" | "k") => 1 << 10,
-        (BucketUnit::Bytes, "M" | "MiB") => 1 << 20,
-        (BucketUnit::Bytes, "G" | "GiB") => 1 << 30,
-        (BucketUnit::Bytes, "T" | "TiB") => 1 << 40,
-        (BucketUnit::Bytes, "P" | "PiB") => 1 << 50,
-        (_, s) => return Err(format!("unknown unit '{s}' in '{t}'")),
-    };
-    n.checked_mul(mult).ok_or_else(|| format!("'{t}' is too large"))
+    match unit {
+        BucketUnit::Days => super::filter::parse_days(t),
+        BucketUnit::Bytes => super::filter::parse_bytes(t),
+    }
 }
 
 /// An exact binary size for labels: `1KiB`, `10MiB`, `1536B`.
@@ -244,21 +194,6 @@ fn binary_size(v: i64) -> String {
         }
     }
     format!("{v}B")
-}
-
-/// Rows a report looks at. Empty lists mean "all".
-#[derive(Debug, Clone, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
-#[serde(default, deny_unknown_fields)]
-pub struct Filter {
-    pub acq: Vec<ScanDate>,
-    /// A directory (or file) path: rows at it or under it.
-    pub prefix: Option<Vec<u8>>,
-    pub uid: Vec<u32>,
-    pub gid: Vec<u32>,
-    pub fileset: Vec<String>,
-    /// Top-level directories as shown in reports.
-    pub tld: Vec<String>,
-    pub kind: Vec<String>,
 }
 
 /// Usage, age and size: one row per group with the standard counters.
@@ -350,18 +285,7 @@ impl Report {
                 }
             }
         }
-        if !self.filter.uid.is_empty() {
-            cols.push("uid");
-        }
-        if !self.filter.gid.is_empty() {
-            cols.push("gid");
-        }
-        if !self.filter.fileset.is_empty() {
-            cols.push("fileset");
-        }
-        if !self.filter.kind.is_empty() {
-            cols.push("mode");
-        }
+        cols.extend(self.filter.required_columns());
         let mut seen = std::collections::HashSet::new();
         cols.retain(|c| seen.insert(*c));
         cols

@@ -4,7 +4,7 @@
 //! the runs (k-way, combining equal keys) into one sorted stream. Nothing is written while the
 //! result fits, and the runs are deleted when the stream is dropped.
 
-use super::partial::{Counters, DuCounters};
+use super::counters::{Counters, DuCounters};
 use anyhow::{Context, Result};
 use rustc_hash::FxHashMap;
 use std::cmp::Reverse;

@@ -2,6 +2,7 @@
 //! this; [`finish`] does, from their partials, so the order and spelling of every value are the
 //! same whichever engine ran.
 
+pub use super::cells::{Cell, Column, ColumnType, Table};
 use super::partial::{Aggregated, ChurnCounters, Counters, Key, Partial, Sum};
 use super::pathkey;
 use super::rows::Rows;
@@ -9,45 +10,6 @@ use super::sortkey;
 use super::spec::{ChurnBy, Dimension, GroupedReport, Report, ReportKind};
 use crate::format::time;
 use anyhow::{Result, bail};
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum ColumnType {
-    Text,
-    Int,
-    /// A byte count: human-readable in tables.
-    Bytes,
-    /// `YYYY-MM-DD`, held as text.
-    Date,
-    /// A number that is not an integer (from SQL), held as its shortest exact text.
-    Float,
-    /// Microseconds since the epoch, UTC.
-    Timestamp,
-}
-
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Column {
-    pub name: String,
-    pub ty: ColumnType,
-}
-
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Cell {
-    Null,
-    Int(i64),
-    Text(String),
-}
-
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Table {
-    pub columns: Vec<Column>,
-    pub rows: Vec<Vec<Cell>>,
-}
-
-impl Table {
-    pub fn column_index(&self, name: &str) -> Option<usize> {
-        self.columns.iter().position(|c| c.name == name)
-    }
-}
 
 /// A total as a cell, or an error naming the column when it does not fit 64 bits.
 fn exact(sum: Sum, column: &str) -> Result<Cell> {

@@ -158,8 +158,7 @@ impl DatasetView {
         self.partitions
             .iter()
             .filter(|p| dates.is_empty() || dates.contains(&p.acq))
-            .filter(|p| f.tld.is_empty() || f.tld.contains(&p.tld_text))
-            .filter(|p| f.prefix.as_ref().is_none_or(|pre| pathkey::may_hold(&p.tld, pre)))
+            .filter(|p| f.may_hold_tld(&p.tld, &p.tld_text))
             .collect()
     }
 }

@@ -2,7 +2,7 @@
 //! merge of its files) classifies every path with one batch per file in memory.
 
 use super::Tasks;
-use super::columns::{Cols, keep, opt, reader_with_batch};
+use super::columns::{Cols, RowFilter, filter_columns, opt, reader_with_batch};
 use crate::aggregate::partial::{ChurnCounters, ChurnPartial, Key, Sum};
 use crate::aggregate::spec::{ChurnBy, ChurnReport, Filter};
 use crate::dataset::view::Partition;
@@ -109,9 +109,9 @@ fn join(
 }
 
 /// One scan of a tld: the k-way merge of its files, rows the filter drops skipped.
-struct Side<'f> {
+struct Side {
     cursors: Vec<Cursor>,
-    filter: &'f Filter,
+    filter: RowFilter,
 }
 
 struct Cursor {
@@ -125,16 +125,26 @@ const MERGE_BATCH_ROWS: usize = 4096;
 
 pub(super) const COLUMNS: &[&str] = &["path", "path_bytes", "size", "modify", "uid", "gid", "fileset", "kind"];
 
-impl<'f> Side<'f> {
-    fn open(p: Option<&Partition>, filter: &'f Filter) -> Result<Side<'f>> {
+/// What a side reads: the join's columns and the filter's.
+pub(super) fn needed_columns(filter: &Filter) -> Vec<&'static str> {
+    let mut columns = COLUMNS.to_vec();
+    columns.extend(filter_columns(filter));
+    columns
+}
+
+impl Side {
+    fn open(p: Option<&Partition>, filter: &Filter) -> Result<Side> {
         let mut cursors = Vec::new();
-        for f in p.map_or(&[][..], |p| &p.files) {
+        let Some(p) = p else { return Ok(Side { cursors, filter: RowFilter::none() }) };
+        let rows = RowFilter::new(filter, p)?;
+        let columns = needed_columns(filter);
+        for f in &p.files {
             let mut c =
-                Cursor { reader: reader_with_batch(&f.path, COLUMNS, MERGE_BATCH_ROWS)?, rows: Default::default() };
-            c.fill(filter)?;
+                Cursor { reader: reader_with_batch(&f.path, &columns, MERGE_BATCH_ROWS)?, rows: Default::default() };
+            c.fill(&rows)?;
             cursors.push(c);
         }
-        Ok(Side { cursors, filter })
+        Ok(Side { cursors, filter: rows })
     }
 
     fn next(&mut self) -> Result<Option<Row>> {
@@ -148,7 +158,7 @@ impl<'f> Side<'f> {
         let Some(i) = best else { return Ok(None) };
         let row = self.cursors[i].rows.pop_front();
         if self.cursors[i].rows.is_empty() {
-            self.cursors[i].fill(self.filter)?;
+            self.cursors[i].fill(&self.filter)?;
         }
         Ok(row)
     }
@@ -156,12 +166,12 @@ impl<'f> Side<'f> {
 
 impl Cursor {
     /// Loads batches until one has a kept row or the file ends.
-    fn fill(&mut self, filter: &Filter) -> Result<()> {
+    fn fill(&mut self, filter: &RowFilter) -> Result<()> {
         while self.rows.is_empty() {
             let Some(batch) = self.reader.next().transpose()? else { return Ok(()) };
             let c = Cols::new(&batch);
             for i in 0..batch.num_rows() {
-                if keep(filter, &c, i) {
+                if filter.keep(&c, i) {
                     self.rows.push_back(Row {
                         path: c.path(i).to_vec(),
                         size: opt(c.size, i),

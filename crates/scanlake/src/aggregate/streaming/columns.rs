@@ -1,7 +1,6 @@
 //! Typed access to the columns of a batch, and the row filter every streaming report applies.
 
-use crate::aggregate::pathkey;
-use crate::aggregate::spec::Filter;
+use crate::aggregate::filter::{Clause, Filter, TimeField};
 use crate::dataset::view::Partition;
 use crate::dataset::writer::LINK_ROWS_KEY;
 use anyhow::{Context, Result};
@@ -37,6 +36,8 @@ pub struct Cols<'a> {
     pub access: Option<&'a PrimitiveArray<TimestampMicrosecondType>>,
     pub modify: Option<&'a PrimitiveArray<TimestampMicrosecondType>>,
     pub change: Option<&'a PrimitiveArray<TimestampMicrosecondType>>,
+    pub create: Option<&'a PrimitiveArray<TimestampMicrosecondType>>,
+    pub misc: Option<&'a StringArray>,
 }
 
 impl<'a> Cols<'a> {
@@ -60,12 +61,24 @@ impl<'a> Cols<'a> {
             access: c("access").and_then(|a| a.as_primitive_opt()),
             modify: c("modify").and_then(|a| a.as_primitive_opt()),
             change: c("change").and_then(|a| a.as_primitive_opt()),
+            create: c("create").and_then(|a| a.as_primitive_opt()),
+            misc: c("misc").and_then(|a| a.as_string_opt()),
         }
     }
 
     /// The `kind` of row `i`.
     pub fn kind(&self, i: usize) -> Option<&'a str> {
         self.kind.as_ref().and_then(|k| k.get(i))
+    }
+
+    /// A time column by field.
+    pub fn time(&self, field: TimeField) -> Option<&'a PrimitiveArray<TimestampMicrosecondType>> {
+        match field {
+            TimeField::Access => self.access,
+            TimeField::Modify => self.modify,
+            TimeField::Change => self.change,
+            TimeField::Create => self.create,
+        }
     }
 
     /// The raw path bytes of row `i`.
@@ -121,38 +134,49 @@ pub fn opt_str(a: Option<&StringArray>, i: usize) -> Option<&str> {
 
 /// Columns the filter reads.
 pub fn filter_columns(f: &Filter) -> Vec<&'static str> {
-    let mut cols = Vec::new();
-    if f.prefix.is_some() {
+    let mut cols = f.columns();
+    if f.reads_path() {
         cols.extend(["path", "path_bytes"]);
-    }
-    if !f.uid.is_empty() {
-        cols.push("uid");
-    }
-    if !f.gid.is_empty() {
-        cols.push("gid");
-    }
-    if !f.fileset.is_empty() {
-        cols.push("fileset");
-    }
-    if !f.kind.is_empty() {
-        cols.push("kind");
     }
     cols
 }
 
-/// Whether the filter has row-level conditions at all (else [`keep`] keeps every row).
-pub fn filters_rows(f: &Filter) -> bool {
-    !(f.uid.is_empty() && f.gid.is_empty() && f.fileset.is_empty() && f.kind.is_empty() && f.prefix.is_none())
+/// A filter's conditions for the rows of one scan date, tested row by row.
+pub struct RowFilter {
+    clauses: Vec<Clause>,
+    /// Whether any clause looks at rows at all (else [`RowFilter::keep`] keeps every row).
+    pub active: bool,
 }
 
-/// Row-level conditions (dates and tlds are settled by partition pruning). A row whose value is
-/// missing never matches a list.
-pub fn keep(f: &Filter, c: &Cols, i: usize) -> bool {
-    (f.uid.is_empty() || opt(c.uid, i).is_some_and(|v| f.uid.contains(&v)))
-        && (f.gid.is_empty() || opt(c.gid, i).is_some_and(|v| f.gid.contains(&v)))
-        && (f.fileset.is_empty() || opt_str(c.fileset, i).is_some_and(|v| f.fileset.iter().any(|x| x == v)))
-        && (f.kind.is_empty() || c.kind(i).is_some_and(|v| f.kind.iter().any(|x| x == v)))
-        && f.prefix.as_ref().is_none_or(|p| pathkey::under(c.path(i), p))
+impl RowFilter {
+    pub fn new(f: &Filter, partition: &Partition) -> Result<RowFilter> {
+        Ok(RowFilter { clauses: f.compile(partition.acq)?, active: f.filters_rows() })
+    }
+
+    /// Keeps every row.
+    pub fn none() -> RowFilter {
+        RowFilter { clauses: Vec::new(), active: false }
+    }
+
+    /// Whether row `i` meets every clause. A row whose value is missing never matches a list,
+    /// an age or a size bound.
+    pub fn keep(&self, c: &Cols, i: usize) -> bool {
+        !self.active || self.clauses.iter().all(|k| clause_keeps(k, c, i))
+    }
+}
+
+fn clause_keeps(k: &Clause, c: &Cols, i: usize) -> bool {
+    let time = |f: TimeField| opt(c.time(f), i);
+    (k.uid.is_empty() || opt(c.uid, i).is_some_and(|v| k.uid.contains(&v)))
+        && (k.gid.is_empty() || opt(c.gid, i).is_some_and(|v| k.gid.contains(&v)))
+        && (k.fileset.is_empty() || opt_str(c.fileset, i).is_some_and(|v| k.fileset.iter().any(|x| x == v)))
+        && (k.pool.is_empty() || opt_str(c.pool, i).is_some_and(|v| k.pool.iter().any(|x| x == v)))
+        && (k.kind.is_empty() || c.kind(i).is_some_and(|v| k.kind.iter().any(|x| x == v)))
+        && k.size_matches(opt(c.size, i))
+        && k.before.iter().all(|(f, b)| time(*f).is_some_and(|v| v < *b))
+        && k.from.iter().all(|(f, b)| time(*f).is_some_and(|v| v >= *b))
+        && ((k.misc_has.is_empty() && k.misc_lacks.is_empty()) || k.misc_matches(opt_str(c.misc, i).map(str::as_bytes)))
+        && ((k.prefix.is_empty() && k.name.is_none() && k.path_regex.is_none()) || k.path_matches(c.path(i)))
 }
 
 /// A reader of `columns` of one file, all row groups (merges hold a batch per file open at once,
@@ -180,37 +204,56 @@ pub struct OpenFile<'p> {
     meta: ArrowReaderMetadata,
     /// (row group, rows of it that may be hard links where the writer recorded it).
     pub row_groups: Vec<(usize, Option<u64>)>,
+    /// Row groups ruled out by their statistics.
+    pub skipped: usize,
 }
 
 impl<'p> Task<'p> {
-    pub fn open(&self, f: &Filter) -> Result<OpenFile<'p>> {
+    /// Opens the file and rules out the row groups whose statistics cannot hold a row `f` keeps.
+    pub fn open(&self, f: &RowFilter) -> Result<OpenFile<'p>> {
         let file = File::open(self.path).with_context(|| format!("cannot open {}", self.path.display()))?;
         let meta = ArrowReaderMetadata::load(&file, Default::default())
             .and_then(kind_as_dictionary)
             .with_context(|| format!("cannot read {}", self.path.display()))?;
         let parquet = meta.metadata();
         let links = link_rows(parquet.file_metadata().key_value_metadata(), parquet.num_row_groups());
-        let row_groups = (0..parquet.num_row_groups())
-            .filter(|&g| wanted(parquet.row_group(g), f))
+        let row_groups: Vec<(usize, Option<u64>)> = (0..parquet.num_row_groups())
+            .filter(|&g| f.clauses.iter().all(|c| wanted(parquet.row_group(g), c)))
             .map(|g| (g, links.as_ref().map(|l| l[g])))
             .collect();
-        Ok(OpenFile { partition: self.partition, path: self.path, meta, row_groups })
+        let skipped = parquet.num_row_groups() - row_groups.len();
+        Ok(OpenFile { partition: self.partition, path: self.path, meta, row_groups, skipped })
     }
 }
 
 impl OpenFile<'_> {
     /// Reads `columns` of one row group.
     pub fn read(&self, row_group: usize, columns: &[&str]) -> Result<ParquetRecordBatchReader> {
-        let file = File::open(self.path).with_context(|| format!("cannot open {}", self.path.display()))?;
-        let builder =
-            ParquetRecordBatchReaderBuilder::new_with_metadata(file, self.meta.clone()).with_batch_size(BATCH_ROWS);
-        let mask = ProjectionMask::columns(builder.parquet_schema(), columns.iter().copied());
-        builder
-            .with_projection(mask)
-            .with_row_groups(vec![row_group])
-            .build()
-            .with_context(|| format!("cannot read {}", self.path.display()))
+        read_row_group(self.path, &self.meta, row_group, columns, BATCH_ROWS)
     }
+
+    /// The footer, read once (with `kind` as a dictionary).
+    pub fn metadata(&self) -> &ArrowReaderMetadata {
+        &self.meta
+    }
+}
+
+/// Reads `columns` of one row group of a file whose footer is `meta`.
+pub fn read_row_group(
+    path: &Path,
+    meta: &ArrowReaderMetadata,
+    row_group: usize,
+    columns: &[&str],
+    batch_rows: usize,
+) -> Result<ParquetRecordBatchReader> {
+    let file = File::open(path).with_context(|| format!("cannot open {}", path.display()))?;
+    let builder = ParquetRecordBatchReaderBuilder::new_with_metadata(file, meta.clone()).with_batch_size(batch_rows);
+    let mask = ProjectionMask::columns(builder.parquet_schema(), columns.iter().copied());
+    builder
+        .with_projection(mask)
+        .with_row_groups(vec![row_group])
+        .build()
+        .with_context(|| format!("cannot read {}", path.display()))
 }
 
 /// The reader's metadata asking for `kind` as a dictionary: the writer stores it dictionary-encoded
@@ -228,12 +271,13 @@ fn kind_as_dictionary(meta: ArrowReaderMetadata) -> parquet::errors::Result<Arro
     ArrowReaderMetadata::try_new(meta.metadata().clone(), options)
 }
 
-/// Whether row group `rg`'s uid/gid statistics can hold a row the filter wants.
-fn wanted(rg: &RowGroupMetaData, f: &Filter) -> bool {
+/// Whether row group `rg`'s statistics can hold a row of clause `c`: ids, sizes and times.
+fn wanted(rg: &RowGroupMetaData, c: &Clause) -> bool {
     use parquet::file::statistics::Statistics;
     let schema = rg.schema_descr();
     let index = |name: &str| (0..schema.num_columns()).find(|&i| schema.column(i).name() == name);
-    let may_hold = |name: &str, values: &[u32]| -> bool {
+    let all_null = |n: Option<u64>| n == Some(rg.num_rows() as u64);
+    let ids = |name: &str, values: &[u32]| -> bool {
         if values.is_empty() {
             return true;
         }
@@ -241,12 +285,26 @@ fn wanted(rg: &RowGroupMetaData, f: &Filter) -> bool {
         match rg.column(ci).statistics() {
             Some(Statistics::Int32(s)) => match (s.min_opt(), s.max_opt()) {
                 (Some(&lo), Some(&hi)) => values.iter().any(|&v| (lo as u32..=hi as u32).contains(&v)),
-                _ => s.null_count_opt() != Some(rg.num_rows() as u64),
+                _ => !all_null(s.null_count_opt()),
             },
             _ => true,
         }
     };
-    may_hold("uid", &f.uid) && may_hold("gid", &f.gid)
+    // A range [lo, hi] (inclusive, either open) that a column's values must meet.
+    let range = |name: &str, lo: Option<i64>, hi: Option<i64>| -> bool {
+        let Some(ci) = index(name) else { return false };
+        match rg.column(ci).statistics() {
+            Some(Statistics::Int64(s)) => match (s.min_opt(), s.max_opt()) {
+                (Some(&min), Some(&max)) => lo.is_none_or(|lo| max >= lo) && hi.is_none_or(|hi| min <= hi),
+                _ => !all_null(s.null_count_opt()),
+            },
+            _ => true,
+        }
+    };
+    ids("uid", &c.uid)
+        && ids("gid", &c.gid)
+        && ((c.size_min.is_none() && c.size_max.is_none()) || range("size", c.size_min, c.size_max))
+        && c.time_bounds().iter().all(|&(f, lo, before)| range(f.column(), lo, before.map(|b| b - 1)))
 }
 
 /// The tasks of a scan: its data files.

@@ -3,7 +3,7 @@
 //! a [`Spiller`] (each task hands them over when its share of memory is full), so memory is one
 //! stack per task and the spiller's budget, however many directories there are.
 
-use super::columns::{Cols, file_tasks, filter_columns, filters_rows, keep, opt};
+use super::columns::{Cols, RowFilter, file_tasks, filter_columns, opt};
 use super::{Budget, Tasks};
 use crate::aggregate::partial::{DuCounters, Sum, du_key};
 use crate::aggregate::pathkey;
@@ -21,22 +21,22 @@ pub fn run(
     tasks: &Tasks,
     budget: &Budget,
 ) -> Result<Sorted<DuCounters>> {
-    let from = filter.prefix.as_deref().map_or(0, pathkey::depth);
+    let from = filter.prefix_depth();
     let columns = needed_columns(filter);
     let work = file_tasks(partitions);
     let spiller = Spiller::new(budget.results, budget.spill_dir.as_deref());
     tasks.begin(work.len());
     work.par_iter().try_for_each(|task| {
-        let file = task.open(filter)?;
+        let rows = RowFilter::new(filter, task.partition)?;
+        let file = task.open(&rows)?;
         let acq = task.partition.acq.days_since_epoch();
         let mut walk = Walk { from, to: report.max_depth, stack: Vec::new(), done: FxHashMap::default(), keys: 0 };
-        let filtered = filters_rows(filter);
         for &(row_group, _) in &file.row_groups {
             for batch in file.read(row_group, &columns)? {
                 let batch = batch?;
                 let c = Cols::new(&batch);
                 for i in 0..batch.num_rows() {
-                    if !filtered || keep(filter, &c, i) {
+                    if rows.keep(&c, i) {
                         walk.row(&c, i);
                     }
                 }

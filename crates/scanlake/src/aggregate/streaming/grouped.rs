@@ -6,11 +6,11 @@
 //! A task hands its groups to a [`Spiller`] at the end of its file, or sooner when its share of
 //! memory is full (a report by directory can have a group per directory).
 
-use super::columns::{Cols, OpenFile, file_tasks, filter_columns, filters_rows, keep, opt, opt_str};
+use super::columns::{Cols, OpenFile, RowFilter, file_tasks, filter_columns, opt, opt_str};
 use super::{Budget, Tasks};
 use crate::aggregate::partial::{Counters, Key, Sum, encoded, push_identity};
 use crate::aggregate::pathkey;
-use crate::aggregate::spec::{Dimension, Filter, GroupedReport, MAX_GROUPS, TimeField};
+use crate::aggregate::spec::{Dimension, Filter, GroupedReport, MAX_GROUPS};
 use crate::aggregate::spill::{MaxSize, Sorted, Spiller, key_bytes, map_bytes};
 use crate::dataset::view::Partition;
 use crate::dataset::writer::may_be_link;
@@ -51,11 +51,12 @@ pub fn run(
     tasks.begin(work.len());
     let slots = report.by.len() + usize::from(report.age.is_some()) + usize::from(report.size.is_some());
     work.par_iter().try_for_each(|task| {
-        let file = task.open(filter)?;
+        let rows = RowFilter::new(filter, task.partition)?;
+        let file = task.open(&rows)?;
         if slots <= 2 {
-            fold_file::<u128>(&file, report, filter, &columns, &out)?;
+            fold_file::<u128>(&file, report, &rows, &columns, &out)?;
         } else {
-            fold_file::<[i64; SLOTS]>(&file, report, filter, &columns, &out)?;
+            fold_file::<[i64; SLOTS]>(&file, report, &rows, &columns, &out)?;
         }
         tasks.done()
     })?;
@@ -65,7 +66,7 @@ pub fn run(
 fn fold_file<K: Packed>(
     file: &OpenFile,
     report: &GroupedReport,
-    filter: &Filter,
+    filter: &RowFilter,
     columns: &[&str],
     out: &Out,
 ) -> Result<()> {
@@ -186,15 +187,10 @@ impl<'r, K: Packed> Folder<'r, K> {
         }
     }
 
-    fn fold(&mut self, c: &Cols, filter: &Filter) {
-        let time = self.report.age.as_ref().map(|(t, _)| match t {
-            TimeField::Access => c.access,
-            TimeField::Modify => c.modify,
-            TimeField::Change => c.change,
-        });
-        let filtered = filters_rows(filter);
+    fn fold(&mut self, c: &Cols, filter: &RowFilter) {
+        let time = self.report.age.as_ref().map(|(t, _)| c.time(*t));
         for i in 0..c.rows {
-            if filtered && !keep(filter, c, i) {
+            if filter.active && !filter.keep(c, i) {
                 continue;
             }
             let mut parts = [0i64; SLOTS];

@@ -4,7 +4,7 @@
 //! the number of result groups, never with the number of rows.
 
 mod churn;
-mod columns;
+pub(crate) mod columns;
 mod du;
 mod grouped;
 
@@ -68,6 +68,18 @@ pub fn results_budget(memory_bytes: u64) -> u64 {
 
 pub struct StreamingEngine;
 
+/// Of the row groups of `partitions`, how many the filter's statistics (ids, sizes, times) rule
+/// out, and how many there are: `(skipped, total)`, for `--explain`.
+pub fn row_groups_skipped(partitions: &[&Partition], filter: &super::filter::Filter) -> Result<(usize, usize)> {
+    let (mut skipped, mut total) = (0, 0);
+    for task in columns::file_tasks(partitions) {
+        let file = task.open(&columns::RowFilter::new(filter, task.partition)?)?;
+        skipped += file.skipped;
+        total += file.skipped + file.row_groups.len();
+    }
+    Ok((skipped, total))
+}
+
 impl StreamingEngine {
     /// What `--explain` says about memory and disk.
     pub fn spills(limits: &Limits) -> String {
@@ -86,7 +98,7 @@ impl StreamingEngine {
         let mut columns = match &report.kind {
             ReportKind::Grouped(g) => grouped::needed_columns(g, &report.filter),
             ReportKind::Du(_) => du::needed_columns(&report.filter),
-            ReportKind::Churn(_) => churn::COLUMNS.to_vec(),
+            ReportKind::Churn(_) => churn::needed_columns(&report.filter),
         };
         columns.sort_unstable();
         columns.dedup();

@@ -1,0 +1,424 @@
+//! `find`: the rows of one scan date that a filter keeps, in path order (the raw bytes of
+//! `coalesce(path_bytes, path)`), streamed. Each data file is sorted by path, so the rows come
+//! from a k-way merge of the scan's files. A partition's paths all lie under its tld, so a
+//! partition's files are opened only when the merge reaches its tld: memory holds a batch of
+//! the few files whose paths interleave, never the matches.
+
+mod lists;
+
+pub use lists::{OwnerList, per_user};
+
+use crate::aggregate::filter::Filter;
+use crate::aggregate::pathkey;
+use crate::aggregate::rows::Rows;
+use crate::aggregate::streaming::columns::{Cols, RowFilter, Task, filter_columns, opt, read_row_group};
+use crate::aggregate::table::{Cell, Column, ColumnType};
+use crate::dataset::partition::ScanDate;
+use crate::dataset::view::{DatasetView, Partition};
+use crate::options::OptionError;
+use crate::progress::{Progress, Unit};
+use anyhow::{Context, Result, bail};
+use arrow::array::{Array, AsArray, RecordBatch};
+use arrow::datatypes::{DataType, Int32Type};
+use std::sync::Arc;
+
+/// Output columns when the caller names none.
+pub const DEFAULT_COLUMNS: [&str; 7] = ["path", "size", "uid", "gid", "access", "modify", "create"];
+
+/// Rows per batch of each open file: a handful of files are open at once.
+const FIND_BATCH_ROWS: usize = 16 * 1024;
+
+/// The scan date `find` lists: the one asked for, else the latest.
+pub fn scan_date(view: &DatasetView, acq: &[ScanDate]) -> Result<ScanDate> {
+    let dates = view.scan_dates();
+    match acq {
+        [] => dates.last().copied().context("the dataset holds no scan yet\nhint: convert a scan into it first"),
+        [d] => {
+            if !dates.contains(d) {
+                let have: Vec<String> = dates.iter().map(ToString::to_string).collect();
+                bail!("scan date {d} is not in this dataset (it has {})", have.join(", "));
+            }
+            Ok(*d)
+        }
+        _ => Err(OptionError::new("acq", "find lists one scan date: give one `acq` (or none for the latest)").into()),
+    }
+}
+
+/// The partitions of `acq` that may hold a row of `filter`, in tld byte order.
+fn partitions<'v>(view: &'v DatasetView, filter: &Filter, acq: ScanDate) -> Vec<&'v Partition> {
+    let mut parts: Vec<&Partition> =
+        view.partitions.iter().filter(|p| p.acq == acq && filter.may_hold_tld(&p.tld, &p.tld_text)).collect();
+    parts.sort_by(|a, b| a.tld.cmp(&b.tld));
+    parts
+}
+
+/// One data file being read: its current batch and the kept rows not yet taken.
+struct Cursor {
+    file: std::path::PathBuf,
+    meta: parquet::arrow::arrow_reader::ArrowReaderMetadata,
+    row_groups: std::vec::IntoIter<usize>,
+    reader: Option<parquet::arrow::arrow_reader::ParquetRecordBatchReader>,
+    batch: Option<RecordBatch>,
+    kept: Vec<u32>,
+    at: usize,
+    /// The path of the current row (`kept[at]`): the merge's key.
+    key: Vec<u8>,
+    acq: ScanDate,
+    tld: Arc<str>,
+    rows: Arc<RowFilter>,
+}
+
+/// A matching row: a row of a batch, and its partition.
+pub struct Match<'a> {
+    pub batch: &'a RecordBatch,
+    pub index: usize,
+    pub acq: ScanDate,
+    pub tld: &'a str,
+}
+
+/// The matching rows of one scan date in path order.
+pub struct Matches {
+    columns: Vec<String>,
+    read: Vec<&'static str>,
+    filter: Filter,
+    /// Partitions not opened yet, in tld byte order.
+    pending: std::collections::VecDeque<Partition>,
+    open: Vec<Cursor>,
+    /// The cursor whose row was handed out last, to move on before the next.
+    taken: Option<usize>,
+    files_total: u64,
+    files_done: u64,
+    /// Keeps the files in place (the readers' lease) while they are read.
+    _view: Arc<DatasetView>,
+}
+
+impl Matches {
+    /// Starts listing the rows of `acq` that `filter` keeps, with `columns` readable from each
+    /// [`Match`]. The files are checked against their checksums first.
+    pub fn new(view: Arc<DatasetView>, filter: &Filter, acq: ScanDate, columns: &[String]) -> Result<Matches> {
+        filter.check()?;
+        let mut read: Vec<&'static str> = vec!["path", "path_bytes", "uid", "size", "access"];
+        for c in columns {
+            match known_column(c) {
+                Some(name) => read.push(name),
+                None if matches!(c.as_str(), "acq" | "tld") => {}
+                None => {
+                    return Err(OptionError::new(
+                        "columns",
+                        format!(
+                            "unknown column '{c}'\nhint: columns are acq, tld and the dataset's: {}",
+                            DATA_COLUMNS.join(", ")
+                        ),
+                    )
+                    .into());
+                }
+            }
+        }
+        read.extend(filter_columns(filter));
+        read.sort_unstable();
+        read.dedup();
+        let parts = partitions(&view, filter, acq);
+        view.verify(&parts)?;
+        let pending: std::collections::VecDeque<Partition> = parts.into_iter().cloned().collect();
+        let files_total = pending.iter().map(|p| p.files.len() as u64).sum();
+        Ok(Matches {
+            columns: columns.to_vec(),
+            read,
+            filter: filter.clone(),
+            pending,
+            open: Vec::new(),
+            taken: None,
+            files_total,
+            files_done: 0,
+            _view: view,
+        })
+    }
+
+    /// Files to read in all (for progress).
+    pub fn files(&self) -> u64 {
+        self.files_total
+    }
+
+    /// Files finished so far.
+    pub fn files_done(&self) -> u64 {
+        self.files_done
+    }
+
+    /// The columns asked for.
+    pub fn columns(&self) -> &[String] {
+        &self.columns
+    }
+
+    /// Opens partitions while one may hold a row before the smallest open one.
+    fn open_due(&mut self) -> Result<()> {
+        loop {
+            let Some(next) = self.pending.front() else { return Ok(()) };
+            let smallest = self.open.iter().map(|c| c.key.as_slice()).min();
+            if smallest.is_some_and(|s| s <= next.tld.as_slice()) {
+                return Ok(());
+            }
+            let p = self.pending.pop_front().expect("a pending partition");
+            let rows = Arc::new(RowFilter::new(&self.filter, &p)?);
+            let tld: Arc<str> = p.tld_text.as_str().into();
+            for f in &p.files {
+                let file = Task { partition: &p, path: &f.path }.open(&rows)?;
+                let row_groups: Vec<usize> = file.row_groups.iter().map(|(g, _)| *g).collect();
+                let mut c = Cursor {
+                    file: f.path.clone(),
+                    meta: file.metadata().clone(),
+                    row_groups: row_groups.into_iter(),
+                    reader: None,
+                    batch: None,
+                    kept: Vec::new(),
+                    at: 0,
+                    key: Vec::new(),
+                    acq: p.acq,
+                    tld: tld.clone(),
+                    rows: rows.clone(),
+                };
+                if c.next_batch(&self.read)? {
+                    self.open.push(c);
+                } else {
+                    self.files_done += 1;
+                }
+            }
+        }
+    }
+
+    /// The next matching row; `None` at the end.
+    pub fn next_row(&mut self) -> Result<Option<Match<'_>>> {
+        if let Some(i) = self.taken.take()
+            && !self.open[i].step(&self.read)?
+        {
+            self.open.swap_remove(i);
+            self.files_done += 1;
+        }
+        self.open_due()?;
+        let Some(best) = (0..self.open.len()).min_by(|&a, &b| self.open[a].key.cmp(&self.open[b].key)) else {
+            return Ok(None);
+        };
+        self.taken = Some(best);
+        let c = &self.open[best];
+        Ok(Some(Match {
+            batch: c.batch.as_ref().expect("an open cursor has a batch"),
+            index: c.kept[c.at] as usize,
+            acq: c.acq,
+            tld: &c.tld,
+        }))
+    }
+}
+
+impl Cursor {
+    /// Moves past the current row; false at the end of the file.
+    fn step(&mut self, read: &[&str]) -> Result<bool> {
+        self.at += 1;
+        if self.at < self.kept.len() {
+            let batch = self.batch.as_ref().expect("an open cursor has a batch");
+            self.key.clear();
+            self.key.extend_from_slice(Cols::new(batch).path(self.kept[self.at] as usize));
+            return Ok(true);
+        }
+        self.next_batch(read)
+    }
+
+    /// Moves to the next batch with a kept row; false at the end of the file.
+    fn next_batch(&mut self, read: &[&str]) -> Result<bool> {
+        loop {
+            if self.reader.is_none() {
+                let Some(g) = self.row_groups.next() else {
+                    self.batch = None;
+                    return Ok(false);
+                };
+                self.reader = Some(read_row_group(&self.file, &self.meta, g, read, FIND_BATCH_ROWS)?);
+            }
+            let Some(batch) = self.reader.as_mut().and_then(|r| r.next()).transpose()? else {
+                self.reader = None;
+                continue;
+            };
+            let cols = Cols::new(&batch);
+            self.kept.clear();
+            self.kept.extend((0..batch.num_rows()).filter(|&i| self.rows.keep(&cols, i)).map(|i| i as u32));
+            if let Some(&first) = self.kept.first() {
+                self.key.clear();
+                self.key.extend_from_slice(cols.path(first as usize));
+                self.at = 0;
+                self.batch = Some(batch);
+                return Ok(true);
+            }
+        }
+    }
+}
+
+/// Dataset columns `find` can show (the path is shown from `path`/`path_bytes` as one).
+pub const DATA_COLUMNS: [&str; 19] = [
+    "path", "size", "kballoc", "uid", "gid", "access", "modify", "change", "create", "kind", "mode", "misc", "nlink",
+    "fileset", "pool", "heat", "inode", "gen", "snapshot",
+];
+
+fn known_column(name: &str) -> Option<&'static str> {
+    DATA_COLUMNS.iter().copied().find(|c| *c == name)
+}
+
+fn column_type(name: &str) -> ColumnType {
+    match name {
+        "size" | "kballoc" | "uid" | "gid" | "nlink" | "inode" | "gen" | "snapshot" => ColumnType::Int,
+        "access" | "modify" | "change" | "create" => ColumnType::Timestamp,
+        "heat" => ColumnType::Float,
+        "acq" => ColumnType::Date,
+        _ => ColumnType::Text,
+    }
+}
+
+/// One cell of row `i` from the batch, as exports write it.
+fn cell(batch: &RecordBatch, cols: &Cols, name: &str, i: usize, partition: (&str, &str)) -> Cell {
+    if name == "path" {
+        return Cell::Text(pathkey::display(cols.path(i)));
+    }
+    if name == "acq" {
+        return Cell::Text(partition.0.to_string());
+    }
+    if name == "tld" {
+        return Cell::Text(partition.1.to_string());
+    }
+    let Some(a) = batch.column_by_name(name) else { return Cell::Null };
+    if a.is_null(i) {
+        return Cell::Null;
+    }
+    use arrow::datatypes::{Float64Type, Int64Type, TimestampMicrosecondType, UInt32Type, UInt64Type};
+    match a.data_type() {
+        DataType::Int64 => Cell::Int(a.as_primitive::<Int64Type>().value(i)),
+        DataType::UInt32 => Cell::Int(i64::from(a.as_primitive::<UInt32Type>().value(i))),
+        DataType::UInt64 => Cell::Int(a.as_primitive::<UInt64Type>().value(i) as i64),
+        DataType::Timestamp(..) => Cell::Int(a.as_primitive::<TimestampMicrosecondType>().value(i)),
+        DataType::Float64 => Cell::Text(a.as_primitive::<Float64Type>().value(i).to_string()),
+        DataType::Utf8 => Cell::Text(a.as_string::<i32>().value(i).to_string()),
+        DataType::Dictionary(..) => {
+            let d = a.as_dictionary::<Int32Type>();
+            let k = d.keys().value(i) as usize;
+            d.values().as_string_opt::<i32>().map_or(Cell::Null, |v| Cell::Text(v.value(k).to_string()))
+        }
+        _ => Cell::Null,
+    }
+}
+
+/// The matches as report rows (for CSV, TSV, JSON, Parquet and Arrow), counting files done.
+pub fn rows(mut matches: Matches, progress: Arc<dyn Progress + Send>) -> Rows {
+    let names: Vec<String> = matches.columns().to_vec();
+    let columns: Vec<Column> = names.iter().map(|n| Column { name: n.clone(), ty: column_type(n) }).collect();
+    progress.begin("find", Some(matches.files()), Unit::Tasks);
+    let mut reported = 0;
+    let mut finished = false;
+    let mut n = 0u64;
+    let iter = std::iter::from_fn(move || {
+        if finished {
+            return None;
+        }
+        n += 1;
+        if n.is_multiple_of(4096) {
+            let done = matches.files_done();
+            progress.advance(done - reported);
+            reported = done;
+            if let Err(e) = crate::progress::check(progress.as_ref()) {
+                finished = true;
+                return Some(Err(e.into()));
+            }
+        }
+        match matches.next_row() {
+            Err(e) => {
+                finished = true;
+                Some(Err(e))
+            }
+            Ok(None) => {
+                finished = true;
+                progress.advance(matches.files() - reported);
+                progress.finish();
+                None
+            }
+            Ok(Some(m)) => {
+                let cols = Cols::new(m.batch);
+                let acq = m.acq.to_string();
+                Some(Ok(names.iter().map(|c| cell(m.batch, &cols, c, m.index, (&acq, m.tld))).collect()))
+            }
+        }
+    });
+    Rows::new(columns, iter)
+}
+
+/// What a matching row holds for per-owner lists and counts.
+pub struct Found<'a> {
+    pub path: &'a [u8],
+    pub uid: Option<u32>,
+    pub size: Option<i64>,
+    pub access: Option<i64>,
+}
+
+/// Calls `each` with every match in path order.
+pub fn each(mut matches: Matches, progress: &dyn Progress, mut each: impl FnMut(Found) -> Result<()>) -> Result<()> {
+    progress.begin("find", Some(matches.files()), Unit::Tasks);
+    let mut reported = 0;
+    let mut n = 0u64;
+    while let Some(m) = matches.next_row()? {
+        let (c, i) = (Cols::new(m.batch), m.index);
+        each(Found { path: c.path(i), uid: opt(c.uid, i), size: opt(c.size, i), access: opt(c.access, i) })?;
+        n += 1;
+        if n.is_multiple_of(4096) {
+            let done = matches.files_done();
+            progress.advance(done - reported);
+            reported = done;
+            crate::progress::check(progress)?;
+        }
+    }
+    progress.advance(matches.files_done() - reported);
+    progress.finish();
+    Ok(())
+}
+
+/// Matches and their bytes per scan date: `(date, rows, bytes)`, for every date of `dates`.
+pub fn count(
+    view: &DatasetView,
+    filter: &Filter,
+    dates: &[ScanDate],
+    progress: &dyn Progress,
+) -> Result<Vec<(ScanDate, u64, i128)>> {
+    use rayon::prelude::*;
+    filter.check()?;
+    let mut read: Vec<&str> = vec!["size"];
+    read.extend(filter_columns(filter));
+    read.sort_unstable();
+    read.dedup();
+    let parts: Vec<&Partition> = dates.iter().flat_map(|d| partitions(view, filter, *d)).collect();
+    let tasks: Vec<Task> =
+        parts.iter().flat_map(|p| p.files.iter().map(move |f| Task { partition: p, path: &f.path })).collect();
+    progress.begin("find --count", Some(tasks.len() as u64), Unit::Tasks);
+    let per_file: Vec<(ScanDate, u64, i128)> = tasks
+        .par_iter()
+        .map(|t| {
+            let rows = RowFilter::new(filter, t.partition)?;
+            let file = t.open(&rows)?;
+            let (mut n, mut bytes) = (0u64, 0i128);
+            for &(g, _) in &file.row_groups {
+                for batch in file.read(g, &read)? {
+                    let batch = batch?;
+                    let c = Cols::new(&batch);
+                    for i in 0..batch.num_rows() {
+                        if rows.keep(&c, i) {
+                            n += 1;
+                            bytes += i128::from(opt(c.size, i).unwrap_or(0));
+                        }
+                    }
+                }
+            }
+            progress.advance(1);
+            crate::progress::check(progress)?;
+            Ok((t.partition.acq, n, bytes))
+        })
+        .collect::<Result<_>>()?;
+    progress.finish();
+    Ok(dates
+        .iter()
+        .map(|d| {
+            let mine = per_file.iter().filter(|(a, ..)| a == d);
+            (*d, mine.clone().map(|x| x.1).sum(), mine.map(|x| x.2).sum())
+        })
+        .collect())
+}
