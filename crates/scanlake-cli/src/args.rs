@@ -220,6 +220,7 @@ impl FilterArgs {
 }
 
 #[derive(ClapArgs, Clone)]
+#[command(next_help_heading = "Engine")]
 pub struct EngineArgs {
     /// auto, streaming, datafusion or slurm (else $SCANLAKE_ENGINE, else the configuration file, else auto).
     #[arg(long)]
@@ -257,6 +258,7 @@ impl LimitArgs {
 }
 
 #[derive(ClapArgs, Clone)]
+#[command(next_help_heading = "Output")]
 pub struct OutputArgs {
     /// table, csv, tsv, json or parquet (default: from -o's extension; else table on a terminal, csv otherwise).
     #[arg(long)]

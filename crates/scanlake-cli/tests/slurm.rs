@@ -393,3 +393,31 @@ fn tasks_get_typed_requests_so_relative_paths_and_attached_values_work() {
         assert!(Path::new(job["output"].as_str().unwrap()).is_absolute());
     }
 }
+
+#[test]
+fn a_rule_of_the_configuration_file_runs_on_slurm_stored_expanded() {
+    let tmp = tempfile::tempdir().unwrap();
+    let cwd = tmp.path();
+    let scan = cwd.join("scan_2026-11-01.list");
+    generate(&scan, 6_000, 12, "2026-11-01");
+    ok(&["convert", s(&scan), "-o", "ds", "-q"], cwd);
+    let config = cwd.join("config.toml");
+    std::fs::write(&config, "[rules.stale]\nolder = [\"access=180d\", \"create=1y\"]\nkind = \"file\"\n").unwrap();
+    std::fs::write(cwd.join("passwd"), "ann:x:1003:1003::/:/bin/sh\n").unwrap();
+    let with_rule = |args: &[&str]| {
+        let out = common::scanlake(args, cwd).env("SLURM_CONF", slurm_conf()).env("SCANLAKE_CONFIG", &config).output();
+        common::succeeded(args, out.unwrap())
+    };
+    let local = ["aggregate", "ds", "usage", "--by", "uid", "--rule", "stale", "--names", "--passwd", "passwd"];
+    let expected = with_rule(&[&local[..], &["--format", "csv"]].concat());
+    assert!(expected.contains(",1003,ann,"), "the rule selects ann's files and names them: {expected}");
+    let everything = ok(&["aggregate", "ds", "usage", "--by", "uid", "--format", "csv"], cwd);
+    assert_ne!(expected, everything, "the rule must select fewer rows than there are");
+    let slurm =
+        [&local[..], &["--format", "csv", "--engine", "slurm", "--tasks", "2", "--run-dir", "run", "--wait"]].concat();
+    assert_eq!(with_rule(&slurm), expected);
+    let spec: serde_json::Value = serde_json::from_slice(&read(&cwd.join("run/run.json"))).unwrap();
+    let filter = &spec["stages"][0]["work"]["work"]["reports"][0]["request"]["filter"];
+    assert_eq!(filter["rule"], serde_json::json!([]), "stored expanded: {filter}");
+    assert_eq!(filter["all"][0]["older"], serde_json::json!(["access=180d", "create=365d"]), "{filter}");
+}

@@ -19,7 +19,7 @@ fn scanlake(args: &[&str], cwd: &Path) -> (Option<i32>, String, String) {
 }
 
 /// Every subcommand, and each report of `aggregate`.
-const COMMANDS: [&str; 22] = [
+const COMMANDS: [&str; 23] = [
     "",
     "convert",
     "split",
@@ -32,6 +32,7 @@ const COMMANDS: [&str; 22] = [
     "aggregate top",
     "aggregate du",
     "aggregate churn",
+    "find",
     "query",
     "run",
     "status",
