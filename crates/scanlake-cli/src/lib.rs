@@ -34,9 +34,9 @@ pub(crate) enum Command {
     /// Generate a scan, convert it and print a per-user summary.
     Demo(commands::demo::Args),
     /// Run a report (usage, age, size, top, du, churn) over a dataset.
-    Aggregate(commands::aggregate::Args),
+    Aggregate(Box<commands::aggregate::Args>),
     /// List the files a filter selects (one scan date, path order): paths, rows, per-owner lists.
-    Find(commands::find::Args),
+    Find(Box<commands::find::Args>),
     /// Run SQL over a dataset's table `files` (DataFusion).
     Query(commands::query::Args),
     /// The whole pipeline (split, convert, aggregate, export) as one run, here or on Slurm.
@@ -91,8 +91,8 @@ pub fn main(argv: Vec<std::ffi::OsString>) -> ExitCode {
         Command::Split(args) => commands::split::run(args, &ctx),
         Command::Gen(args) => commands::gen_scan::run(args),
         Command::Demo(args) => commands::demo::run(args, &ctx),
-        Command::Aggregate(args) => commands::aggregate::run(args, &ctx),
-        Command::Find(args) => commands::find::run(args, &ctx),
+        Command::Aggregate(args) => commands::aggregate::run(*args, &ctx),
+        Command::Find(args) => commands::find::run(*args, &ctx),
         Command::Query(args) => commands::query::run(args, &ctx),
         Command::Run(args) => commands::run::run(args, &ctx),
         Command::Status(args) => commands::status::run(args),

@@ -63,27 +63,22 @@ pub fn per_user(
     let mut open = 0usize;
     let mut used_names: std::collections::HashSet<String> = std::collections::HashSet::new();
     each(matches, progress, |found| {
-        if !owners.contains_key(&found.uid) {
+        if let std::collections::hash_map::Entry::Vacant(slot) = owners.entry(found.uid) {
             let owner = found.uid.and_then(&mut name_of);
             let mut file = match (&owner, found.uid) {
                 (Some(name), _) => format!("{}.txt", file_safe(name)),
                 (None, Some(uid)) => format!("{uid}.txt"),
                 (None, None) => "unknown-owner.txt".to_string(),
             };
+            // Two names made safe alike: the later owner's list is named by its uid.
             if !used_names.insert(file.clone()) {
                 file = format!("{}.txt", found.uid.map_or("unknown-owner".to_string(), |u| u.to_string()));
                 used_names.insert(file.clone());
             }
-            let list = OwnerList {
-                owner,
-                uid: found.uid,
-                file: file.clone(),
-                files: 0,
-                bytes: 0,
-                oldest_access: None,
-                newest_access: None,
-            };
-            owners.insert(found.uid, Open { path: stage.path().join(&file), list, writer: None });
+            let path = stage.path().join(&file);
+            let list =
+                OwnerList { owner, uid: found.uid, file, files: 0, bytes: 0, oldest_access: None, newest_access: None };
+            slot.insert(Open { path, list, writer: None });
         }
         if owners[&found.uid].writer.is_none() && open >= MAX_OPEN {
             for o in owners.values_mut() {

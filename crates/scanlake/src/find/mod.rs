@@ -18,8 +18,8 @@ use crate::dataset::view::{DatasetView, Partition};
 use crate::options::OptionError;
 use crate::progress::{Progress, Unit};
 use anyhow::{Context, Result, bail};
-use arrow::array::{Array, AsArray, RecordBatch};
-use arrow::datatypes::{DataType, Int32Type};
+use arrow::array::{Array, AsArray, BinaryArray, PrimitiveArray, RecordBatch, StringArray};
+use arrow::datatypes::{DataType, Int32Type, Int64Type, TimestampMicrosecondType, UInt32Type};
 use std::sync::Arc;
 
 /// Output columns when the caller names none.
@@ -52,17 +52,53 @@ fn partitions<'v>(view: &'v DatasetView, filter: &Filter, acq: ScanDate) -> Vec<
     parts
 }
 
+/// A batch with the columns the merge and the lists read on every row at hand.
+pub struct Loaded {
+    batch: RecordBatch,
+    path: Option<StringArray>,
+    path_bytes: Option<BinaryArray>,
+    uid: Option<PrimitiveArray<UInt32Type>>,
+    size: Option<PrimitiveArray<Int64Type>>,
+    access: Option<PrimitiveArray<TimestampMicrosecondType>>,
+}
+
+impl Loaded {
+    fn new(batch: RecordBatch) -> Loaded {
+        let c = |n: &str| batch.column_by_name(n).cloned();
+        Loaded {
+            path: c("path").and_then(|a| a.as_string_opt::<i32>().cloned()),
+            path_bytes: c("path_bytes").and_then(|a| a.as_binary_opt::<i32>().cloned()),
+            uid: c("uid").and_then(|a| a.as_primitive_opt::<UInt32Type>().cloned()),
+            size: c("size").and_then(|a| a.as_primitive_opt::<Int64Type>().cloned()),
+            access: c("access").and_then(|a| a.as_primitive_opt::<TimestampMicrosecondType>().cloned()),
+            batch,
+        }
+    }
+
+    /// The raw path bytes of row `i`.
+    fn path(&self, i: usize) -> &[u8] {
+        if let Some(pb) = &self.path_bytes
+            && pb.is_valid(i)
+        {
+            return pb.value(i);
+        }
+        self.path.as_ref().map_or(&[], |p| p.value(i).as_bytes())
+    }
+}
+
+fn value<T: arrow::datatypes::ArrowPrimitiveType>(a: &Option<PrimitiveArray<T>>, i: usize) -> Option<T::Native> {
+    a.as_ref().and_then(|a| a.is_valid(i).then(|| a.value(i)))
+}
+
 /// One data file being read: its current batch and the kept rows not yet taken.
 struct Cursor {
     file: std::path::PathBuf,
     meta: parquet::arrow::arrow_reader::ArrowReaderMetadata,
     row_groups: std::vec::IntoIter<usize>,
     reader: Option<parquet::arrow::arrow_reader::ParquetRecordBatchReader>,
-    batch: Option<RecordBatch>,
+    batch: Option<Loaded>,
     kept: Vec<u32>,
     at: usize,
-    /// The path of the current row (`kept[at]`): the merge's key.
-    key: Vec<u8>,
     acq: ScanDate,
     tld: Arc<str>,
     rows: Arc<RowFilter>,
@@ -70,10 +106,20 @@ struct Cursor {
 
 /// A matching row: a row of a batch, and its partition.
 pub struct Match<'a> {
-    pub batch: &'a RecordBatch,
+    loaded: &'a Loaded,
     pub index: usize,
     pub acq: ScanDate,
     pub tld: &'a str,
+}
+
+impl<'a> Match<'a> {
+    pub fn batch(&self) -> &'a RecordBatch {
+        &self.loaded.batch
+    }
+
+    pub fn path(&self) -> &'a [u8] {
+        self.loaded.path(self.index)
+    }
 }
 
 /// The matching rows of one scan date in path order.
@@ -153,7 +199,7 @@ impl Matches {
     fn open_due(&mut self) -> Result<()> {
         loop {
             let Some(next) = self.pending.front() else { return Ok(()) };
-            let smallest = self.open.iter().map(|c| c.key.as_slice()).min();
+            let smallest = self.open.iter().map(Cursor::key).min();
             if smallest.is_some_and(|s| s <= next.tld.as_slice()) {
                 return Ok(());
             }
@@ -171,7 +217,6 @@ impl Matches {
                     batch: None,
                     kept: Vec::new(),
                     at: 0,
-                    key: Vec::new(),
                     acq: p.acq,
                     tld: tld.clone(),
                     rows: rows.clone(),
@@ -194,13 +239,15 @@ impl Matches {
             self.files_done += 1;
         }
         self.open_due()?;
-        let Some(best) = (0..self.open.len()).min_by(|&a, &b| self.open[a].key.cmp(&self.open[b].key)) else {
-            return Ok(None);
+        let best = match self.open.len() {
+            0 => return Ok(None),
+            1 => 0,
+            n => (0..n).min_by(|&a, &b| self.open[a].key().cmp(self.open[b].key())).expect("open cursors"),
         };
         self.taken = Some(best);
         let c = &self.open[best];
         Ok(Some(Match {
-            batch: c.batch.as_ref().expect("an open cursor has a batch"),
+            loaded: c.batch.as_ref().expect("an open cursor has a batch"),
             index: c.kept[c.at] as usize,
             acq: c.acq,
             tld: &c.tld,
@@ -209,13 +256,15 @@ impl Matches {
 }
 
 impl Cursor {
+    /// The path of the current row: the merge's key.
+    fn key(&self) -> &[u8] {
+        self.batch.as_ref().expect("an open cursor has a batch").path(self.kept[self.at] as usize)
+    }
+
     /// Moves past the current row; false at the end of the file.
     fn step(&mut self, read: &[&str]) -> Result<bool> {
         self.at += 1;
         if self.at < self.kept.len() {
-            let batch = self.batch.as_ref().expect("an open cursor has a batch");
-            self.key.clear();
-            self.key.extend_from_slice(Cols::new(batch).path(self.kept[self.at] as usize));
             return Ok(true);
         }
         self.next_batch(read)
@@ -238,11 +287,9 @@ impl Cursor {
             let cols = Cols::new(&batch);
             self.kept.clear();
             self.kept.extend((0..batch.num_rows()).filter(|&i| self.rows.keep(&cols, i)).map(|i| i as u32));
-            if let Some(&first) = self.kept.first() {
-                self.key.clear();
-                self.key.extend_from_slice(cols.path(first as usize));
+            if !self.kept.is_empty() {
                 self.at = 0;
-                self.batch = Some(batch);
+                self.batch = Some(Loaded::new(batch));
                 return Ok(true);
             }
         }
@@ -269,10 +316,11 @@ fn column_type(name: &str) -> ColumnType {
     }
 }
 
-/// One cell of row `i` from the batch, as exports write it.
-fn cell(batch: &RecordBatch, cols: &Cols, name: &str, i: usize, partition: (&str, &str)) -> Cell {
+/// One cell of a match, as exports write it.
+fn cell(m: &Match, name: &str, partition: (&str, &str)) -> Cell {
+    let (batch, i) = (m.batch(), m.index);
     if name == "path" {
-        return Cell::Text(pathkey::display(cols.path(i)));
+        return Cell::Text(pathkey::display(m.path()));
     }
     if name == "acq" {
         return Cell::Text(partition.0.to_string());
@@ -284,7 +332,7 @@ fn cell(batch: &RecordBatch, cols: &Cols, name: &str, i: usize, partition: (&str
     if a.is_null(i) {
         return Cell::Null;
     }
-    use arrow::datatypes::{Float64Type, Int64Type, TimestampMicrosecondType, UInt32Type, UInt64Type};
+    use arrow::datatypes::{Float64Type, UInt64Type};
     match a.data_type() {
         DataType::Int64 => Cell::Int(a.as_primitive::<Int64Type>().value(i)),
         DataType::UInt32 => Cell::Int(i64::from(a.as_primitive::<UInt32Type>().value(i))),
@@ -335,9 +383,8 @@ pub fn rows(mut matches: Matches, progress: Arc<dyn Progress + Send>) -> Rows {
                 None
             }
             Ok(Some(m)) => {
-                let cols = Cols::new(m.batch);
                 let acq = m.acq.to_string();
-                Some(Ok(names.iter().map(|c| cell(m.batch, &cols, c, m.index, (&acq, m.tld))).collect()))
+                Some(Ok(names.iter().map(|c| cell(&m, c, (&acq, m.tld))).collect()))
             }
         }
     });
@@ -358,8 +405,8 @@ pub fn each(mut matches: Matches, progress: &dyn Progress, mut each: impl FnMut(
     let mut reported = 0;
     let mut n = 0u64;
     while let Some(m) = matches.next_row()? {
-        let (c, i) = (Cols::new(m.batch), m.index);
-        each(Found { path: c.path(i), uid: opt(c.uid, i), size: opt(c.size, i), access: opt(c.access, i) })?;
+        let (l, i) = (m.loaded, m.index);
+        each(Found { path: m.path(), uid: value(&l.uid, i), size: value(&l.size, i), access: value(&l.access, i) })?;
         n += 1;
         if n.is_multiple_of(4096) {
             let done = matches.files_done();

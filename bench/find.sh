@@ -1,0 +1,16 @@
+#!/usr/bin/env bash
+# `scanlake find` with UAB's scratch rule against DuckDB's CLI writing the same columns of the same
+# rows to a file (`COPY (SELECT … WHERE …) TO …`), whole process against whole process, wall time
+# and peak RSS; and find's peak RSS as the number of matches grows tenfold. Writes a Markdown table.
+# Usage: bench/find.sh [--rows-per-scan N] [--repeat R] [--out FILE]
+set -euo pipefail
+cd "$(dirname "$0")/.."
+export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-$HOME/.cache/scanlake-target}"
+cargo build --release --locked --quiet -p scanlake-cli
+# DuckDB's own command-line program (PyPI's duckdb-cli), in an environment of its own.
+venv="${SCANLAKE_CACHE:-$HOME/.cache}/scanlake-bench-venv"
+if [ ! -x "$venv/bin/duckdb" ]; then
+  python3 -m venv "$venv" >&2
+  "$venv/bin/pip" install --quiet duckdb-cli >&2
+fi
+exec python3 bench/find_vs_duckdb.py --scanlake "$CARGO_TARGET_DIR/release/scanlake" --duckdb "$venv/bin/duckdb" "$@"
