@@ -5,8 +5,9 @@ user would type for the same rows and columns, whole process against whole proce
 with wait4() (wall, CPU, peak RSS), median of `--repeat` runs, the contenders alternating after a
 warm-up run each.
 
-- paths: `scanlake find LAKE --rule scratch90 -o F` (one escaped path per line) against
-  `COPY (SELECT path FROM … WHERE …) TO 'F' (HEADER false)`;
+- paths: `scanlake find LAKE --rule scratch90 > F` (one escaped path per line) against
+  `COPY (SELECT path FROM … WHERE …) TO 'F' (HEADER false)`; also with `-o F`, which writes a
+  temporary file, syncs it to disk and renames it (DuckDB's COPY does not sync);
 - CSV: `--format csv --columns path,size,uid,access,create` against the same COPY with those columns;
 - both of those also against DuckDB with `ORDER BY` the raw path (find's rows come in path order);
 - memory as matches grow: find's peak RSS with 90d, then a rule that matches ~10x as many rows.
@@ -25,12 +26,16 @@ import time
 OLD, NEW = "2026-11-01", "2026-11-08"
 
 
-def measure(argv, env=None):
+def measure(argv, env=None, stdout=None):
+    """Wall, CPU and peak RSS of one run; `stdout`: a file the output is redirected to."""
+    sink = open(stdout, "wb") if stdout else subprocess.DEVNULL
     start = time.perf_counter()
-    proc = subprocess.Popen(argv, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, env=env)
+    proc = subprocess.Popen(argv, stdout=sink, stderr=subprocess.PIPE, env=env)
     _, status, usage = os.wait4(proc.pid, 0)
     wall = time.perf_counter() - start
     err = proc.stderr.read().decode(errors="replace")
+    if stdout:
+        sink.close()
     if os.waitstatus_to_exitcode(status) != 0:
         sys.exit(f"{argv[:3]} failed: {err}")
     return wall, usage.ru_utime + usage.ru_stime, usage.ru_maxrss / 1024
@@ -70,19 +75,23 @@ def main():
             os.remove(scan)
     config = os.path.join(a.work, "config.toml")
     with open(config, "w") as f:
-        for days in (90, 9):
-            f.write(f'[rules.scratch{days}]\nolder = ["access={days}d", "create={days}d"]\nkind = "file"\n')
+        f.write('[rules.scratch90]\nolder = ["access=90d", "create=90d"]\nkind = "file"\n')
+        # The same rule for large files only: about a tenth of the matches.
+        f.write('[rules.scratch90big]\nolder = ["access=90d", "create=90d"]\nkind = "file"\nsize_min = "4M"\n')
     env = dict(os.environ, SCANLAKE_CONFIG=config)
     out = os.path.join(a.work, "out")
     cols = "path,size,uid,access,create"
     duck_cols = 'path, size, uid, access, "create"'
+    # (argv, file stdout goes to) per contender: scanlake > F, scanlake -o F, DuckDB, DuckDB sorted.
     contenders = {
         "paths": (
+            ([a.scanlake, "find", lake, "--rule", "scratch90"], out + "-stdout.txt"),
             [a.scanlake, "find", lake, "--rule", "scratch90", "-o", out + ".txt"],
             [a.duckdb, "-c", duck_sql(lake, "path", 90, out + "-duck.txt", False)],
             [a.duckdb, "-c", duck_sql(lake, "path", 90, out + "-duck-sorted.txt", True)],
         ),
         "csv: path,size,uid,access,create": (
+            ([a.scanlake, "find", lake, "--rule", "scratch90", "--format", "csv", "--columns", cols], out + "-stdout.csv"),
             [a.scanlake, "find", lake, "--rule", "scratch90", "--format", "csv", "--columns", cols, "-o", out + ".csv"],
             [a.duckdb, "-c", duck_sql(lake, duck_cols, 90, out + "-duck.csv", False)],
             [a.duckdb, "-c", duck_sql(lake, duck_cols, 90, out + "-duck-sorted.csv", True)],
@@ -91,38 +100,41 @@ def main():
     count = lambda rule: json.loads(subprocess.run(
         [a.scanlake, "find", lake, "--rule", rule, "--count", "--acq", NEW, "--format", "json"],
         env=env, check=True, capture_output=True).stdout)[0]["files"]
-    matches = {d: count(f"scratch{d}") for d in (90, 9)}
+    rules = ("scratch90big", "scratch90")
+    matches = {r: count(r) for r in rules}
     rows = []
     for name, argvs in contenders.items():
         results = [[] for _ in argvs]
-        for argv in argvs:
-            measure(argv, env)  # warm-up: page cache, and the file's first write
+        run = lambda c: measure(c[0], env, c[1]) if isinstance(c, tuple) else measure(c, env)
+        for c in argvs:
+            run(c)  # warm-up: page cache, and the file's first write
         for _ in range(a.repeat):
-            for i, argv in enumerate(argvs):
-                results[i].append(measure(argv, env))
+            for i, c in enumerate(argvs):
+                results[i].append(run(c))
         med = [tuple(statistics.median(r[k] for r in res) for k in range(3)) for res in results]
         rows.append((name, med))
     mem = {}
-    for d in (90, 9):
-        runs = [measure([a.scanlake, "find", lake, "--rule", f"scratch{d}", "-o", out + ".txt"], env) for _ in range(3)]
-        mem[d] = statistics.median(r[2] for r in runs), statistics.median(r[0] for r in runs)
+    for r in rules:
+        runs = [measure([a.scanlake, "find", lake, "--rule", r], env, out + "-mem.txt") for _ in range(3)]
+        mem[r] = statistics.median(x[2] for x in runs), statistics.median(x[0] for x in runs)
     lines = [
-        f"`find --rule scratch90` over {2 * a.rows_per_scan:,} rows ({matches[90]:,} matches in the latest scan); "
+        f"`find --rule scratch90` over {2 * a.rows_per_scan:,} rows ({matches['scratch90']:,} matches in the latest scan); "
         f"median of {a.repeat}, whole process; {os.cpu_count()} cores.",
         "",
-        "| output | scanlake | DuckDB CLI | DuckDB CLI, ORDER BY path | scanlake ÷ DuckDB | peak RSS scanlake / DuckDB / sorted |",
-        "|---|---|---|---|---|---|",
+        "| output | scanlake `> F` | scanlake `-o F` (synced) | DuckDB CLI | DuckDB CLI, ORDER BY path | `> F` ÷ DuckDB | "
+        "peak RSS scanlake / DuckDB / sorted |",
+        "|---|---|---|---|---|---|---|",
     ]
-    for name, ((sw, _, sm), (dw, _, dm), (ow, _, om)) in rows:
-        lines.append(f"| {name} | {sw:.2f} s | {dw:.2f} s | {ow:.2f} s | {sw / dw:.2f}× | "
+    for name, ((sw, _, sm), (xw, _, _), (dw, _, dm), (ow, _, om)) in rows:
+        lines.append(f"| {name} | {sw:.2f} s | {xw:.2f} s | {dw:.2f} s | {ow:.2f} s | {sw / dw:.2f}× | "
                      f"{sm:.0f} / {dm:.0f} / {om:.0f} MiB |")
     lines += [
         "",
         "| rule | matches | find wall | find peak RSS |",
         "|---|---|---|---|",
     ]
-    for d in (90, 9):
-        lines.append(f"| access and create ≥ {d}d | {matches[d]:,} | {mem[d][1]:.2f} s | {mem[d][0]:.0f} MiB |")
+    for r, text in zip(rules, ("scratch90, files of 4 MiB or more", "scratch90")):
+        lines.append(f"| {text} | {matches[r]:,} | {mem[r][1]:.2f} s | {mem[r][0]:.0f} MiB |")
     text = "\n".join(lines) + "\n"
     print(text)
     if a.out:

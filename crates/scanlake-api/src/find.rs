@@ -83,7 +83,7 @@ pub fn paths(
             out.write_all(m.path)?;
             out.write_all(b"\0")?;
         } else {
-            out.write_all(pathkey::display_line(m.path).as_bytes())?;
+            pathkey::write_line(m.path, &mut out)?;
             out.write_all(b"\n")?;
         }
         n += 1;
@@ -116,7 +116,7 @@ pub fn count(view: &DatasetView, request: &FindRequest, settings: &Settings, pro
         found::scan_date(view, std::slice::from_ref(d))?;
     }
     let counts = found::count(view, &filter, &dates, progress)?;
-    let col = |name: &str, ty| Column { name: name.into(), ty };
+    let col = Column::new;
     Ok(Table {
         columns: vec![col("acq", ColumnType::Date), col("files", ColumnType::Int), col("bytes", ColumnType::Bytes)],
         rows: counts
@@ -134,7 +134,7 @@ pub fn count(view: &DatasetView, request: &FindRequest, settings: &Settings, pro
 
 /// The owner lists as a table (what `--per-user` prints and Python returns).
 pub fn lists_table(lists: &[OwnerList]) -> Table {
-    let col = |name: &str, ty| Column { name: name.into(), ty };
+    let col = Column::new;
     let opt_text = |v: &Option<String>| v.clone().map_or(Cell::Null, Cell::Text);
     let opt_int = |v: Option<i64>| v.map_or(Cell::Null, Cell::Int);
     Table {

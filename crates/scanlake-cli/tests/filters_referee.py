@@ -66,13 +66,21 @@ def build(scanlake, work):
                        "--directories", "--users", "40", "-o", log], work)
         with open(os.path.join(work, log), "ab") as f:
             f.write(extra_records(acq))
-        run(scanlake, ["convert", log, "-o", "lake", "--json"], work)
+        # Three chunks converted as three inputs: several files per partition, whose paths
+        # interleave, for find to merge.
+        chunks = os.path.join(work, f"chunks-{acq}")
+        run(scanlake, ["split", log, "-o", chunks, "--chunks", "3"], work)
+        parts = sorted(os.path.join(chunks, n) for n in os.listdir(chunks) if ".part-" in n)
+        run(scanlake, ["convert", *parts, "-o", "lake", "--json"], work)
 
 
 def rows_of(work):
     lake = os.path.join(work, "lake")
     manifest = json.load(open(os.path.join(lake, "_scanlake", "manifest.json")))
     files = sorted(os.path.join(lake, f) for e in manifest["inputs"].values() for f in e["files"])
+    partitions = {os.path.dirname(f) for f in files}
+    if len(files) < 2 * len(partitions):
+        fail(f"{len(files)} files in {len(partitions)} partitions: find's merge would not be tested")
     con = duckdb.connect()
     con.execute("SET TimeZone = 'UTC'")
     listed = "[" + ", ".join("'" + f.replace("'", "''") + "'" for f in files) + "]"

@@ -21,6 +21,12 @@ pub struct Column {
     pub ty: ColumnType,
 }
 
+impl Column {
+    pub fn new(name: &str, ty: ColumnType) -> Column {
+        Column { name: name.to_string(), ty }
+    }
+}
+
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Cell {
     Null,

@@ -41,6 +41,16 @@ pub fn display_line(path: &[u8]) -> String {
     out
 }
 
+/// Writes [`display_line`] of `path`, without making a string when it is printable ASCII (the
+/// common case, which it is as it stands).
+pub fn write_line(path: &[u8], out: &mut impl std::io::Write) -> std::io::Result<()> {
+    if path.iter().all(|&b| (0x20..0x7f).contains(&b) && b != b'\\') {
+        out.write_all(path)
+    } else {
+        out.write_all(display_line(path).as_bytes())
+    }
+}
+
 /// Whether `path` is `prefix` or lies under it (`/a/b` is under `/a` but not under `/a/b-x`'s
 /// sibling `/a/b-`). A trailing slash on the prefix is ignored; `/` holds everything absolute.
 pub fn under(path: &[u8], prefix: &[u8]) -> bool {

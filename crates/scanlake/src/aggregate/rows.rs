@@ -54,7 +54,7 @@ impl Rows {
     ) -> Rows {
         let Some(at) = self.column_index(after) else { return self };
         let mut columns = self.columns;
-        columns.insert(at + 1, Column { name: name.to_string(), ty: super::cells::ColumnType::Text });
+        columns.insert(at + 1, Column::new(name, super::cells::ColumnType::Text));
         let rows = self.rows.map(move |row| {
             let mut row = row?;
             let cell = match row[at] {

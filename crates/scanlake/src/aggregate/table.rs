@@ -22,7 +22,7 @@ fn exact(sum: Sum, column: &str) -> Result<Cell> {
 }
 
 fn col(name: &str, ty: ColumnType) -> Column {
-    Column { name: name.to_string(), ty }
+    Column::new(name, ty)
 }
 
 fn date_text(days: i64) -> String {

@@ -103,7 +103,7 @@ pub fn per_user(
             w.write_all(found.path)?;
             w.write_all(b"\0")?;
         } else {
-            w.write_all(pathkey::display_line(found.path).as_bytes())?;
+            pathkey::write_line(found.path, w)?;
             w.write_all(b"\n")?;
         }
         let l = &mut o.list;

@@ -90,18 +90,22 @@ fn value<T: arrow::datatypes::ArrowPrimitiveType>(a: &Option<PrimitiveArray<T>>,
     a.as_ref().and_then(|a| a.is_valid(i).then(|| a.value(i)))
 }
 
-/// One data file being read: its current batch and the kept rows not yet taken.
+/// A batch of a file with the rows the filter keeps, as its reader thread sends it.
+type Kept = Result<(Loaded, Vec<u32>)>;
+
+/// Batches of kept rows a file's reader thread may have ready: decoding and filtering run beside
+/// the merge, a bounded distance ahead.
+const READ_AHEAD: usize = 2;
+
+/// One data file being read: its current batch and the kept rows not yet taken. A thread of its
+/// own reads and filters the file; it stops when the cursor is dropped.
 struct Cursor {
-    file: std::path::PathBuf,
-    meta: parquet::arrow::arrow_reader::ArrowReaderMetadata,
-    row_groups: std::vec::IntoIter<usize>,
-    reader: Option<parquet::arrow::arrow_reader::ParquetRecordBatchReader>,
+    batches: crossbeam_channel::Receiver<Kept>,
     batch: Option<Loaded>,
     kept: Vec<u32>,
     at: usize,
     acq: ScanDate,
     tld: Arc<str>,
-    rows: Arc<RowFilter>,
 }
 
 /// A matching row: a row of a batch, and its partition.
@@ -129,9 +133,10 @@ pub struct Matches {
     filter: Filter,
     /// Partitions not opened yet, in tld byte order.
     pending: std::collections::VecDeque<Partition>,
+    /// Open files, ordered by their current row's path: the next row is the first file's.
     open: Vec<Cursor>,
-    /// The cursor whose row was handed out last, to move on before the next.
-    taken: Option<usize>,
+    /// Whether the first file's row was handed out, to move on before the next.
+    taken: bool,
     files_total: u64,
     files_done: u64,
     /// Keeps the files in place (the readers' lease) while they are read.
@@ -173,7 +178,7 @@ impl Matches {
             filter: filter.clone(),
             pending,
             open: Vec::new(),
-            taken: None,
+            taken: false,
             files_total,
             files_done: 0,
             _view: view,
@@ -199,8 +204,7 @@ impl Matches {
     fn open_due(&mut self) -> Result<()> {
         loop {
             let Some(next) = self.pending.front() else { return Ok(()) };
-            let smallest = self.open.iter().map(Cursor::key).min();
-            if smallest.is_some_and(|s| s <= next.tld.as_slice()) {
+            if self.open.first().is_some_and(|c| c.key() <= next.tld.as_slice()) {
                 return Ok(());
             }
             let p = self.pending.pop_front().expect("a pending partition");
@@ -209,20 +213,20 @@ impl Matches {
             for f in &p.files {
                 let file = Task { partition: &p, path: &f.path }.open(&rows)?;
                 let row_groups: Vec<usize> = file.row_groups.iter().map(|(g, _)| *g).collect();
-                let mut c = Cursor {
-                    file: f.path.clone(),
-                    meta: file.metadata().clone(),
-                    row_groups: row_groups.into_iter(),
-                    reader: None,
-                    batch: None,
-                    kept: Vec::new(),
-                    at: 0,
-                    acq: p.acq,
-                    tld: tld.clone(),
-                    rows: rows.clone(),
-                };
-                if c.next_batch(&self.read)? {
-                    self.open.push(c);
+                // Smaller batches when many files of a partition are open at once.
+                let batch_rows = (FIND_BATCH_ROWS * 4 / p.files.len().max(1)).clamp(1024, FIND_BATCH_ROWS);
+                let batches = read_ahead(
+                    f.path.clone(),
+                    file.metadata().clone(),
+                    row_groups,
+                    self.read.clone(),
+                    rows.clone(),
+                    batch_rows,
+                )?;
+                let mut c = Cursor { batches, batch: None, kept: Vec::new(), at: 0, acq: p.acq, tld: tld.clone() };
+                if c.next_batch()? {
+                    let at = self.open.partition_point(|o| o.key() <= c.key());
+                    self.open.insert(at, c);
                 } else {
                     self.files_done += 1;
                 }
@@ -230,22 +234,27 @@ impl Matches {
         }
     }
 
-    /// The next matching row; `None` at the end.
+    /// The next matching row; `None` at the end. Files are kept in order of their next path:
+    /// after a row, its file moves down past the files whose next path is smaller — one
+    /// comparison while a file's rows come before everyone else's.
     pub fn next_row(&mut self) -> Result<Option<Match<'_>>> {
-        if let Some(i) = self.taken.take()
-            && !self.open[i].step(&self.read)?
-        {
-            self.open.swap_remove(i);
-            self.files_done += 1;
+        if std::mem::take(&mut self.taken) {
+            let c = &mut self.open[0];
+            c.at += 1;
+            if c.at >= c.kept.len() && !c.next_batch()? {
+                self.open.remove(0);
+                self.files_done += 1;
+            } else {
+                let mut i = 0;
+                while i + 1 < self.open.len() && self.open[i].key() > self.open[i + 1].key() {
+                    self.open.swap(i, i + 1);
+                    i += 1;
+                }
+            }
         }
         self.open_due()?;
-        let best = match self.open.len() {
-            0 => return Ok(None),
-            1 => 0,
-            n => (0..n).min_by(|&a, &b| self.open[a].key().cmp(self.open[b].key())).expect("open cursors"),
-        };
-        self.taken = Some(best);
-        let c = &self.open[best];
+        let Some(c) = self.open.first() else { return Ok(None) };
+        self.taken = true;
         Ok(Some(Match {
             loaded: c.batch.as_ref().expect("an open cursor has a batch"),
             index: c.kept[c.at] as usize,
@@ -261,39 +270,67 @@ impl Cursor {
         self.batch.as_ref().expect("an open cursor has a batch").path(self.kept[self.at] as usize)
     }
 
-    /// Moves past the current row; false at the end of the file.
-    fn step(&mut self, read: &[&str]) -> Result<bool> {
-        self.at += 1;
-        if self.at < self.kept.len() {
-            return Ok(true);
-        }
-        self.next_batch(read)
-    }
-
     /// Moves to the next batch with a kept row; false at the end of the file.
-    fn next_batch(&mut self, read: &[&str]) -> Result<bool> {
-        loop {
-            if self.reader.is_none() {
-                let Some(g) = self.row_groups.next() else {
-                    self.batch = None;
-                    return Ok(false);
-                };
-                self.reader = Some(read_row_group(&self.file, &self.meta, g, read, FIND_BATCH_ROWS)?);
-            }
-            let Some(batch) = self.reader.as_mut().and_then(|r| r.next()).transpose()? else {
-                self.reader = None;
-                continue;
-            };
-            let cols = Cols::new(&batch);
-            self.kept.clear();
-            self.kept.extend((0..batch.num_rows()).filter(|&i| self.rows.keep(&cols, i)).map(|i| i as u32));
-            if !self.kept.is_empty() {
+    fn next_batch(&mut self) -> Result<bool> {
+        match self.batches.recv() {
+            Ok(Ok((loaded, kept))) => {
+                self.batch = Some(loaded);
+                self.kept = kept;
                 self.at = 0;
-                self.batch = Some(Loaded::new(batch));
-                return Ok(true);
+                Ok(true)
+            }
+            Ok(Err(e)) => Err(e),
+            Err(_) => {
+                self.batch = None;
+                Ok(false)
             }
         }
     }
+}
+
+/// Starts a thread that reads `columns` of a file's `row_groups` and sends each batch that has a
+/// row `rows` keeps, with those rows; it ends at the end of the file, after an error (sent), or
+/// when the receiver is gone.
+fn read_ahead(
+    file: std::path::PathBuf,
+    meta: parquet::arrow::arrow_reader::ArrowReaderMetadata,
+    row_groups: Vec<usize>,
+    columns: Vec<&'static str>,
+    rows: Arc<RowFilter>,
+    batch_rows: usize,
+) -> Result<crossbeam_channel::Receiver<Kept>> {
+    let (tx, rx) = crossbeam_channel::bounded::<Kept>(READ_AHEAD);
+    std::thread::Builder::new()
+        .name("scanlake-find".into())
+        .spawn(move || {
+            for g in row_groups {
+                let reader = match read_row_group(&file, &meta, g, &columns, batch_rows) {
+                    Ok(r) => r,
+                    Err(e) => {
+                        let _ = tx.send(Err(e));
+                        return;
+                    }
+                };
+                for batch in reader {
+                    let batch = match batch {
+                        Ok(b) => b,
+                        Err(e) => {
+                            let _ =
+                                tx.send(Err(anyhow::Error::new(e).context(format!("cannot read {}", file.display()))));
+                            return;
+                        }
+                    };
+                    let cols = Cols::new(&batch);
+                    let kept: Vec<u32> =
+                        (0..batch.num_rows()).filter(|&i| rows.keep(&cols, i)).map(|i| i as u32).collect();
+                    if !kept.is_empty() && tx.send(Ok((Loaded::new(batch), kept))).is_err() {
+                        return;
+                    }
+                }
+            }
+        })
+        .context("cannot start a reader thread")?;
+    Ok(rx)
 }
 
 /// Dataset columns `find` can show (the path is shown from `path`/`path_bytes` as one).
@@ -352,7 +389,7 @@ fn cell(m: &Match, name: &str, partition: (&str, &str)) -> Cell {
 /// The matches as report rows (for CSV, TSV, JSON, Parquet and Arrow), counting files done.
 pub fn rows(mut matches: Matches, progress: Arc<dyn Progress + Send>) -> Rows {
     let names: Vec<String> = matches.columns().to_vec();
-    let columns: Vec<Column> = names.iter().map(|n| Column { name: n.clone(), ty: column_type(n) }).collect();
+    let columns: Vec<Column> = names.iter().map(|n| Column::new(n, column_type(n))).collect();
     progress.begin("find", Some(matches.files()), Unit::Tasks);
     let mut reported = 0;
     let mut finished = false;

@@ -78,11 +78,46 @@ pub fn parse_timestamp_micros(s: &[u8]) -> Option<i64> {
 
 /// Formats microseconds since the epoch as GPFS prints them: `YYYY-MM-DD HH:MM:SS.ffffff`.
 pub fn format_timestamp_micros(micros: i64) -> String {
+    let mut buf = [0u8; 26];
+    match timestamp_text(micros, &mut buf) {
+        Some(text) => String::from_utf8_lossy(text).into_owned(),
+        None => {
+            let secs = micros.div_euclid(1_000_000);
+            let frac = micros.rem_euclid(1_000_000);
+            let (y, m, d) = civil_from_days(secs.div_euclid(86_400));
+            let sod = secs.rem_euclid(86_400);
+            format!("{y:04}-{m:02}-{d:02} {:02}:{:02}:{:02}.{frac:06}", sod / 3600, sod % 3600 / 60, sod % 60)
+        }
+    }
+}
+
+/// `YYYY-MM-DD HH:MM:SS.ffffff` written into `buf` without allocating, for years 0 to 9999
+/// (`None` outside them: [`format_timestamp_micros`] spells those). Exports write millions.
+pub fn timestamp_text(micros: i64, buf: &mut [u8; 26]) -> Option<&[u8]> {
     let secs = micros.div_euclid(1_000_000);
     let frac = micros.rem_euclid(1_000_000);
     let (y, m, d) = civil_from_days(secs.div_euclid(86_400));
+    if !(0..=9999).contains(&y) {
+        return None;
+    }
     let sod = secs.rem_euclid(86_400);
-    format!("{y:04}-{m:02}-{d:02} {:02}:{:02}:{:02}.{frac:06}", sod / 3600, sod % 3600 / 60, sod % 60)
+    let mut put = |at: usize, width: usize, mut v: i64| {
+        for i in (0..width).rev() {
+            buf[at + i] = b'0' + (v % 10) as u8;
+            v /= 10;
+        }
+    };
+    put(0, 4, y);
+    put(5, 2, i64::from(m));
+    put(8, 2, i64::from(d));
+    put(11, 2, sod / 3600);
+    put(14, 2, sod % 3600 / 60);
+    put(17, 2, sod % 60);
+    put(20, 6, frac);
+    for (at, sep) in [(4, b'-'), (7, b'-'), (10, b' '), (13, b':'), (16, b':'), (19, b'.')] {
+        buf[at] = sep;
+    }
+    Some(&buf[..])
 }
 
 #[cfg(test)]
@@ -103,6 +138,8 @@ mod tests {
             let theirs = theirs.to_zoned(jiff::tz::TimeZone::UTC).unwrap().timestamp().as_microsecond();
             assert_eq!(ours, theirs, "{text}");
             assert_eq!(format_timestamp_micros(ours), text);
+            let mut buf = [0u8; 26];
+            assert_eq!(timestamp_text(ours, &mut buf), Some(text.as_bytes()));
         }
     }
 
