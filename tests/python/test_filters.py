@@ -108,3 +108,18 @@ def test_bad_filter_values_raise_with_the_keyword(lake):
         lake.usage(older=3, progress=False)
     with pytest.raises(TypeError):
         lake.find(colour="red")
+
+
+def test_a_bar_that_appears_late_shows_no_rate_for_work_it_did_not_see():
+    import datetime as dt
+
+    bar = scanlake._Bar(True)
+    bar.started -= dt.timedelta(seconds=1)
+    # A small conversion: its first update after half a second already says it is done.
+    bar.update(("convert", 1 << 40, 1 << 40, "bytes", ""))
+    try:
+        assert bar.bar is not None and bar.bar.n == 1 << 40
+        assert bar.bar.format_dict["initial"] == 1 << 40, "work done before the bar is its start, not a rate"
+        assert "TB/s" not in str(bar.bar) and "TiB/s" not in str(bar.bar)
+    finally:
+        bar.close()
