@@ -39,8 +39,8 @@ impl FindRequest {
     }
 }
 
-/// The matches of `request`, ready to stream.
-pub fn matches(view: Arc<DatasetView>, request: &FindRequest, settings: &Settings) -> Result<Matches> {
+/// The matches of `request`, ready to stream, with `columns` read.
+fn matches(view: Arc<DatasetView>, request: &FindRequest, settings: &Settings, columns: &[String]) -> Result<Matches> {
     let filter = settings.resolve_filter(&request.filter, &request.names.source())?;
     let acq = found::scan_date(&view, &filter.acq)?;
     for col in filter.required_columns() {
@@ -48,7 +48,7 @@ pub fn matches(view: Arc<DatasetView>, request: &FindRequest, settings: &Setting
             anyhow::bail!("{}", scanlake::dataset::view::missing_column_message("find", col));
         }
     }
-    Matches::new(view, &filter, acq, &request.columns())
+    Matches::new(view, &filter, acq, columns)
 }
 
 /// The matches as rows for every export (`user`/`group` beside the ids with `names.show`).
@@ -58,7 +58,7 @@ pub fn rows(
     settings: &Settings,
     progress: Arc<dyn Progress + Send>,
 ) -> Result<Rows> {
-    let rows = found::rows(matches(view, request, settings)?, progress);
+    let rows = found::rows(matches(view, request, settings, &request.columns())?, progress);
     if request.names.show {
         crate::report::with_names(rows, &settings.name_source(&request.names.source()))
     } else {
@@ -78,7 +78,7 @@ pub fn paths(
 ) -> Result<u64> {
     let mut n = 0u64;
     let mut out = std::io::BufWriter::with_capacity(1 << 16, out);
-    found::each(matches(view, request, settings)?, progress, |m| {
+    found::each(matches(view, request, settings, &[])?, progress, |m| {
         if nul {
             out.write_all(m.path)?;
             out.write_all(b"\0")?;
@@ -103,7 +103,8 @@ pub fn per_user(
     nul: bool,
     progress: &dyn Progress,
 ) -> Result<Vec<OwnerList>> {
-    let matches = matches(view, request, settings)?;
+    let columns: Vec<String> = found::LIST_COLUMNS.iter().map(|c| c.to_string()).collect();
+    let matches = matches(view, request, settings, &columns)?;
     let mut names = Names::open(&settings.name_source(&request.names.source()))?;
     found::per_user(matches, dir, nul, |uid| names.user(uid), progress)
 }

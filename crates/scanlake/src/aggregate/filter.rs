@@ -399,14 +399,7 @@ fn patterns(
 /// invalid sequence matches itself (`(?-u:\xNN)`), so a pattern taken from a path that is not
 /// UTF-8 still finds it.
 pub fn bytes_regex(pattern: &[u8]) -> String {
-    let mut out = String::with_capacity(pattern.len());
-    for chunk in pattern.utf8_chunks() {
-        out.push_str(chunk.valid());
-        for b in chunk.invalid() {
-            out.push_str(&format!("(?-u:\\x{b:02X})"));
-        }
-    }
-    out
+    crate::aggregate::pathkey::with_invalid_bytes(pattern, |b| format!("(?-u:\\x{b:02X})"))
 }
 
 /// A shell glob on a base name as an anchored byte regex: `*` any bytes, `?` one character (or

@@ -11,11 +11,16 @@ pub fn dir_at(path: &[u8], depth: usize) -> &[u8] {
 /// Path text for reports: valid UTF-8 as is; each byte of an invalid sequence as `\xNN`
 /// (Python's `backslashreplace`), so that distinct byte names stay distinct and readable.
 pub fn display(path: &[u8]) -> String {
-    let mut out = String::with_capacity(path.len());
-    for chunk in path.utf8_chunks() {
+    with_invalid_bytes(path, |b| format!("\\x{b:02X}"))
+}
+
+/// `bytes` as text: valid UTF-8 as it is, each byte of an invalid sequence as `invalid` spells it.
+pub fn with_invalid_bytes(bytes: &[u8], invalid: impl Fn(u8) -> String) -> String {
+    let mut out = String::with_capacity(bytes.len());
+    for chunk in bytes.utf8_chunks() {
         out.push_str(chunk.valid());
-        for b in chunk.invalid() {
-            out.push_str(&format!("\\x{b:02X}"));
+        for &b in chunk.invalid() {
+            out.push_str(&invalid(b));
         }
     }
     out

@@ -39,6 +39,9 @@ struct Open {
     writer: Option<BufWriter<File>>,
 }
 
+/// Columns [`per_user`] needs its [`Matches`] to read.
+pub const LIST_COLUMNS: [&str; 3] = ["uid", "size", "access"];
+
 /// Writes one list per owner into `dir` (replacing it as a whole) and `summary.csv`; lines are
 /// escaped paths, or raw paths ending in NUL when `nul`. Returns the lists, largest first.
 pub fn per_user(

@@ -6,7 +6,7 @@
 
 mod lists;
 
-pub use lists::{OwnerList, per_user};
+pub use lists::{LIST_COLUMNS, OwnerList, per_user};
 
 use crate::aggregate::filter::Filter;
 use crate::aggregate::pathkey;
@@ -148,7 +148,7 @@ impl Matches {
     /// [`Match`]. The files are checked against their checksums first.
     pub fn new(view: Arc<DatasetView>, filter: &Filter, acq: ScanDate, columns: &[String]) -> Result<Matches> {
         filter.check()?;
-        let mut read: Vec<&'static str> = vec!["path", "path_bytes", "uid", "size", "access"];
+        let mut read: Vec<&'static str> = vec!["path", "path_bytes"];
         for c in columns {
             match known_column(c) {
                 Some(name) => read.push(name),
@@ -428,7 +428,8 @@ pub fn rows(mut matches: Matches, progress: Arc<dyn Progress + Send>) -> Rows {
     Rows::new(columns, iter)
 }
 
-/// What a matching row holds for per-owner lists and counts.
+/// What a matching row holds for per-owner lists (`uid`, `size` and `access` are `None` unless
+/// the [`Matches`] were asked to read those columns).
 pub struct Found<'a> {
     pub path: &'a [u8],
     pub uid: Option<u32>,
@@ -471,6 +472,7 @@ pub fn count(
     read.sort_unstable();
     read.dedup();
     let parts: Vec<&Partition> = dates.iter().flat_map(|d| partitions(view, filter, *d)).collect();
+    view.verify(&parts)?;
     let tasks: Vec<Task> =
         parts.iter().flat_map(|p| p.files.iter().map(move |f| Task { partition: p, path: &f.path })).collect();
     progress.begin("find --count", Some(tasks.len() as u64), Unit::Tasks);
