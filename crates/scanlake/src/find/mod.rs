@@ -1,8 +1,9 @@
 //! `find`: the rows of one scan date that a filter keeps, in path order (the raw bytes of
 //! `coalesce(path_bytes, path)`), streamed. Each data file is sorted by path, so the rows come
 //! from a k-way merge of the scan's files. A partition's paths all lie under its tld, so a
-//! partition's files are opened only when the merge reaches its tld: memory holds a batch of
-//! the few files whose paths interleave, never the matches.
+//! partition's files are opened only when the merge reaches its tld: memory holds a few batches
+//! of the few files whose paths interleave, never the matches. Each open file is read and
+//! filtered on a thread of its own, beside the merge.
 
 mod lists;
 
