@@ -12,7 +12,7 @@ pub use lists::{LIST_COLUMNS, OwnerList, per_user};
 use crate::aggregate::filter::Filter;
 use crate::aggregate::pathkey;
 use crate::aggregate::rows::Rows;
-use crate::aggregate::streaming::columns::{Cols, RowFilter, Task, filter_columns, opt, read_row_group};
+use crate::aggregate::streaming::columns::{Cols, RowFilter, Task, filter_columns, opt, raw_path, read_row_group};
 use crate::aggregate::table::{Cell, Column, ColumnType};
 use crate::dataset::partition::ScanDate;
 use crate::dataset::view::{DatasetView, Partition};
@@ -25,6 +25,9 @@ use std::sync::Arc;
 
 /// Output columns when the caller names none.
 pub const DEFAULT_COLUMNS: [&str; 7] = ["path", "size", "uid", "gid", "access", "modify", "create"];
+
+/// Matches between two reports of progress (and looks at whether the caller asked to stop).
+const PROGRESS_ROWS: u64 = 4096;
 
 /// Rows per batch of each open file: a handful of files are open at once.
 const FIND_BATCH_ROWS: usize = 16 * 1024;
@@ -78,17 +81,8 @@ impl Loaded {
 
     /// The raw path bytes of row `i`.
     fn path(&self, i: usize) -> &[u8] {
-        if let Some(pb) = &self.path_bytes
-            && pb.is_valid(i)
-        {
-            return pb.value(i);
-        }
-        self.path.as_ref().map_or(&[], |p| p.value(i).as_bytes())
+        raw_path(self.path.as_ref(), self.path_bytes.as_ref(), i)
     }
-}
-
-fn value<T: arrow::datatypes::ArrowPrimitiveType>(a: &Option<PrimitiveArray<T>>, i: usize) -> Option<T::Native> {
-    a.as_ref().and_then(|a| a.is_valid(i).then(|| a.value(i)))
 }
 
 /// A batch of a file with the rows the filter keeps, as its reader thread sends it.
@@ -140,6 +134,8 @@ pub struct Matches {
     taken: bool,
     files_total: u64,
     files_done: u64,
+    /// Files done that progress has been told of.
+    files_told: u64,
     /// Keeps the files in place (the readers' lease) while they are read.
     _view: Arc<DatasetView>,
 }
@@ -182,6 +178,7 @@ impl Matches {
             taken: false,
             files_total,
             files_done: 0,
+            files_told: 0,
             _view: view,
         })
     }
@@ -191,9 +188,12 @@ impl Matches {
         self.files_total
     }
 
-    /// Files finished so far.
-    pub fn files_done(&self) -> u64 {
-        self.files_done
+    /// Tells `progress` of the files finished since it was last told; an error once the caller
+    /// asked to stop.
+    pub fn tell(&mut self, progress: &dyn Progress) -> Result<(), crate::progress::Interrupted> {
+        progress.advance(self.files_done - self.files_told);
+        self.files_told = self.files_done;
+        crate::progress::check(progress)
     }
 
     /// The columns asked for.
@@ -392,7 +392,6 @@ pub fn rows(mut matches: Matches, progress: Arc<dyn Progress + Send>) -> Rows {
     let names: Vec<String> = matches.columns().to_vec();
     let columns: Vec<Column> = names.iter().map(|n| Column::new(n, column_type(n))).collect();
     progress.begin("find", Some(matches.files()), Unit::Tasks);
-    let mut reported = 0;
     let mut finished = false;
     let mut n = 0u64;
     let iter = std::iter::from_fn(move || {
@@ -400,14 +399,11 @@ pub fn rows(mut matches: Matches, progress: Arc<dyn Progress + Send>) -> Rows {
             return None;
         }
         n += 1;
-        if n.is_multiple_of(4096) {
-            let done = matches.files_done();
-            progress.advance(done - reported);
-            reported = done;
-            if let Err(e) = crate::progress::check(progress.as_ref()) {
-                finished = true;
-                return Some(Err(e.into()));
-            }
+        if n.is_multiple_of(PROGRESS_ROWS)
+            && let Err(e) = matches.tell(progress.as_ref())
+        {
+            finished = true;
+            return Some(Err(e.into()));
         }
         match matches.next_row() {
             Err(e) => {
@@ -416,7 +412,7 @@ pub fn rows(mut matches: Matches, progress: Arc<dyn Progress + Send>) -> Rows {
             }
             Ok(None) => {
                 finished = true;
-                progress.advance(matches.files() - reported);
+                let _ = matches.tell(progress.as_ref());
                 progress.finish();
                 None
             }
@@ -441,20 +437,17 @@ pub struct Found<'a> {
 /// Calls `each` with every match in path order.
 pub fn each(mut matches: Matches, progress: &dyn Progress, mut each: impl FnMut(Found) -> Result<()>) -> Result<()> {
     progress.begin("find", Some(matches.files()), Unit::Tasks);
-    let mut reported = 0;
     let mut n = 0u64;
     while let Some(m) = matches.next_row()? {
         let (l, i) = (m.loaded, m.index);
-        each(Found { path: m.path(), uid: value(&l.uid, i), size: value(&l.size, i), access: value(&l.access, i) })?;
+        let (uid, size, access) = (opt(l.uid.as_ref(), i), opt(l.size.as_ref(), i), opt(l.access.as_ref(), i));
+        each(Found { path: m.path(), uid, size, access })?;
         n += 1;
-        if n.is_multiple_of(4096) {
-            let done = matches.files_done();
-            progress.advance(done - reported);
-            reported = done;
-            crate::progress::check(progress)?;
+        if n.is_multiple_of(PROGRESS_ROWS) {
+            matches.tell(progress)?;
         }
     }
-    progress.advance(matches.files_done() - reported);
+    matches.tell(progress)?;
     progress.finish();
     Ok(())
 }

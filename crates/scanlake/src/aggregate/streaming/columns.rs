@@ -83,13 +83,18 @@ impl<'a> Cols<'a> {
 
     /// The raw path bytes of row `i`.
     pub fn path(&self, i: usize) -> &'a [u8] {
-        if let Some(pb) = self.path_bytes
-            && pb.is_valid(i)
-        {
-            return pb.value(i);
-        }
-        self.path.map_or(&[], |p| p.value(i).as_bytes())
+        raw_path(self.path, self.path_bytes, i)
     }
+}
+
+/// The raw bytes of a row's path: `path_bytes` where set (the path is not UTF-8), else `path`.
+pub fn raw_path<'a>(path: Option<&'a StringArray>, path_bytes: Option<&'a BinaryArray>, i: usize) -> &'a [u8] {
+    if let Some(pb) = path_bytes
+        && pb.is_valid(i)
+    {
+        return pb.value(i);
+    }
+    path.map_or(&[], |p| p.value(i).as_bytes())
 }
 
 /// `kind` as read: by its dictionary codes where the reader was asked for a dictionary (see
