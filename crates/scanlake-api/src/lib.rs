@@ -68,6 +68,17 @@ pub fn open(dataset: &Path) -> Result<DatasetView> {
     DatasetView::open(dataset)
 }
 
+/// Gives every input of the dataset that lacks one its usage summary (for datasets converted
+/// before summaries existed); resumable, one commit per input. `notice` hears about a busy lock.
+pub fn summarize(
+    dataset: &Path,
+    notice: &dyn Fn(&str),
+    progress: &dyn Progress,
+) -> Result<scanlake::aggregate::summary::Summarized> {
+    let wait = scanlake::dataset::lock::LockWait { timeout: None, notice };
+    scanlake::aggregate::summary::summarize(dataset, wait, progress)
+}
+
 /// Runs a report here, on the engine the request and settings choose.
 pub fn report(
     view: &DatasetView,

@@ -7,7 +7,10 @@ use anyhow::{Result, bail};
 use arrow::record_batch::RecordBatch;
 use scanlake::aggregate::choose::choose;
 use scanlake::aggregate::engine::{self, Engine, Limits};
+use scanlake::aggregate::partial::Partial;
 use scanlake::aggregate::rows::Rows;
+use scanlake::aggregate::spec::ReportKind;
+use scanlake::aggregate::summary;
 use scanlake::aggregate::streaming::StreamingEngine;
 use scanlake::aggregate::table::Table;
 use scanlake::dataset::view::DatasetView;
@@ -34,6 +37,8 @@ pub struct ReportPlan {
     pub explanation: Vec<String>,
     /// Where names come from, when the report shows them.
     pub names: Option<NameSource>,
+    /// Answered from the usage summaries, without an engine reading rows.
+    pub from_summaries: bool,
 }
 
 /// Resolves `request` and chooses its engine. `Slurm` is not an engine of this process: runs
@@ -58,10 +63,29 @@ pub fn plan(
     let limits = settings.limits(limits)?;
     let requested = source.map(|s| (choice.name(), s));
     let choice = choose(requested, &AVAILABLE, &resolved.report, view, &settings.machine, limits.memory_bytes)?;
-    let mut explanation = vec![format!("engine: {}", choice.engine)];
-    explanation.extend(choice.reasons.iter().map(|r| format!("  - {r}")));
+    let summarized = matches!(resolved.report.kind, ReportKind::History(_) | ReportKind::Growth(_));
+    let why_not = if !summarized {
+        None
+    } else if request.report.may_use_summaries() {
+        Some(summary::cannot_answer(view, &resolved.report))
+    } else {
+        Some(Some("`from_rows` asks for the rows".to_string()))
+    };
+    let from_summaries = why_not == Some(None);
+    let mut explanation = if from_summaries {
+        vec![
+            "engine: none: answered from the usage summaries that each commit writes beside its data".to_string(),
+            format!("  - {}", summary::describe(view, &resolved.report.filter.acq)),
+        ]
+    } else {
+        vec![format!("engine: {}", choice.engine)]
+    };
+    if let Some(Some(why)) = &why_not {
+        explanation.push(format!("  - reads rows, not usage summaries: {why}"));
+    }
+    explanation.extend(choice.reasons.iter().filter(|_| !from_summaries).map(|r| format!("  - {r}")));
     explanation.push(format!("  - limits: {} threads, {} MiB", limits.threads, limits.memory_bytes >> 20));
-    if choice.engine == "streaming" {
+    if choice.engine == "streaming" && !from_summaries {
         explanation.push(format!("  - {}", StreamingEngine::reads(&resolved.report)));
         explanation.push(format!("  - {}", StreamingEngine::spills(&limits)));
     }
@@ -73,12 +97,15 @@ pub fn plan(
     if let Some(source) = &names {
         explanation.push(format!("  - names: {}", source.describe()));
     }
-    Ok(ReportPlan { resolved, engine: engine_named(&choice.engine), limits, explanation, names })
+    Ok(ReportPlan { resolved, engine: engine_named(&choice.engine), limits, explanation, names, from_summaries })
 }
 
 /// What `--explain` adds after reading the footers: the row groups that statistics rule out.
 pub fn pruning(view: &DatasetView, plan: &ReportPlan) -> Result<String> {
     let report = &plan.resolved.report;
+    if plan.from_summaries {
+        return Ok("  - no data file is read".to_string());
+    }
     let (skipped, total) = scanlake::aggregate::streaming::row_groups_skipped(&view.select(report), &report.filter)?;
     Ok(format!(
         "  - statistics rule out {skipped} of {total} row groups (uid, gid, size and time bounds){}",
@@ -96,7 +123,12 @@ pub fn run(view: &DatasetView, plan: &ReportPlan, progress: &dyn Progress) -> Re
 /// than collecting them.
 pub fn run_rows(view: &DatasetView, plan: &ReportPlan, progress: &dyn Progress) -> Result<Rows> {
     let report = &plan.resolved.report;
-    let rows = engine::run_rows(plan.engine.as_ref(), view, report, &plan.limits, progress)?;
+    let rows = if plan.from_summaries {
+        let (partial, _) = summary::answer(view, report)?;
+        engine::finish_report(view, report, Partial::Grouped(partial))?
+    } else {
+        engine::run_rows(plan.engine.as_ref(), view, report, &plan.limits, progress)?
+    };
     match &plan.names {
         Some(source) => with_names(rows, source),
         None => Ok(rows),

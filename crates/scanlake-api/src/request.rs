@@ -6,8 +6,8 @@ pub use crate::choices::{EngineChoice, LimitOptions};
 use crate::settings::Settings;
 use anyhow::Result;
 use scanlake::aggregate::spec::{
-    BucketUnit, Buckets, ChurnBy, ChurnReport, Dimension, DuReport, Filter, GroupedReport, Report, ReportKind,
-    TimeField, Top,
+    BucketUnit, Buckets, ChurnBy, ChurnReport, Dimension, DuReport, Filter, GroupedReport, GrowthReport,
+    HistoryReport, Report, ReportKind, TimeField, Top,
 };
 use scanlake::convert::ConvertOptions;
 use scanlake::dataset::ScanDate;
@@ -205,6 +205,29 @@ pub enum ReportType {
         to: Option<ScanDate>,
         by: ChurnBy,
     },
+    /// Usage per scan date and group over every scan (or the filter's), with each group's change.
+    History {
+        #[serde(default)]
+        by: Option<Dimension>,
+        /// Show scans from this date on (the one before still gives the first change).
+        #[serde(default)]
+        since: Option<ScanDate>,
+        /// Read the rows even where usage summaries would answer.
+        #[serde(default)]
+        from_rows: bool,
+    },
+    /// The `n` groups whose bytes grew most between two scans (default: the two latest).
+    Growth {
+        #[serde(default)]
+        by: Option<Dimension>,
+        #[serde(default)]
+        from: Option<ScanDate>,
+        #[serde(default)]
+        to: Option<ScanDate>,
+        n: usize,
+        #[serde(default)]
+        from_rows: bool,
+    },
 }
 
 impl ReportType {
@@ -216,7 +239,14 @@ impl ReportType {
             ReportType::Top { .. } => "top",
             ReportType::Du { .. } => "du",
             ReportType::Churn { .. } => "churn",
+            ReportType::History { .. } => "history",
+            ReportType::Growth { .. } => "growth",
         }
+    }
+
+    /// Whether usage summaries may answer it (history and growth, unless told to read rows).
+    pub fn may_use_summaries(&self) -> bool {
+        matches!(self, ReportType::History { from_rows: false, .. } | ReportType::Growth { from_rows: false, .. })
     }
 }
 
@@ -291,7 +321,7 @@ impl ReportRequest {
         for (e, unit, option) in edges {
             buckets(e, unit, option)?;
         }
-        if let ReportType::Top { n: 0, .. } = self.report {
+        if let ReportType::Top { n: 0, .. } | ReportType::Growth { n: 0, .. } = self.report {
             return Err(OptionError::new("n", "top needs `n` of at least 1").into());
         }
         Ok(())
@@ -362,6 +392,49 @@ impl ReportRequest {
                     );
                 };
                 ReportKind::Churn(ChurnReport { from, to, by: *by })
+            }
+            ReportType::History { by, since, .. } => {
+                let mut dates = if filter.acq.is_empty() { view.scan_dates() } else { filter.acq.clone() };
+                dates.sort();
+                dates.dedup();
+                if let Some(since) = since {
+                    let Some(first) = dates.iter().position(|d| d >= since) else {
+                        return Err(OptionError::new(
+                            "since",
+                            format!(
+                                "no scan at or after {since} (the latest is {})",
+                                dates.last().map_or("none".to_string(), |d| d.to_string())
+                            ),
+                        )
+                        .into());
+                    };
+                    // The scan before the first one shown gives its change.
+                    dates.drain(..first.saturating_sub(1));
+                }
+                filter.acq = dates.clone();
+                let grouped = GroupedReport { by: vec![by.unwrap_or(Dimension::Uid)], age: None, size: None };
+                ReportKind::History(HistoryReport { grouped, dates, since: *since })
+            }
+            ReportType::Growth { by, from, to, n, .. } => {
+                if !filter.acq.is_empty() {
+                    return Err(OptionError::new(
+                        "acq",
+                        "growth compares the scans `from` and `to`; give those instead of `acq`",
+                    )
+                    .into());
+                }
+                let dates = view.scan_dates();
+                let latest = |back: usize| dates.len().checked_sub(back + 1).map(|i| dates[i]);
+                let (Some(from), Some(to)) = (from.or(latest(1)), to.or(latest(0))) else {
+                    anyhow::bail!(
+                        "growth needs two scan dates, but the dataset has only {}\nhint: convert another scan of the same file system into it",
+                        dates.first().map_or("none".to_string(), |d| d.to_string())
+                    );
+                };
+                filter.acq = vec![from, to];
+                top = Some(Top { n: *n, column: "bytes_change".to_string() });
+                let grouped = GroupedReport { by: vec![by.unwrap_or(Dimension::Uid)], age: None, size: None };
+                ReportKind::Growth(GrowthReport { grouped, from, to })
             }
         };
         let report = Report { name: self.report.name().to_string(), kind, filter, top };

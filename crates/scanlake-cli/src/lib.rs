@@ -33,10 +33,12 @@ pub(crate) enum Command {
     Gen(commands::gen_scan::Args),
     /// Generate a scan, convert it and print a per-user summary.
     Demo(commands::demo::Args),
-    /// Run a report (usage, age, size, top, du, churn) over a dataset.
+    /// Run a report (usage, age, size, top, du, churn, history) over a dataset.
     Aggregate(Box<commands::aggregate::Args>),
     /// List the files a filter selects (one scan date, path order): paths, rows, per-owner lists.
     Find(Box<commands::find::Args>),
+    /// Add usage summaries to inputs converted before summaries existed (history reads them).
+    Summarize(commands::summarize::Args),
     /// Run SQL over a dataset's table `files` (DataFusion).
     Query(commands::query::Args),
     /// The whole pipeline (split, convert, aggregate, export) as one run, here or on Slurm.
@@ -93,6 +95,7 @@ pub fn main(argv: Vec<std::ffi::OsString>) -> ExitCode {
         Command::Demo(args) => commands::demo::run(args, &ctx),
         Command::Aggregate(args) => commands::aggregate::run(*args, &ctx),
         Command::Find(args) => commands::find::run(*args, &ctx),
+        Command::Summarize(args) => commands::summarize::run(args),
         Command::Query(args) => commands::query::run(args, &ctx),
         Command::Run(args) => commands::run::run(args, &ctx),
         Command::Status(args) => commands::status::run(args),

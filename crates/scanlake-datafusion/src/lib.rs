@@ -50,18 +50,19 @@ impl Engine for DataFusionEngine {
         }
         let churn = matches!(report.kind, ReportKind::Churn(_));
         let session = Session::new(partitions, limits, churn)?;
-        match &report.kind {
-            ReportKind::Grouped(g) => {
+        match (&report.kind, report.kind.grouped()) {
+            (_, Some(g)) => {
                 let groups = session.run(&sql::grouped(g, &report.filter))?;
                 let linked = session.run(&sql::linked(g, &report.filter))?;
                 partials::grouped(g, &groups, &linked)
             }
-            ReportKind::Du(d) => {
+            (ReportKind::Du(d), _) => {
                 let mut p = scanlake::aggregate::partial::DuPartial::default();
                 session.each(&sql::du(d, &report.filter), |b| partials::add_du(&mut p, &b))?;
                 Ok(Partial::Du(p))
             }
-            ReportKind::Churn(c) => partials::churn(c, &session.run(&sql::churn(c, &report.filter))?),
+            (ReportKind::Churn(c), _) => partials::churn(c, &session.run(&sql::churn(c, &report.filter))?),
+            (kind, None) => unreachable!("{kind:?} is grouped"),
         }
     }
 }

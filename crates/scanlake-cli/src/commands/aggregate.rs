@@ -74,20 +74,10 @@ pub enum ReportCmd {
         #[command(flatten)]
         common: Common,
     },
-    /// The N largest directories (recursive totals), users or groups, per scan date.
+    /// The N largest directories (recursive totals), users or groups per scan date, or the groups that grew most.
     Top {
-        /// dirs, users or groups.
-        what: TopWhatArg,
-        /// Rank by bytes, allocated, files or objects.
-        #[arg(long = "by", default_value = "bytes")]
-        metric: TopMetric,
-        #[arg(short, long, default_value_t = scanlake_api::request::DEFAULT_TOP_N)]
-        n: usize,
-        /// For dirs: the deepest directories to rank (default: two below the prefix, or below the tlds).
-        #[arg(long)]
-        max_depth: Option<usize>,
-        #[command(flatten)]
-        common: Common,
+        #[command(subcommand)]
+        what: TopCmd,
     },
     /// Recursive totals per directory (files, bytes, allocated, newest access) down to a depth.
     Du {
@@ -111,13 +101,77 @@ pub enum ReportCmd {
         #[command(flatten)]
         common: Common,
     },
+    /// Usage per scan date and group over every scan, with each group's change since the scan before.
+    History {
+        /// Group by one of uid, gid, fileset, tld, pool, kind (summaries answer these), or dirN.
+        #[arg(long, default_value = "uid")]
+        by: Dimension,
+        /// Show the scans from this date on (the scan before still gives the first change).
+        #[arg(long)]
+        since: Option<ScanDate>,
+        /// Read the rows even where usage summaries answer.
+        #[arg(long)]
+        from_rows: bool,
+        #[command(flatten)]
+        common: Common,
+    },
 }
 
-#[derive(Clone, Copy, clap::ValueEnum)]
-pub enum TopWhatArg {
-    Dirs,
-    Users,
-    Groups,
+#[derive(Subcommand)]
+pub enum TopCmd {
+    /// The N largest directories (recursive totals) per scan date.
+    Dirs {
+        #[command(flatten)]
+        rank: Rank,
+        /// The deepest directories to rank (default: two below the prefix, or below the tlds).
+        #[arg(long)]
+        max_depth: Option<usize>,
+        #[command(flatten)]
+        common: Common,
+    },
+    /// The N users holding the most per scan date.
+    Users {
+        #[command(flatten)]
+        rank: Rank,
+        #[command(flatten)]
+        common: Common,
+    },
+    /// The N groups holding the most per scan date.
+    Groups {
+        #[command(flatten)]
+        rank: Rank,
+        #[command(flatten)]
+        common: Common,
+    },
+    /// The N groups whose bytes grew most between two scans (default: the two latest).
+    Growth {
+        /// Group by uid, gid, fileset, tld, pool, kind or dirN.
+        #[arg(long, default_value = "uid")]
+        by: Dimension,
+        /// The earlier scan date (default: the second most recent).
+        #[arg(long)]
+        from: Option<ScanDate>,
+        /// The later scan date (default: the most recent).
+        #[arg(long)]
+        to: Option<ScanDate>,
+        #[arg(short, long, default_value_t = scanlake_api::request::DEFAULT_TOP_N)]
+        n: usize,
+        /// Read the rows even where usage summaries answer.
+        #[arg(long)]
+        from_rows: bool,
+        #[command(flatten)]
+        common: Common,
+    },
+}
+
+/// How `top dirs|users|groups` ranks.
+#[derive(ClapArgs)]
+pub struct Rank {
+    /// Rank by bytes, allocated, files or objects.
+    #[arg(long = "by", default_value = "bytes")]
+    metric: TopMetric,
+    #[arg(short, long, default_value_t = scanlake_api::request::DEFAULT_TOP_N)]
+    n: usize,
 }
 
 /// Filters, engine and output options every report takes.
@@ -164,13 +218,22 @@ impl ReportCmd {
                 },
                 common,
             ),
-            ReportCmd::Top { what, metric, n, max_depth, common } => {
-                let what = match what {
-                    TopWhatArg::Dirs => TopWhat::Dirs,
-                    TopWhatArg::Users => TopWhat::Users,
-                    TopWhatArg::Groups => TopWhat::Groups,
-                };
-                (ReportType::Top { what, metric, n, max_depth }, common)
+            ReportCmd::Top { what } => match what {
+                TopCmd::Dirs { rank: Rank { metric, n }, max_depth, common } => {
+                    (ReportType::Top { what: TopWhat::Dirs, metric, n, max_depth }, common)
+                }
+                TopCmd::Users { rank: Rank { metric, n }, common } => {
+                    (ReportType::Top { what: TopWhat::Users, metric, n, max_depth: None }, common)
+                }
+                TopCmd::Groups { rank: Rank { metric, n }, common } => {
+                    (ReportType::Top { what: TopWhat::Groups, metric, n, max_depth: None }, common)
+                }
+                TopCmd::Growth { by, from, to, n, from_rows, common } => {
+                    (ReportType::Growth { by: Some(by), from, to, n, from_rows }, common)
+                }
+            },
+            ReportCmd::History { by, since, from_rows, common } => {
+                (ReportType::History { by: Some(by), since, from_rows }, common)
             }
             ReportCmd::Du { max_depth, common } => (ReportType::Du { max_depth }, common),
             ReportCmd::Churn { from, to, by, common } => {

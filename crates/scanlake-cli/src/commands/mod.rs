@@ -13,4 +13,5 @@ pub mod resume;
 pub mod run;
 pub mod split;
 pub mod status;
+pub mod summarize;
 pub mod wait;

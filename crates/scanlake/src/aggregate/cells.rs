@@ -45,3 +45,13 @@ impl Table {
         self.columns.iter().position(|c| c.name == name)
     }
 }
+
+/// A total as a cell, or an error naming the column when it does not fit 64 bits.
+pub fn exact(sum: i128, column: &str) -> anyhow::Result<Cell> {
+    match i64::try_from(sum) {
+        Ok(v) => Ok(Cell::Int(v)),
+        Err(_) => anyhow::bail!(
+            "the total '{column}' is {sum}, more than a report column holds (2^63-1)\nhint: the dataset holds sizes no real file system has; look for them with `scanlake query DATASET \"SELECT path, size FROM files ORDER BY size DESC LIMIT 10\"`"
+        ),
+    }
+}

@@ -30,6 +30,17 @@ impl Key {
         }
     }
 
+    /// The key as a report shows it (paths as text, see [`super::pathkey::display`]).
+    pub fn into_cell(self) -> super::cells::Cell {
+        use super::cells::Cell;
+        match self {
+            Key::Null => Cell::Null,
+            Key::Int(i) => Cell::Int(i),
+            Key::Text(t) => Cell::Text(t),
+            Key::Path(p) => Cell::Text(super::pathkey::display(&p)),
+        }
+    }
+
     fn rank(&self) -> u8 {
         match self {
             Key::Null => 0,

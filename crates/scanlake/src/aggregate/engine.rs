@@ -112,7 +112,9 @@ pub fn empty_partial(report: &Report) -> Partial {
     use super::partial::{ChurnPartial, DuPartial, GroupedPartial};
     use super::spec::ReportKind;
     match report.kind {
-        ReportKind::Grouped(_) => Partial::Grouped(GroupedPartial::default()),
+        ReportKind::Grouped(_) | ReportKind::History(_) | ReportKind::Growth(_) => {
+            Partial::Grouped(GroupedPartial::default())
+        }
         ReportKind::Du(_) => Partial::Du(DuPartial::default()),
         ReportKind::Churn(_) => Partial::Churn(ChurnPartial::default()),
     }

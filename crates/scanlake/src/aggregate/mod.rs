@@ -1,4 +1,4 @@
-//! Reports over a dataset (usage, age, size, top, du, churn) on interchangeable engines.
+//! Reports over a dataset (usage, age, size, top, du, churn, history, growth) on interchangeable engines.
 //!
 //! A [`Report`](spec::Report) says what to compute; an [`Engine`](engine::Engine) computes its
 //! [`Partial`](partial::Partial) over some partitions; [`finish`](table::finish) turns the merged
@@ -27,6 +27,7 @@ pub mod counters;
 pub mod engine;
 pub mod export;
 pub mod filter;
+pub mod history;
 pub mod partial;
 pub mod pathkey;
 pub mod rows;
@@ -34,4 +35,5 @@ pub mod sortkey;
 pub mod spec;
 pub mod spill;
 pub mod streaming;
+pub mod summary;
 pub mod table;

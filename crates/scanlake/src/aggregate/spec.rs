@@ -229,11 +229,46 @@ pub struct ChurnReport {
     pub by: ChurnBy,
 }
 
+/// Usage per scan date and group over many scans, with each group's change since the scan
+/// before (see [`super::history`]).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct HistoryReport {
+    /// What engines compute: usage by the history's one group.
+    pub grouped: GroupedReport,
+    /// The scan dates computed, ascending: the report's filter selects exactly these.
+    pub dates: Vec<ScanDate>,
+    /// Rows of earlier dates are computed (for the change of the first row shown) but not shown.
+    pub since: Option<ScanDate>,
+}
+
+/// The groups whose bytes grew most between two scans.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct GrowthReport {
+    /// What engines compute: usage by the one group, over the two dates.
+    pub grouped: GroupedReport,
+    pub from: ScanDate,
+    pub to: ScanDate,
+}
+
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum ReportKind {
     Grouped(GroupedReport),
     Du(DuReport),
     Churn(ChurnReport),
+    History(HistoryReport),
+    Growth(GrowthReport),
+}
+
+impl ReportKind {
+    /// The grouped usage an engine computes for this report, if it is one of those.
+    pub fn grouped(&self) -> Option<&GroupedReport> {
+        match self {
+            ReportKind::Grouped(g)
+            | ReportKind::History(HistoryReport { grouped: g, .. })
+            | ReportKind::Growth(GrowthReport { grouped: g, .. }) => Some(g),
+            ReportKind::Du(_) | ReportKind::Churn(_) => None,
+        }
+    }
 }
 
 /// Keep the `n` rows largest in `column` (ties broken by the group columns).
@@ -261,6 +296,10 @@ impl Report {
             [("size", &["bytes", "unique_bytes"]), ("kballoc", &["allocated"]), ("mode", &["files", "dirs"])];
         match &self.kind {
             ReportKind::Grouped(_) => counters.to_vec(),
+            // No unique_bytes: history folds summaries that hold no link identities.
+            ReportKind::History(_) | ReportKind::Growth(_) => {
+                vec![("size", &["bytes", "bytes_change"][..]), ("kballoc", &["allocated"]), ("mode", &["files", "dirs"])]
+            }
             ReportKind::Du(_) => counters.into_iter().chain([("access", &["newest_access"][..])]).collect(),
             ReportKind::Churn(_) => Vec::new(),
         }
@@ -271,7 +310,9 @@ impl Report {
     pub fn required_columns(&self) -> Vec<&'static str> {
         let mut cols: Vec<&'static str> = Vec::new();
         match &self.kind {
-            ReportKind::Grouped(g) => {
+            ReportKind::Grouped(g)
+            | ReportKind::History(HistoryReport { grouped: g, .. })
+            | ReportKind::Growth(GrowthReport { grouped: g, .. }) => {
                 cols.extend(g.by.iter().filter_map(|d| d.source_column()));
                 if let Some((t, _)) = &g.age {
                     cols.push(t.column());
@@ -294,8 +335,8 @@ impl Report {
     /// Whether the number of result rows grows with the number of directories.
     pub fn is_high_cardinality(&self) -> bool {
         match &self.kind {
-            ReportKind::Grouped(g) => g.by.iter().any(|d| d.is_high_cardinality()),
             ReportKind::Du(_) | ReportKind::Churn(_) => true,
+            kind => kind.grouped().is_some_and(|g| g.by.iter().any(|d| d.is_high_cardinality())),
         }
     }
 
@@ -338,6 +379,26 @@ impl Report {
             ReportKind::Churn(c) => {
                 if c.from == c.to {
                     bail!("churn needs two different scan dates, got {} twice", c.from);
+                }
+            }
+            ReportKind::History(h) => {
+                if h.grouped.by.len() != 1 || h.grouped.age.is_some() || h.grouped.size.is_some() {
+                    bail!("a history has exactly one group and no buckets");
+                }
+                if !h.dates.windows(2).all(|w| w[0] < w[1]) || self.filter.acq != h.dates {
+                    bail!("a history's dates must be ascending and be the scan dates its filter selects");
+                }
+            }
+            ReportKind::Growth(g) => {
+                if g.from >= g.to {
+                    return Err(OptionError::new(
+                        "from",
+                        format!("growth compares an earlier scan with a later one, not {} with {}", g.from, g.to),
+                    )
+                    .into());
+                }
+                if g.grouped.by.len() != 1 || self.filter.acq != [g.from, g.to] {
+                    bail!("a growth report has one group and selects exactly its two scan dates");
                 }
             }
         }

@@ -2,24 +2,16 @@
 //! this; [`finish`] does, from their partials, so the order and spelling of every value are the
 //! same whichever engine ran.
 
-pub use super::cells::{Cell, Column, ColumnType, Table};
+pub use super::cells::{Cell, Column, ColumnType, Table, exact};
+use super::history;
 use super::partial::{Aggregated, ChurnCounters, Counters, Key, Partial, Sum};
+use super::spill::MaxSize;
 use super::pathkey;
 use super::rows::Rows;
 use super::sortkey;
 use super::spec::{ChurnBy, Dimension, GroupedReport, Report, ReportKind};
 use crate::format::time;
 use anyhow::{Result, bail};
-
-/// A total as a cell, or an error naming the column when it does not fit 64 bits.
-fn exact(sum: Sum, column: &str) -> Result<Cell> {
-    match i64::try_from(sum) {
-        Ok(v) => Ok(Cell::Int(v)),
-        Err(_) => bail!(
-            "the total '{column}' is {sum}, more than a report column holds (2^63-1)\nhint: the dataset holds sizes no real file system has; look for them with `scanlake query DATASET \"SELECT path, size FROM files ORDER BY size DESC LIMIT 10\"`"
-        ),
-    }
-}
 
 fn col(name: &str, ty: ColumnType) -> Column {
     Column::new(name, ty)
@@ -46,21 +38,17 @@ pub fn finish_rows(report: &Report, aggregated: Aggregated) -> Result<Rows> {
             let mut columns = grouped_key_columns(g);
             columns.extend(GROUPED_COUNTERS.map(|(n, t)| col(n, t)));
             let g = g.clone();
-            let mut linked = linked.peekable();
-            let rows = groups.map(move |entry| {
-                let (key, mut c) = entry?;
-                // Linked objects sort right after their group: `group key, identity`.
-                while let Some(next) = linked
-                    .next_if(|l| l.as_ref().map_or(true, |(k, _)| k.as_slice() < key.as_slice() || k.starts_with(&key)))
-                {
-                    let (k, size) = next?;
-                    if k.starts_with(&key) {
-                        c.unique_bytes += Sum::from(size.0);
-                    }
-                }
-                grouped_row(&g, sortkey::decode(&key)?, &c)
+            let rows = with_links(groups, linked).map(move |entry| {
+                let (key, c) = entry?;
+                grouped_row(&g, key, &c)
             });
             Rows::new(columns, rows)
+        }
+        (ReportKind::History(h), Aggregated::Grouped { groups, linked }) => {
+            history::history_rows(h, group_column(h.grouped.by[0]), with_links(groups, linked))?
+        }
+        (ReportKind::Growth(g), Aggregated::Grouped { groups, linked }) => {
+            history::growth_rows(g, group_column(g.grouped.by[0]), with_links(groups, linked))?
         }
         (ReportKind::Du(du), Aggregated::Du(dirs)) => {
             let columns = vec![
@@ -110,7 +98,7 @@ pub fn finish_rows(report: &Report, aggregated: Aggregated) -> Result<Rows> {
                     .map(|n| col(n, if n.ends_with("_bytes") { ColumnType::Bytes } else { ColumnType::Int })),
             );
             let rows = groups.into_iter().map(|(k, v)| {
-                let mut cells = vec![key_cell(k)];
+                let mut cells = vec![k.into_cell()];
                 for (sum, name) in v.to_array().into_iter().zip(ChurnCounters::COLUMNS) {
                     cells.push(exact(sum, name)?);
                 }
@@ -123,6 +111,27 @@ pub fn finish_rows(report: &Report, aggregated: Aggregated) -> Result<Rows> {
     Ok(match &report.top {
         Some(top) => rows.top(&top.column, top.n),
         None => rows,
+    })
+}
+
+/// Each group's key and counters, its linked objects counted once into `unique_bytes`.
+fn with_links(
+    groups: impl Iterator<Item = Result<(Vec<u8>, Counters)>>,
+    linked: impl Iterator<Item = Result<(Vec<u8>, MaxSize)>>,
+) -> impl Iterator<Item = Result<(Vec<Key>, Counters)>> {
+    let mut linked = linked.peekable();
+    groups.map(move |entry| {
+        let (key, mut c) = entry?;
+        // Linked objects sort right after their group: `group key, identity`.
+        while let Some(next) = linked
+            .next_if(|l| l.as_ref().map_or(true, |(k, _)| k.as_slice() < key.as_slice() || k.starts_with(&key)))
+        {
+            let (k, size) = next?;
+            if k.starts_with(&key) {
+                c.unique_bytes += Sum::from(size.0);
+            }
+        }
+        Ok((sortkey::decode(&key)?, c))
     })
 }
 
@@ -144,15 +153,18 @@ fn grouped_row(g: &GroupedReport, key: Vec<Key>, c: &Counters) -> Result<Vec<Cel
     Ok(cells)
 }
 
+/// A group's column: ids are numbers, everything else text.
+fn group_column(d: Dimension) -> Column {
+    let ty = match d {
+        Dimension::Uid | Dimension::Gid => ColumnType::Int,
+        _ => ColumnType::Text,
+    };
+    col(&d.name(), ty)
+}
+
 fn grouped_key_columns(g: &GroupedReport) -> Vec<Column> {
     let mut columns = vec![col("acq", ColumnType::Date)];
-    for d in &g.by {
-        let ty = match d {
-            Dimension::Uid | Dimension::Gid => ColumnType::Int,
-            _ => ColumnType::Text,
-        };
-        columns.push(col(&d.name(), ty));
-    }
+    columns.extend(g.by.iter().map(|d| group_column(*d)));
     if g.age.is_some() {
         columns.push(col("age", ColumnType::Text));
     }
@@ -169,7 +181,7 @@ fn grouped_key_cells(g: &GroupedReport, key: Vec<Key>) -> Vec<Cell> {
         Some(Key::Int(days)) => Cell::Text(date_text(days)),
         other => panic!("grouped key starts with {other:?}, not a scan date"),
     }];
-    cells.extend(it.by_ref().take(g.by.len()).map(key_cell));
+    cells.extend(it.by_ref().take(g.by.len()).map(Key::into_cell));
     let label = |k: Option<Key>, b: &super::spec::Buckets| match k {
         Some(Key::Int(i)) => Cell::Text(b.label(i as u32)),
         _ => Cell::Text("unknown".into()),
@@ -183,11 +195,3 @@ fn grouped_key_cells(g: &GroupedReport, key: Vec<Key>) -> Vec<Cell> {
     cells
 }
 
-fn key_cell(k: Key) -> Cell {
-    match k {
-        Key::Null => Cell::Null,
-        Key::Int(i) => Cell::Int(i),
-        Key::Text(t) => Cell::Text(t),
-        Key::Path(p) => Cell::Text(pathkey::display(&p)),
-    }
-}

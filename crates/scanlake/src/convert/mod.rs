@@ -10,6 +10,7 @@ mod buffers;
 pub mod chunks;
 pub mod input;
 
+use crate::aggregate::summary::{Fold, SUMMARY_DIR, Summary};
 use crate::dataset::manifest::{FailedEntry, FileSum, InputEntry, InputIdentity};
 use crate::dataset::partition::tld_dir_name;
 use crate::dataset::rejects::{Reject, RejectSink};
@@ -364,6 +365,8 @@ struct Shared<'a> {
     rejects: Mutex<RejectSink>,
     tally: Tally,
     written: Mutex<Vec<(PathBuf, String, writer::Written)>>,
+    /// The usage summary of the rows written so far.
+    summary: Mutex<Summary>,
     /// Shortened partition directory names → the exact escaped tld.
     long_tlds: Mutex<BTreeMap<String, String>>,
     seen: Mutex<Vec<bool>>,
@@ -484,6 +487,11 @@ impl Shared<'_> {
             self.long_tlds.lock().expect("long tlds lock").insert(dir.clone(), exact);
         }
         let rel = format!("acq={}/{dir}/part-{}-{n:05}.parquet", self.acq, self.stem);
+        let mut fold = Fold::new(tld, self.tld_depth);
+        for batch in &pending.batches {
+            fold.add(batch);
+        }
+        self.summary.lock().expect("summary lock").add(fold);
         let result = writer::write_sorted(&pending.batches, &self.schema, &staged);
         // Release the memory even on failure: other workers may be waiting for it.
         self.buffers.written(pending.bytes);
@@ -559,6 +567,7 @@ fn convert_one(
         rejects: Mutex::new(RejectSink::new(&name, &staging.join("rejects.parquet.tmp"))),
         tally: Tally::default(),
         written: Mutex::new(Vec::new()),
+        summary: Mutex::new(Summary::default()),
         long_tlds: Mutex::new(BTreeMap::new()),
         seen: Mutex::new(vec![false; opts.layout.columns().len()]),
         next_file: AtomicU64::new(0),
@@ -641,7 +650,7 @@ fn publish(
     run: &str,
     opts: &ConvertOptions,
 ) -> Result<InputSummary> {
-    let Shared { tally, rejects, written, seen, long_tlds, stem, acq, .. } = shared;
+    let Shared { tally, rejects, written, seen, long_tlds, stem, acq, summary: usage, staging, .. } = shared;
     let (rejects, rejects_staged) = rejects.into_inner().expect("rejects lock").finish()?;
     let written = written.into_inner().expect("written lock");
     let (lines, rows, skipped, decoded_bytes) =
@@ -700,8 +709,20 @@ fn publish(
         .collect();
     let mut rels: Vec<String> = written.iter().map(|w| w.1.clone()).collect();
     rels.sort();
-    let checksums = written.iter().map(|(_, rel, w)| (rel.clone(), FileSum { bytes: w.bytes, xxh3: w.xxh3 })).collect();
+    let mut checksums: BTreeMap<String, FileSum> =
+        written.iter().map(|(_, rel, w)| (rel.clone(), FileSum { bytes: w.bytes, xxh3: w.xxh3 })).collect();
     files.extend(written.into_iter().map(|(staged, rel, _)| (staged, rel)));
+    // The summary goes with the data, in the same commit.
+    let summary_staged = staging.join("summary.parquet.tmp");
+    let summary_rel = format!("{SUMMARY_DIR}/{stem}.parquet");
+    let usage = match usage.into_inner().expect("summary lock").write(&summary_staged)? {
+        Some(sum) => {
+            checksums.insert(summary_rel.clone(), sum);
+            files.push((summary_staged, summary_rel.clone()));
+            Some(summary_rel)
+        }
+        None => None,
+    };
     ds.commit(Commit {
         key,
         files,
@@ -715,6 +736,7 @@ fn publish(
             skipped,
             files: rels,
             rejects_file,
+            summary: usage,
             checksums,
             long_tlds: long_tlds.into_inner().expect("long tlds lock"),
             columns_seen,

@@ -64,7 +64,12 @@ pub struct InputEntry {
     pub files: Vec<String>,
     /// The rejects file, relative to the dataset root, when there were rejects.
     pub rejects_file: Option<String>,
-    /// Checksums of `files` (none in version 1 datasets).
+    /// The usage summary (`aggregate::summary`), relative to the dataset root: none for inputs
+    /// converted before summaries existed, or whose totals do not fit one. Its checksum is in
+    /// `checksums`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub summary: Option<String>,
+    /// Checksums of `files` and `summary` (none in version 1 datasets).
     #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
     pub checksums: BTreeMap<String, FileSum>,
     /// Partition directories whose name had to be shortened (`tld=<start>~<hash>`, see
@@ -124,7 +129,9 @@ impl Manifest {
         let data = self
             .inputs
             .values()
-            .flat_map(|e| e.files.iter().chain(&e.rejects_file).chain(e.checksums.keys()).chain(e.long_tlds.keys()));
+            .flat_map(|e| {
+                e.files.iter().chain(&e.rejects_file).chain(&e.summary).chain(e.checksums.keys()).chain(e.long_tlds.keys())
+            });
         let failed = self.failed.values().flat_map(|e| &e.rejects_file);
         for rel in data.chain(failed).chain(&self.retired) {
             super::paths::check_relative(rel)?;
@@ -132,9 +139,9 @@ impl Manifest {
         Ok(())
     }
 
-    /// Every file the manifest publishes: data files and rejects.
+    /// Every file the manifest publishes: data files, rejects and summaries.
     pub fn published(&self) -> std::collections::BTreeSet<&str> {
-        let data = self.inputs.values().flat_map(|e| e.files.iter().chain(&e.rejects_file));
+        let data = self.inputs.values().flat_map(|e| e.files.iter().chain(&e.rejects_file).chain(&e.summary));
         data.chain(self.failed.values().flat_map(|e| &e.rejects_file)).map(String::as_str).collect()
     }
 

@@ -259,8 +259,13 @@ impl Dataset {
                 {
                     continue;
                 }
-                let files =
-                    entry.files.iter().chain(&entry.rejects_file).map(|rel| (part.join(rel), rel.clone())).collect();
+                let files = entry
+                    .files
+                    .iter()
+                    .chain(&entry.rejects_file)
+                    .chain(&entry.summary)
+                    .map(|rel| (part.join(rel), rel.clone()))
+                    .collect();
                 summary.inputs += 1;
                 summary.rows += entry.rows;
                 commits.push(Commit { key, files, outcome: Outcome::Converted(entry) });

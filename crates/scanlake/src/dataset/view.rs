@@ -163,6 +163,12 @@ impl DatasetView {
     }
 }
 
+/// The raw tld of a data file (`acq=…/tld=…/part-….parquet`), as the manifest names it.
+pub fn tld_of_file(rel: &str, long_tlds: &BTreeMap<String, String>) -> Result<Vec<u8>> {
+    let (_, escaped) = parse_partition(rel, long_tlds)?;
+    Ok(unescape_value(&escaped).unwrap_or_else(|| escaped.into_bytes()))
+}
+
 /// `acq=2024-03-01/tld=%2Fgpfs/part-….parquet` → (date, escaped tld); a shortened directory name
 /// is looked up in the input's `long_tlds`.
 fn parse_partition(rel: &str, long_tlds: &BTreeMap<String, String>) -> Result<(ScanDate, String)> {

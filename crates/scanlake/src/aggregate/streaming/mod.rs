@@ -95,15 +95,15 @@ impl StreamingEngine {
     /// What the engine reads for `report`, for `--explain`: the columns, and when it reads the
     /// hard-link identity columns.
     pub fn reads(report: &Report) -> String {
-        let mut columns = match &report.kind {
-            ReportKind::Grouped(g) => grouped::needed_columns(g, &report.filter),
-            ReportKind::Du(_) => du::needed_columns(&report.filter),
-            ReportKind::Churn(_) => churn::needed_columns(&report.filter),
+        let mut columns = match (&report.kind, report.kind.grouped()) {
+            (_, Some(g)) => grouped::needed_columns(g, &report.filter),
+            (ReportKind::Churn(_), _) => churn::needed_columns(&report.filter),
+            _ => du::needed_columns(&report.filter),
         };
         columns.sort_unstable();
         columns.dedup();
         let mut said = format!("reads columns {}", columns.join(", "));
-        if matches!(report.kind, ReportKind::Grouped(_)) {
+        if report.kind.grouped().is_some() {
             said.push_str(&format!(
                 "; {} only in row groups that may hold a hard link (unique_bytes counts each linked object once)",
                 grouped::LINK_COLUMNS.join(", ")
@@ -168,11 +168,12 @@ fn compute(
         .build()
         .context("cannot start the aggregation threads")?;
     let tasks = Tasks { label: format!("{} on streaming", report.name), progress };
-    let aggregated = pool.install(|| match &report.kind {
-        ReportKind::Grouped(g) => grouped::run(partitions, g, &report.filter, &tasks, budget)
+    let aggregated = pool.install(|| match (&report.kind, report.kind.grouped()) {
+        (_, Some(g)) => grouped::run(partitions, g, &report.filter, &tasks, budget)
             .map(|(groups, linked)| Aggregated::Grouped { groups, linked }),
-        ReportKind::Du(d) => du::run(partitions, d, &report.filter, &tasks, budget).map(Aggregated::Du),
-        ReportKind::Churn(c) => churn::run(partitions, c, &report.filter, &tasks).map(Aggregated::Churn),
+        (ReportKind::Du(d), _) => du::run(partitions, d, &report.filter, &tasks, budget).map(Aggregated::Du),
+        (ReportKind::Churn(c), _) => churn::run(partitions, c, &report.filter, &tasks).map(Aggregated::Churn),
+        (kind, None) => unreachable!("{kind:?} is grouped"),
     });
     progress.finish();
     aggregated

@@ -1,0 +1,497 @@
+//! Usage summaries: for each converted input, the usage counters (objects, files, dirs, bytes,
+//! allocated) per tld, fileset, uid, gid, pool and kind. The commit that publishes an input's data
+//! publishes its summary (`_summaries/<input>-<run>.parquet`, named in the manifest with its
+//! checksum), so the two can never disagree; `scanlake summarize` adds them to inputs converted
+//! before summaries existed. A history over many scans folds these small files instead of
+//! reading every row ([`answer`]), when its filter can be decided per summary row ([`cannot_answer`]).
+//!
+//! Rows in a full-depth tld lie strictly under it, so a path prefix at or above the tld depth is
+//! decided by the tld. Rows above that depth (the tlds' own entries, files beside them) are few:
+//! their summary rows keep the path, so a prefix is decided for them too.
+
+use super::counters::{Counters, Key, Sum};
+use super::partial::GroupedPartial;
+use super::pathkey;
+use super::spec::{Dimension, Filter, Report, ReportKind};
+use super::streaming::columns::{Cols, opt, opt_str};
+use crate::dataset::ScanDate;
+use crate::dataset::manifest::{FileSum, InputEntry};
+use crate::dataset::paths::Resolver;
+use crate::dataset::view::DatasetView;
+use crate::dataset::writer::Hashing;
+use anyhow::{Context, Result, bail};
+use arrow::array::{
+    Array, ArrayRef, AsArray, BinaryArray, Int64Array, RecordBatch, StringArray, UInt32Array,
+};
+use arrow::datatypes::{DataType, Field, Int64Type, Schema, UInt32Type};
+use parquet::arrow::ArrowWriter;
+use parquet::arrow::arrow_reader::ParquetRecordBatchReaderBuilder;
+use rustc_hash::FxHashMap;
+use std::collections::BTreeMap;
+use std::fs::File;
+use std::path::Path;
+use std::sync::Arc;
+
+/// Where summaries live, relative to the dataset root.
+pub const SUMMARY_DIR: &str = "_summaries";
+
+/// The group of a summary row.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct GroupKey {
+    /// The tld's raw bytes.
+    pub tld: Vec<u8>,
+    /// The row's own path, for rows above the tld depth only.
+    pub path: Option<Vec<u8>>,
+    pub fileset: Option<String>,
+    pub uid: Option<u32>,
+    pub gid: Option<u32>,
+    pub pool: Option<String>,
+    pub kind: Option<String>,
+}
+
+/// One input's summary. Counters' `unique_bytes` is not kept (it needs link identities).
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Summary {
+    pub groups: BTreeMap<GroupKey, Counters>,
+}
+
+const NONE: u32 = u32::MAX;
+
+/// Strings of one fold, numbered; the last one asked for is checked first (rows come in runs).
+#[derive(Default)]
+struct Interner {
+    ids: FxHashMap<Vec<u8>, u32>,
+    values: Vec<Vec<u8>>,
+    last: Option<u32>,
+}
+
+impl Interner {
+    fn id(&mut self, s: Option<&[u8]>) -> u32 {
+        let Some(s) = s else { return NONE };
+        if let Some(id) = self.last
+            && self.values[id as usize] == s
+        {
+            return id;
+        }
+        let next = self.values.len() as u32;
+        let id = *self.ids.entry(s.to_vec()).or_insert(next);
+        if id == next {
+            self.values.push(s.to_vec());
+        }
+        self.last = Some(id);
+        id
+    }
+
+    fn text(&self, id: u32) -> Option<String> {
+        (id != NONE).then(|| String::from_utf8_lossy(&self.values[id as usize]).into_owned())
+    }
+
+    fn bytes(&self, id: u32) -> Option<Vec<u8>> {
+        (id != NONE).then(|| self.values[id as usize].clone())
+    }
+}
+
+/// `(uid, gid, fileset, pool, kind, path)`, strings as interned ids.
+type Packed = (Option<u32>, Option<u32>, u32, u32, u32, u32);
+
+/// Folds the rows of one tld into summary groups.
+pub struct Fold {
+    tld: Vec<u8>,
+    /// Whether rows of this tld lie above the tld depth (their paths are kept).
+    shallow: bool,
+    fileset: Interner,
+    pool: Interner,
+    kind: Interner,
+    path: Interner,
+    groups: FxHashMap<Packed, Counters>,
+}
+
+impl Fold {
+    pub fn new(tld: &[u8], tld_depth: usize) -> Fold {
+        Fold {
+            tld: tld.to_vec(),
+            shallow: pathkey::depth(tld) < tld_depth,
+            fileset: Interner::default(),
+            pool: Interner::default(),
+            kind: Interner::default(),
+            path: Interner::default(),
+            groups: FxHashMap::default(),
+        }
+    }
+
+    /// Counts a batch's rows as the grouped reports count them.
+    pub fn add(&mut self, batch: &RecordBatch) {
+        let c = Cols::new(batch);
+        for i in 0..c.rows {
+            let kind = c.kind(i);
+            let key = (
+                opt(c.uid, i),
+                opt(c.gid, i),
+                self.fileset.id(opt_str(c.fileset, i).map(str::as_bytes)),
+                self.pool.id(opt_str(c.pool, i).map(str::as_bytes)),
+                self.kind.id(kind.map(str::as_bytes)),
+                if self.shallow { self.path.id(Some(c.path(i))) } else { NONE },
+            );
+            let g = self.groups.entry(key).or_default();
+            g.objects += 1;
+            match kind {
+                Some("file") => g.files += 1,
+                Some("dir") => g.dirs += 1,
+                _ => {}
+            }
+            g.bytes += Sum::from(opt(c.size, i).unwrap_or(0));
+            g.allocated += Sum::from(opt(c.kballoc, i).unwrap_or(0)) * 1024;
+        }
+    }
+
+    /// The columns [`Fold::add`] reads.
+    pub const COLUMNS: [&'static str; 9] =
+        ["uid", "gid", "fileset", "pool", "kind", "size", "kballoc", "path", "path_bytes"];
+}
+
+impl Summary {
+    pub fn add(&mut self, fold: Fold) {
+        for ((uid, gid, fileset, pool, kind, path), c) in fold.groups {
+            let key = GroupKey {
+                tld: fold.tld.clone(),
+                path: fold.path.bytes(path),
+                fileset: fold.fileset.text(fileset),
+                uid,
+                gid,
+                pool: fold.pool.text(pool),
+                kind: fold.kind.text(kind),
+            };
+            self.groups.entry(key).or_default().add(&c);
+        }
+    }
+
+    pub fn merge(&mut self, other: Summary) {
+        for (k, c) in other.groups {
+            self.groups.entry(k).or_default().add(&c);
+        }
+    }
+
+    fn schema() -> Arc<Schema> {
+        let text = |n: &str| Field::new(n, DataType::Utf8, true);
+        let id = |n: &str| Field::new(n, DataType::UInt32, true);
+        let count = |n: &str| Field::new(n, DataType::Int64, false);
+        Arc::new(Schema::new(vec![
+            Field::new("tld", DataType::Binary, false),
+            Field::new("path", DataType::Binary, true),
+            text("fileset"),
+            id("uid"),
+            id("gid"),
+            text("pool"),
+            text("kind"),
+            count("objects"),
+            count("files"),
+            count("dirs"),
+            count("bytes"),
+            count("allocated"),
+        ]))
+    }
+
+    /// Writes the summary as Parquet; its size and checksum, or none when a total does not fit
+    /// 64 bits (then the input has no summary, and reports read its rows).
+    pub fn write(&self, dest: &Path) -> Result<Option<FileSum>> {
+        let fits = |v: Sum| i64::try_from(v).ok();
+        let mut counts: [Vec<i64>; 5] = Default::default();
+        for c in self.groups.values() {
+            for (column, v) in counts.iter_mut().zip([c.objects, c.files, c.dirs, c.bytes, c.allocated]) {
+                match fits(v) {
+                    Some(v) => column.push(v),
+                    None => return Ok(None),
+                }
+            }
+        }
+        let keys = self.groups.keys();
+        let mut columns: Vec<ArrayRef> = vec![
+            Arc::new(BinaryArray::from_iter_values(keys.clone().map(|k| k.tld.as_slice()))),
+            Arc::new(BinaryArray::from_iter(keys.clone().map(|k| k.path.as_deref()))),
+            Arc::new(StringArray::from_iter(keys.clone().map(|k| k.fileset.as_deref()))),
+            Arc::new(UInt32Array::from_iter(keys.clone().map(|k| k.uid))),
+            Arc::new(UInt32Array::from_iter(keys.clone().map(|k| k.gid))),
+            Arc::new(StringArray::from_iter(keys.clone().map(|k| k.pool.as_deref()))),
+            Arc::new(StringArray::from_iter(keys.map(|k| k.kind.as_deref()))),
+        ];
+        columns.extend(counts.into_iter().map(|v| Arc::new(Int64Array::from(v)) as ArrayRef));
+        let batch = RecordBatch::try_new(Summary::schema(), columns)?;
+        let file = File::create(dest).with_context(|| format!("cannot create {}", dest.display()))?;
+        let mut writer = ArrowWriter::try_new(Hashing::new(file), batch.schema(), None)?;
+        writer.write(&batch)?;
+        let mut hashing = writer.into_inner()?;
+        std::io::Write::flush(&mut hashing)?;
+        Ok(Some(FileSum { bytes: hashing.bytes, xxh3: hashing.digest() }))
+    }
+
+    /// Reads a summary, checking it against its checksum first.
+    pub fn read(path: &Path, sum: &FileSum) -> Result<Summary> {
+        crate::dataset::read::verify_file(path, sum)?;
+        let file = File::open(path).with_context(|| format!("cannot open {}", path.display()))?;
+        let reader = ParquetRecordBatchReaderBuilder::try_new(file)
+            .and_then(|b| b.build())
+            .with_context(|| format!("cannot read summary {}", path.display()))?;
+        let mut summary = Summary::default();
+        for batch in reader {
+            let b = batch.with_context(|| format!("cannot read summary {}", path.display()))?;
+            let col = |n: &str| b.column_by_name(n).with_context(|| format!("summary {} lacks '{n}'", path.display()));
+            let (tld, path_col) = (col("tld")?.as_binary::<i32>(), col("path")?.as_binary::<i32>());
+            let texts = ["fileset", "pool", "kind"].map(|n| col(n).map(|a| a.as_string::<i32>().clone()));
+            let [fileset, pool, kind] = texts;
+            let (fileset, pool, kind) = (fileset?, pool?, kind?);
+            let (uid, gid) = (col("uid")?.as_primitive::<UInt32Type>(), col("gid")?.as_primitive::<UInt32Type>());
+            let counts = ["objects", "files", "dirs", "bytes", "allocated"]
+                .map(|n| col(n).map(|a| a.as_primitive::<Int64Type>().clone()));
+            let [objects, files, dirs, bytes, allocated] = counts;
+            let (objects, files, dirs, bytes, allocated) = (objects?, files?, dirs?, bytes?, allocated?);
+            let text = |a: &StringArray, i: usize| a.is_valid(i).then(|| a.value(i).to_string());
+            for i in 0..b.num_rows() {
+                let key = GroupKey {
+                    tld: tld.value(i).to_vec(),
+                    path: path_col.is_valid(i).then(|| path_col.value(i).to_vec()),
+                    fileset: text(&fileset, i),
+                    uid: opt(Some(uid), i),
+                    gid: opt(Some(gid), i),
+                    pool: text(&pool, i),
+                    kind: text(&kind, i),
+                };
+                let c = Counters {
+                    objects: objects.value(i).into(),
+                    files: files.value(i).into(),
+                    dirs: dirs.value(i).into(),
+                    bytes: bytes.value(i).into(),
+                    allocated: allocated.value(i).into(),
+                    unique_bytes: 0,
+                };
+                summary.groups.entry(key).or_default().add(&c);
+            }
+        }
+        Ok(summary)
+    }
+
+    /// Summarizes the data files of an input by reading them (for inputs converted before
+    /// summaries existed).
+    pub fn of_input(root: &Path, entry: &InputEntry, tld_depth: usize) -> Result<Summary> {
+        let mut resolver = Resolver::new(root);
+        let mut summary = Summary::default();
+        for rel in &entry.files {
+            let tld = crate::dataset::view::tld_of_file(rel, &entry.long_tlds)?;
+            let path = resolver.resolve(rel)?;
+            if let Some(sum) = entry.checksums.get(rel) {
+                crate::dataset::read::verify_file(&path, sum)?;
+            }
+            let mut fold = Fold::new(&tld, tld_depth);
+            for batch in crate::dataset::read::read_file(&path, &Fold::COLUMNS)? {
+                fold.add(&batch);
+            }
+            summary.add(fold);
+        }
+        Ok(summary)
+    }
+}
+
+/// Whether one summary row meets the filter: `Some(true/false)`, or `None` when only its rows could say.
+fn keeps(filter: &Filter, key: &GroupKey, tld_text: &str) -> Option<bool> {
+    let mut all = true;
+    for c in filter.clauses() {
+        let listed = |list: &[u32], v: Option<u32>| list.is_empty() || v.is_some_and(|v| list.contains(&v));
+        let named = |list: &[String], v: &Option<String>| list.is_empty() || v.as_ref().is_some_and(|v| list.contains(v));
+        let holds = listed(&c.uid, key.uid)
+            && listed(&c.gid, key.gid)
+            && named(&c.fileset, &key.fileset)
+            && named(&c.pool, &key.pool)
+            && named(&c.kind, &key.kind)
+            && (c.tld.is_empty() || c.tld.iter().any(|t| t == tld_text));
+        let prefix = if c.prefix.is_empty() {
+            Some(true)
+        } else if let Some(path) = &key.path {
+            Some(c.prefix.iter().any(|p| pathkey::under(path, p)))
+        } else if c.prefix.iter().any(|p| pathkey::under(&key.tld, p)) {
+            Some(true)
+        } else if c.prefix.iter().any(|p| pathkey::under(p, &key.tld)) {
+            // A prefix below the tld: only the rows' paths say which match.
+            None
+        } else {
+            Some(false)
+        };
+        all &= holds && prefix?;
+    }
+    Some(all)
+}
+
+/// The filter conditions summaries cannot decide (they hold no times, sizes, names or attributes).
+fn undecidable(filter: &Filter) -> Vec<&'static str> {
+    let mut why = Vec::new();
+    for c in filter.clauses() {
+        let conditions: [(&'static str, bool); 5] = [
+            ("an age (older/newer)", !c.older.is_empty() || !c.newer.is_empty()),
+            ("a size bound", c.size_min.is_some() || c.size_max.is_some()),
+            ("a name glob", !c.name.is_empty()),
+            ("a path regex", !c.path_regex.is_empty()),
+            ("misc attributes", !c.misc_has.is_empty() || !c.misc_lacks.is_empty()),
+        ];
+        why.extend(conditions.iter().filter(|(_, on)| *on).map(|(w, _)| *w));
+    }
+    why.sort_unstable();
+    why.dedup();
+    why
+}
+
+/// The inputs of these scan dates that hold data.
+fn inputs_of<'v>(view: &'v DatasetView, dates: &[ScanDate]) -> Vec<(&'v String, &'v InputEntry)> {
+    view.manifest
+        .inputs
+        .iter()
+        .filter(|(_, e)| !e.files.is_empty() && e.acq.parse::<ScanDate>().is_ok_and(|d| dates.contains(&d)))
+        .collect()
+}
+
+/// Why summaries cannot answer `report` (said in `--explain`), or `None` when they can.
+pub fn cannot_answer(view: &DatasetView, report: &Report) -> Option<String> {
+    let (grouped, dates) = match &report.kind {
+        ReportKind::History(h) => (&h.grouped, h.dates.clone()),
+        ReportKind::Growth(g) => (&g.grouped, vec![g.from, g.to]),
+        _ => return Some("only history and growth are answered from summaries".into()),
+    };
+    if let Some(d) = grouped.by.iter().find(|d| matches!(d, Dimension::Dir(_))) {
+        return Some(format!("summaries hold no directories below the tlds (group {d})"));
+    }
+    let why = undecidable(&report.filter);
+    if !why.is_empty() {
+        return Some(format!("summaries cannot decide {}", why.join(", ")));
+    }
+    let tld_depth = view.manifest.tld_depth;
+    for p in view.partitions.iter().filter(|p| dates.contains(&p.acq) && pathkey::depth(&p.tld) >= tld_depth) {
+        let below = |c: &Filter| c.prefix.iter().find(|x| pathkey::under(x, &p.tld) && !pathkey::under(&p.tld, x)).cloned();
+        if let Some(prefix) = report.filter.clauses().find_map(below) {
+            return Some(format!(
+                "prefix {} lies below the tlds (depth {tld_depth}): summaries hold whole tlds",
+                pathkey::display(&prefix)
+            ));
+        }
+    }
+    let inputs = inputs_of(view, &dates);
+    let lacking = inputs.iter().filter(|(_, e)| e.summary.is_none()).count();
+    if lacking > 0 {
+        return Some(format!(
+            "{lacking} of {} inputs have no usage summary (converted before summaries existed); `scanlake summarize DATASET` adds them",
+            inputs.len()
+        ));
+    }
+    None
+}
+
+/// What answering from the summaries of these dates reads, for `--explain`.
+pub fn describe(view: &DatasetView, dates: &[ScanDate]) -> String {
+    let inputs = inputs_of(view, dates);
+    let bytes: u64 = inputs
+        .iter()
+        .filter_map(|(_, e)| e.summary.as_ref().and_then(|s| e.checksums.get(s)))
+        .map(|s| s.bytes)
+        .sum();
+    let rows: u64 = inputs.iter().map(|(_, e)| e.rows).sum();
+    format!(
+        "reads the summaries of {} inputs ({bytes} bytes) instead of {rows} rows in {} scan dates",
+        inputs.len(),
+        dates.len()
+    )
+}
+
+/// What answering from summaries read.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct SummaryUse {
+    pub inputs: usize,
+    pub bytes: u64,
+}
+
+/// The grouped partial of a history or growth `report`, from the summaries of its inputs, exactly
+/// as an engine computes it from rows (without `unique_bytes`). Fails when a prefix turns out to
+/// cut a tld (the caller then reads rows); call [`cannot_answer`] first.
+pub fn answer(view: &DatasetView, report: &Report) -> Result<(GroupedPartial, SummaryUse)> {
+    if let Some(why) = cannot_answer(view, report) {
+        bail!("{why}");
+    }
+    let Some(grouped) = report.kind.grouped() else { bail!("not a grouped report") };
+    let dim = grouped.by[0];
+    let mut partial = GroupedPartial::default();
+    let mut used = SummaryUse::default();
+    let mut resolver = Resolver::new(&view.root);
+    for (_, entry) in inputs_of(view, &report.filter.acq) {
+        let days = entry.acq.parse::<ScanDate>().map_err(anyhow::Error::msg)?.days_since_epoch();
+        let rel = entry.summary.as_ref().context("an input lost its summary")?;
+        let sum = entry.checksums.get(rel).with_context(|| format!("the manifest holds no checksum of {rel}"))?;
+        let summary = Summary::read(&resolver.resolve(rel)?, sum)?;
+        used.inputs += 1;
+        used.bytes += sum.bytes;
+        for (key, c) in summary.groups {
+            let tld_text = pathkey::display(&key.tld);
+            match keeps(&report.filter, &key, &tld_text) {
+                Some(true) => {}
+                Some(false) => continue,
+                None => bail!("a path prefix lies below tld {tld_text}: only rows can say which of its objects it holds"),
+            }
+            let group = match dim {
+                Dimension::Uid => key.uid.map_or(Key::Null, |v| Key::Int(v.into())),
+                Dimension::Gid => key.gid.map_or(Key::Null, |v| Key::Int(v.into())),
+                Dimension::Fileset => key.fileset.map_or(Key::Null, Key::Text),
+                Dimension::Pool => key.pool.map_or(Key::Null, Key::Text),
+                Dimension::Kind => key.kind.map_or(Key::Null, Key::Text),
+                Dimension::Tld => Key::Path(tld_text.into_bytes()),
+                Dimension::Dir(_) => bail!("summaries hold no directories"),
+            };
+            partial.groups.entry(vec![Key::Int(days), group]).or_default().add(&c);
+        }
+    }
+    Ok((partial, used))
+}
+
+/// What [`summarize`] did.
+#[derive(Debug, Clone, Default, PartialEq, Eq, serde::Serialize)]
+pub struct Summarized {
+    /// Inputs given a summary now.
+    pub summarized: usize,
+    /// Inputs that had one already.
+    pub present: usize,
+    /// Inputs whose totals do not fit a summary (reports read their rows).
+    pub unfit: usize,
+}
+
+/// Gives every converted input that lacks one its usage summary, reading its data files; each
+/// input is committed on its own, so a killed run keeps what it finished and a rerun goes on
+/// from there. Holds the dataset's writer lock meanwhile.
+pub fn summarize(root: &Path, wait: crate::dataset::lock::LockWait<'_>, progress: &dyn crate::progress::Progress) -> Result<Summarized> {
+    use crate::dataset::{Commit, Dataset, Outcome};
+    let tld_depth = crate::dataset::read::manifest(root)?.tld_depth;
+    let mut ds = Dataset::open_with(root, tld_depth, wait)?;
+    let mut done = Summarized::default();
+    let todo: Vec<(String, InputEntry)> = ds
+        .manifest()
+        .inputs
+        .iter()
+        .filter(|(_, e)| e.summary.is_none())
+        .map(|(k, e)| (k.clone(), e.clone()))
+        .collect();
+    done.present = ds.manifest().inputs.len() - todo.len();
+    let files: u64 = todo.iter().map(|(_, e)| e.files.len() as u64).sum();
+    progress.begin("summarize", Some(files), crate::progress::Unit::Tasks);
+    for (key, mut entry) in todo {
+        crate::progress::check(progress)?;
+        let summary = Summary::of_input(root, &entry, tld_depth)?;
+        let staging = ds.staging_dir(&format!("summary-{key}"))?;
+        let staged = staging.join("summary.parquet.tmp");
+        let rel = format!("{SUMMARY_DIR}/{key}-{}.parquet", entry.run);
+        match summary.write(&staged)? {
+            Some(sum) => {
+                entry.checksums.insert(rel.clone(), sum);
+                entry.summary = Some(rel.clone());
+                ds.commit(Commit { key, files: vec![(staged, rel)], outcome: Outcome::Converted(entry.clone()) })?;
+                done.summarized += 1;
+            }
+            None => done.unfit += 1,
+        }
+        std::fs::remove_dir_all(&staging).ok();
+        progress.advance(entry.files.len() as u64);
+    }
+    progress.finish();
+    Ok(done)
+}
