@@ -630,10 +630,29 @@ class Dataset:
         report = {"report": "churn", "from": _date("from_", from_), "to": _date("to", to), "by": by}
         return self._report(report, options)
 
+    def history(self, *, by: str = "uid", since: Optional[DateLike] = None, from_rows: bool = False, **options: Any) -> _pa.Table:
+        """Usage per scan date and group (``by``: uid, gid, fileset, tld, pool, kind, dirN) over
+        every scan (or the ``acq`` given), with each group's change since the scan before; a group
+        that disappeared gets a row of zeros. Answered from the usage summaries where the filter
+        allows (``explain("history")`` says); ``from_rows=True`` reads the rows instead."""
+        report = {"report": "history", "by": by, "since": _date("since", since), "from_rows": bool(from_rows)}
+        return self._report(report, options)
+
+    def growth(self, *, by: str = "uid", from_: Optional[DateLike] = None, to: Optional[DateLike] = None, n: int = 20, from_rows: bool = False, **options: Any) -> _pa.Table:
+        """The ``n`` groups whose bytes grew most between two scans (default: the two latest),
+        with bytes and objects at both and the change."""
+        report = {"report": "growth", "by": by, "from": _date("from_", from_), "to": _date("to", to), "n": _opt_int("n", n), "from_rows": bool(from_rows)}
+        return self._report(report, options)
+
+    def summarize(self, *, progress: bool = True) -> Dict[str, int]:
+        """Adds usage summaries to inputs converted before summaries existed (resumable; history
+        and growth read them): how many were summarized, present already, or unfit."""
+        return _call("summarize", progress, dataset=str(self.path))
+
     def explain(self, report: str = "usage", **options: Any) -> str:
         """Which engine a report would run on and why, its limits, and the columns it leaves empty."""
         method = getattr(self, report, None)
-        if report not in ("usage", "age", "size", "top", "du", "churn") or method is None:
+        if report not in ("usage", "age", "size", "top", "du", "churn", "history", "growth") or method is None:
             raise OptionError(f"unknown report {report!r}", "report")
         options["_explain"] = True
         return method(**options)

@@ -402,7 +402,7 @@ impl ReportRequest {
                         return Err(OptionError::new(
                             "since",
                             format!(
-                                "no scan at or after {since} (the latest is {})",
+                                "`since`: no scan at or after {since} (the latest is {})",
                                 dates.last().map_or("none".to_string(), |d| d.to_string())
                             ),
                         )

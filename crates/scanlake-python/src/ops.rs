@@ -101,6 +101,10 @@ pub fn run(op: &str, text: &str, progress: &dyn Progress) -> Result<Output, Fail
             let options: GenOptions = args(&a, "options")?;
             json_out(scanlake_api::generate(&options, &path).map_err(|e| failure("input", e))?)
         }
+        "summarize" => {
+            let dataset: PathBuf = args(&a, "dataset")?;
+            json_out(scanlake_api::summarize(&dataset, &|_| {}, progress).map_err(|e| failure("dataset", e))?)
+        }
         "info" => {
             let view = open(&args::<PathBuf>(&a, "dataset")?)?;
             let files: Vec<Value> = view

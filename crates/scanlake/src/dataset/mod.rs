@@ -168,13 +168,14 @@ impl Dataset {
         let mut moves = Vec::new();
         for commit in commits {
             let key = commit.key;
-            // The input's old rejects go whatever happens; its old data only when new data replaces
-            // it (a failed conversion keeps what an earlier good one published).
+            // The input's old rejects go whatever happens; its old data and summary only when new
+            // data replaces them (a failed conversion keeps what an earlier good one published).
             replaced.extend(manifest.failed.remove(&key).and_then(|f| f.rejects_file));
             replaced.extend(manifest.inputs.get_mut(&key).and_then(|e| e.rejects_file.take()));
             match commit.outcome {
                 Outcome::Converted(entry) => {
-                    replaced.extend(manifest.inputs.insert(key, entry).map(|old| old.files).unwrap_or_default())
+                    let old = manifest.inputs.insert(key, entry);
+                    replaced.extend(old.into_iter().flat_map(|old| old.files.into_iter().chain(old.summary)))
                 }
                 Outcome::Failed(entry) => {
                     manifest.failed.insert(key, entry);

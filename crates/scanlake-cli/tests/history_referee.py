@@ -1,0 +1,263 @@
+"""An independent referee for `aggregate history` and `top growth` (used by history.rs).
+
+Builds a dataset of four weekly scans with the scanlake command (generated files with hostile
+names, hard links and directories, plus hand-written records: a fileset that disappears, one that
+appears, a tld that is not UTF-8, missing sizes, owners and filesets), each scan converted as two
+inputs. Reads every row back with DuckDB from the data files the manifest lists and computes the
+history and the growth in Python, from docs/aggregate.md and not from scanlake's code. For each
+group and filter it compares scanlake's answer from the usage summaries, and from the rows on both
+engines, with the referee's; and checks what `--explain` says about summaries.
+Prints a JSON summary; exits non-zero at the first difference.
+
+usage: history_referee.py SCANLAKE WORKDIR
+"""
+
+import json
+import os
+import re
+import subprocess
+import sys
+
+import duckdb
+
+DATES = ["2026-10-11", "2026-10-18", "2026-10-25", "2026-11-01"]
+GROUPS = ["uid", "gid", "fileset", "tld", "pool", "kind"]
+COUNTERS = ["objects", "files", "dirs", "bytes", "allocated"]
+
+
+def fail(msg):
+    print(msg, file=sys.stderr)
+    sys.exit(1)
+
+
+def run(scanlake, args, cwd, check=True):
+    env = dict(os.environ)
+    env.pop("SCANLAKE_ENGINE", None)
+    out = subprocess.run([scanlake, *args], cwd=cwd, capture_output=True, env=env)
+    if check and out.returncode != 0:
+        fail(f"scanlake {args!r} failed: {out.stderr.decode(errors='replace')}")
+    return out
+
+
+def extra_records(acq):
+    """Records the generator does not make."""
+    t = f"{acq} 00:00:00.000000"
+    recs = []
+    if acq == DATES[0]:
+        recs.append(("/gpfs/fs1/home/gone/a.dat", f"|size=7000|kballoc=7|access={t}|uid=777|gid=77|pool=data|mode=-rw-r--r--|nlink=1|fileset=gone|"))
+    if acq == DATES[-1]:
+        recs.append(("/gpfs/fs1/home/late/b.dat", f"|size=9000|kballoc=9|access={t}|uid=778|gid=78|pool=data|mode=-rw-r--r--|nlink=1|fileset=late|"))
+    recs += [
+        ("/gpfs/fs1/t%E9mp/caf%E9.dat", f"|size={len(acq) * 100}|kballoc=3|access={t}|uid=1001|gid=101|pool=system|mode=-rw-r--r--|nlink=1|fileset=root|"),
+        ("/gpfs/fs1/home/nosize/x", f"|access={t}|uid=1002|gid=102|mode=-rw-r--r--|nlink=1|"),
+        ("/gpfs/fs1/home/noowner/y", f"|size=123|kballoc=1|access={t}|mode=-rw-r--r--|nlink=1|fileset=root|"),
+        ("/gpfs/fs1/top.dat", f"|size=55|kballoc=1|access={t}|uid=1003|gid=103|pool=data|mode=-rw-r--r--|nlink=1|fileset=root|"),
+    ]
+    lines = []
+    for i, (path, show) in enumerate(recs):
+        show = show.replace("|", "%7C").replace("=", "%3D").replace(" ", "%20").replace(":", "%3A")
+        lines.append(f"{8_000_000 + i} 1 0  {show} -- {path}\n")
+    return "".join(lines).encode()
+
+
+def build(scanlake, work):
+    for i, acq in enumerate(DATES):
+        log = f"fs1.{acq}.list"
+        run(scanlake, ["gen", "-n", "6000", "--seed", str(10 + i), "--acq", acq, "--hostile", "0.05",
+                       "--hard-links", "0.03", "--directories", "--users", "25", "-o", log], work)
+        with open(os.path.join(work, log), "ab") as f:
+            f.write(extra_records(acq))
+        chunks = os.path.join(work, f"chunks-{acq}")
+        run(scanlake, ["split", log, "-o", chunks, "--chunks", "2"], work)
+        parts = sorted(os.path.join(chunks, n) for n in os.listdir(chunks) if ".part-" in n)
+        run(scanlake, ["convert", *parts, "-o", "lake", "--json"], work)
+
+
+def display(raw):
+    """A path as reports show it: UTF-8 as is, each invalid byte as \\xNN (upper case)."""
+    text = raw.decode("utf-8", "backslashreplace")
+    return re.sub(r"\\x([0-9a-f]{2})", lambda m: "\\x" + m.group(1).upper(), text)
+
+
+def tld_of(path, depth=3):
+    parent = path[: path.rfind(b"/")] if b"/" in path else b""
+    slashes = [i for i, c in enumerate(parent) if c == ord("/")]
+    cut = slashes[depth] if len(slashes) > depth else len(parent)
+    return b"/" if cut == 0 else parent[:cut]
+
+
+def rows_of(work):
+    lake = os.path.join(work, "lake")
+    manifest = json.load(open(os.path.join(lake, "_scanlake", "manifest.json")))
+    files = sorted(os.path.join(lake, f) for e in manifest["inputs"].values() for f in e["files"])
+    con = duckdb.connect()
+    listed = "[" + ", ".join("'" + f.replace("'", "''") + "'" for f in files) + "]"
+    rows = con.execute(
+        "SELECT CAST(regexp_extract(filename, 'acq=([0-9-]+)', 1) AS VARCHAR), uid, gid, fileset, pool, kind, "
+        "size, kballoc, coalesce(path_bytes, encode(path)) "
+        f"FROM read_parquet({listed}, filename = true, union_by_name = true)"
+    ).fetchall()
+    out = []
+    for acq, uid, gid, fileset, pool, kind, size, kballoc, path in rows:
+        path = bytes(path)
+        out.append({"acq": acq, "uid": uid, "gid": gid, "fileset": fileset, "pool": pool, "kind": kind,
+                    "tld": display(tld_of(path)), "size": size, "kballoc": kballoc, "path": path})
+    return out, manifest
+
+
+def usage(rows, group):
+    """(acq, group value) -> counters."""
+    out = {}
+    for r in rows:
+        c = out.setdefault((r["acq"], r[group]), dict.fromkeys(COUNTERS, 0))
+        c["objects"] += 1
+        c["files"] += r["kind"] == "file"
+        c["dirs"] += r["kind"] == "dir"
+        c["bytes"] += r["size"] or 0
+        c["allocated"] += (r["kballoc"] or 0) * 1024
+    return out
+
+
+def history(rows, group, dates, since=None):
+    per = usage(rows, group)
+    out = {}
+    before = None
+    for d in dates:
+        now = {g: c for (a, g), c in per.items() if a == d}
+        if since is None or d >= since:
+            prev = before or {}
+            for g in set(now) | set(prev):
+                c = now.get(g, dict.fromkeys(COUNTERS, 0))
+                row = dict(c)
+                if before is None:
+                    row.update(objects_change=None, bytes_change=None, allocated_change=None, bytes_change_pct=None)
+                else:
+                    b = prev.get(g, dict.fromkeys(COUNTERS, 0))
+                    row.update(objects_change=c["objects"] - b["objects"], bytes_change=c["bytes"] - b["bytes"],
+                               allocated_change=c["allocated"] - b["allocated"],
+                               bytes_change_pct=None if b["bytes"] == 0 else (c["bytes"] - b["bytes"]) / b["bytes"] * 100)
+                out[(d, g)] = row
+        before = now
+    return out
+
+
+def order_key(v):
+    """Groups in report order: missing first, numbers by value, text by its UTF-8 bytes."""
+    if v is None:
+        return (0, 0, b"")
+    if isinstance(v, int):
+        return (1, v, b"")
+    return (2, 0, v.encode())
+
+
+def same(a, b):
+    if isinstance(a, float) or isinstance(b, float):
+        return a is not None and b is not None and abs(a - b) <= 1e-9 * max(1.0, abs(b))
+    return a == b
+
+
+def compare(name, got_rows, want, group):
+    got = {}
+    for r in got_rows:
+        key = (r["acq"], r[group])
+        if key in got:
+            fail(f"{name}: group {key} appears twice")
+        got[key] = r
+    if set(got) != set(want):
+        fail(f"{name}: groups differ; only scanlake {sorted(set(got) - set(want), key=str)[:5]}, "
+             f"only the referee {sorted(set(want) - set(got), key=str)[:5]}")
+    for key, w in want.items():
+        for col, v in w.items():
+            if not same(got[key][col], v):
+                fail(f"{name}: {key} {col} is {got[key][col]!r}, the referee {v!r}")
+    if group != "tld":
+        keys = [(r["acq"], order_key(r[group])) for r in got_rows]
+        if keys != sorted(keys):
+            fail(f"{name}: rows are not in scan date and group order")
+
+
+def growth(rows, group, a, b, n):
+    per = usage(rows, group)
+    groups = {g for (d, g) in per if d in (a, b)}
+    zero = dict.fromkeys(COUNTERS, 0)
+    out = []
+    for g in sorted(groups, key=order_key):
+        x, y = per.get((a, g), zero), per.get((b, g), zero)
+        out.append({group: g, "from": a, "to": b, "bytes_from": x["bytes"], "bytes_to": y["bytes"],
+                    "bytes_change": y["bytes"] - x["bytes"], "objects_from": x["objects"], "objects_to": y["objects"],
+                    "objects_change": y["objects"] - x["objects"]})
+    # Largest change first; ties keep the group order (a stable sort).
+    out.sort(key=lambda r: -r["bytes_change"])
+    return out[:n]
+
+
+def report(scanlake, work, args):
+    return json.loads(run(scanlake, ["aggregate", "lake", *args, "--format", "json"], work).stdout)
+
+
+def explain(scanlake, work, args):
+    return run(scanlake, ["aggregate", "lake", *args, "--explain", "--format", "json"], work).stderr.decode()
+
+
+def main():
+    scanlake, work = sys.argv[1], sys.argv[2]
+    build(scanlake, work)
+    rows, manifest = rows_of(work)
+    if not all(e.get("summary") for e in manifest["inputs"].values()):
+        fail("a converted input has no usage summary")
+    uids = sorted({r["uid"] for r in rows if r["uid"] is not None})[:3]
+    checked = []
+    cases = [
+        ("whole dataset", [], lambda r: True, True),
+        ("owners and kind", ["--uid", ",".join(map(str, uids)), "--kind", "file"],
+         lambda r: r["uid"] in uids and r["kind"] == "file", True),
+        ("prefix at a tld", ["--prefix", "/gpfs/fs1/home"],
+         lambda r: r["path"] == b"/gpfs/fs1/home" or r["path"].startswith(b"/gpfs/fs1/home/"), True),
+        ("prefix below the tlds", ["--prefix", "/gpfs/fs1/home/gone"],
+         lambda r: r["path"].startswith(b"/gpfs/fs1/home/gone/") or r["path"] == b"/gpfs/fs1/home/gone", False),
+        ("a size bound", ["--size-min", "1K"], lambda r: r["size"] is not None and r["size"] >= 1024, False),
+    ]
+    for name, args, keep, summarized in cases:
+        kept = [r for r in rows if keep(r)]
+        if not kept:
+            fail(f"{name}: the referee keeps no row; a case that cannot fail")
+        said = explain(scanlake, work, ["history", "--by", "fileset", *args])
+        if ("answered from the usage summaries" in said) != summarized:
+            fail(f"{name}: expected summaries {'to' if summarized else 'not to'} answer; --explain said:\n{said}")
+        if not summarized and "reads rows, not usage summaries:" not in said:
+            fail(f"{name}: --explain does not say why rows are read:\n{said}")
+        for group in GROUPS if name == "whole dataset" else ["fileset", "uid"]:
+            want = history(kept, group, DATES)
+            for how in ([], ["--from-rows", "--engine", "streaming"], ["--from-rows", "--engine", "datafusion"]):
+                got = report(scanlake, work, ["history", "--by", group, *args, *how])
+                compare(f"{name}, history by {group} {how}", got, want, group)
+            checked.append({"case": name, "by": group, "rows": len(want)})
+    # Since: the first date shown still has its change from the scan before.
+    want = history(rows, "fileset", DATES, since=DATES[2])
+    got = report(scanlake, work, ["history", "--by", "fileset", "--since", DATES[2]])
+    compare("since", got, want, "fileset")
+    if {r["acq"] for r in got} != set(DATES[2:]):
+        fail(f"since: shows {sorted({r['acq'] for r in got})}")
+    gone = [r for r in got if r["fileset"] == "gone"]
+    if gone:
+        fail(f"since: a group gone before the scans shown still appears: {gone}")
+    whole = history(rows, "fileset", DATES)
+    if whole.get((DATES[1], "gone"), {}).get("objects") != 0 or whole[(DATES[1], "gone")]["objects_change"] != -1:
+        fail("the referee's data lacks a group that disappeared")
+    # Growth, default dates and chosen ones, on summaries and rows.
+    for group, extra, a, b in [("fileset", [], DATES[-2], DATES[-1]), ("uid", ["--from", DATES[0], "--to", DATES[-1]], DATES[0], DATES[-1]),
+                               ("dir4", [], DATES[-2], DATES[-1])]:
+        if group == "dir4":
+            for r in rows:
+                r["dir4"] = display(tld_of(r["path"], 4))
+        want = growth(rows, group, a, b, 7)
+        for how in ([], ["--from-rows", "--engine", "datafusion"]):
+            got = report(scanlake, work, ["top", "growth", "--by", group, "-n", "7", *extra, *how])
+            got = [{k: v for k, v in r.items() if k != "bytes_change_pct"} for r in got]
+            if got != want:
+                fail(f"growth by {group} {how}: {got[:3]} differ from the referee {want[:3]}")
+        checked.append({"case": "growth", "by": group, "rows": len(want)})
+    print(json.dumps({"cases": checked, "rows": len(rows)}))
+
+
+main()
