@@ -19,7 +19,7 @@ fn scanlake(args: &[&str], cwd: &Path) -> (Option<i32>, String, String) {
 }
 
 /// Every subcommand, and each report of `aggregate`.
-const COMMANDS: [&str; 23] = [
+const COMMANDS: [&str; 29] = [
     "",
     "convert",
     "split",
@@ -30,9 +30,15 @@ const COMMANDS: [&str; 23] = [
     "aggregate age",
     "aggregate size",
     "aggregate top",
+    "aggregate top dirs",
+    "aggregate top users",
+    "aggregate top groups",
+    "aggregate top growth",
     "aggregate du",
     "aggregate churn",
+    "aggregate history",
     "find",
+    "summarize",
     "query",
     "run",
     "status",

@@ -314,6 +314,26 @@ fn reports(tld: &str) -> Vec<Report> {
         report("churn", ReportKind::Churn(ChurnReport { from: OLD, to: NEW, by: ChurnBy::Tld }), none(), None),
         report("churn", ReportKind::Churn(ChurnReport { from: OLD, to: NEW, by: ChurnBy::Uid }), none(), None),
         report(
+            "history",
+            ReportKind::History(HistoryReport {
+                grouped: GroupedReport { by: vec![Dimension::Fileset], age: None, size: None },
+                dates: vec![OLD, NEW],
+                since: None,
+            }),
+            Filter { acq: vec![OLD, NEW], kind: vec!["file".into()], ..none() },
+            None,
+        ),
+        report(
+            "growth",
+            ReportKind::Growth(GrowthReport {
+                grouped: GroupedReport { by: vec![Dimension::Dir(4)], age: None, size: None },
+                from: OLD,
+                to: NEW,
+            }),
+            Filter { acq: vec![OLD, NEW], older: vec![age_of("access=30d")], ..none() },
+            Some(Top { n: 10, column: "bytes_change".into() }),
+        ),
+        report(
             "churn",
             ReportKind::Churn(ChurnReport { from: OLD, to: NEW, by: ChurnBy::Tld }),
             Filter { kind: vec!["file".into()], prefix: vec![b"/gpfs/fs1".to_vec()], ..none() },

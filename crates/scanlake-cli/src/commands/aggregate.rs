@@ -154,6 +154,7 @@ pub enum TopCmd {
         /// The later scan date (default: the most recent).
         #[arg(long)]
         to: Option<ScanDate>,
+        /// How many groups to show.
         #[arg(short, long, default_value_t = scanlake_api::request::DEFAULT_TOP_N)]
         n: usize,
         /// Read the rows even where usage summaries answer.

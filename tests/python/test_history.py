@@ -1,0 +1,59 @@
+"""History, growth and summarize from Python: the same library calls as the CLI, checked against
+pyarrow computing the same numbers from the data files."""
+
+import datetime as dt
+import shutil
+
+import pyarrow.compute as pc
+import pyarrow.dataset as ds
+import pytest
+
+import scanlake
+
+
+def _usage_by(lake, group):
+    """objects and bytes per (acq, group), computed by pyarrow from the data files."""
+    files = [f["path"] for f in lake.files.to_pylist()]
+    table = ds.dataset(files, format="parquet", partitioning="hive").to_table(columns=["acq", group, "size"])
+    table = table.append_column("n", pc.cast(pc.fill_null(table["size"], 0), "int64"))
+    out = table.group_by(["acq", group]).aggregate([("n", "count_all"), ("n", "sum")])
+    return {(str(r["acq"]), r[group]): (r["count_all"], r["n_sum"]) for r in out.to_pylist()}
+
+
+def test_history_matches_pyarrow_and_says_where_it_reads(lake):
+    table = lake.history(by="fileset", progress=False)
+    got = {(str(r["acq"]), r["fileset"]): (r["objects"], r["bytes"]) for r in table.to_pylist()}
+    want = _usage_by(lake, "fileset")
+    assert {k: v for k, v in got.items() if v != (0, 0)} == want
+    first = [r for r in table.to_pylist() if r["acq"] == dt.date(2026, 11, 1)]
+    assert first and all(r["bytes_change"] is None for r in first)
+    later = {r["fileset"]: r for r in table.to_pylist() if r["acq"] == dt.date(2026, 11, 8)}
+    for (acq, fileset), (_, size) in want.items():
+        if acq == "2026-11-08" and ("2026-11-01", fileset) in want:
+            assert later[fileset]["bytes_change"] == size - want[("2026-11-01", fileset)][1]
+    assert "answered from the usage summaries" in lake.explain("history", by="fileset")
+    said = lake.explain("history", by="fileset", name="*.dat")
+    assert "reads rows, not usage summaries: summaries cannot decide a name glob" in said
+    assert lake.history(by="fileset", from_rows=True, progress=False).equals(table)
+
+
+def test_growth_ranks_by_the_change_in_bytes(lake):
+    table = lake.growth(by="uid", n=5, progress=False)
+    rows = table.to_pylist()
+    assert len(rows) == 5
+    changes = [r["bytes_change"] for r in rows]
+    assert changes == sorted(changes, reverse=True)
+    want = _usage_by(lake, "uid")
+    for r in rows:
+        before = want.get(("2026-11-01", r["uid"]), (0, 0))[1]
+        after = want.get(("2026-11-08", r["uid"]), (0, 0))[1]
+        assert (r["bytes_from"], r["bytes_to"], r["bytes_change"]) == (before, after, after - before)
+    with pytest.raises(scanlake.OptionError) as e:
+        lake.growth(from_="2026-11-08", to="2026-11-01")
+    assert e.value.option == "from"
+
+
+def test_summarize_gives_older_datasets_their_summaries(lake, tmp_path):
+    copy = tmp_path / "lake"
+    shutil.copytree(lake.path, copy)
+    assert scanlake.Dataset(copy).summarize(progress=False) == {"summarized": 0, "present": 2, "unfit": 0}
