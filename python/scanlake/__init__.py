@@ -644,6 +644,35 @@ class Dataset:
         report = {"report": "growth", "by": by, "from": _date("from_", from_), "to": _date("to", to), "n": _opt_int("n", n), "from_rows": bool(from_rows)}
         return self._report(report, options)
 
+    def quota(
+        self,
+        source: Union[PathLike, str, bytes],
+        *,
+        acq: Optional[DateLike] = None,
+        over: Optional[float] = None,
+        from_rows: bool = False,
+        engine: Optional[str] = None,
+        progress: bool = True,
+        **names: Any,
+    ) -> _pa.Table:
+        """Each entry of a quota report (``mmrepquota -Y`` or ``mmlsquota -Y`` output: a path, or
+        the text itself) beside the scan's usage of the same owner in the same fileset (scan
+        ``acq``, default the latest), the difference, and the growth per week and days to the
+        limit since the scan before. ``over=90``: only entries at or above 90 % of their quota.
+        Lines that are not quotas are logged with their number."""
+        unknown = set(names) - set(_NAME_KEYS)
+        if unknown:
+            raise TypeError(f"quota() got an unexpected keyword argument '{sorted(unknown)[0]}'")
+        request = {"acq": _date("acq", acq), "over": over, "names": _names(**names), "engine": engine, "from_rows": bool(from_rows)}
+        args: Dict[str, Any] = dict(dataset=str(self.path), request=request, limits=_limits(None, None, None))
+        if isinstance(source, bytes):
+            args["text"] = source.decode("utf-8", "replace")
+        elif isinstance(source, str) and "\n" in source:
+            args["text"] = source
+        else:
+            args["path"] = _path("source", source)
+        return _table(_call("quota", progress, **args))
+
     def summarize(self, *, progress: bool = True) -> Dict[str, int]:
         """Adds usage summaries to inputs converted before summaries existed (resumable; history
         and growth read them): how many were summarized, present already, or unfit."""

@@ -57,3 +57,29 @@ def test_summarize_gives_older_datasets_their_summaries(lake, tmp_path):
     copy = tmp_path / "lake"
     shutil.copytree(lake.path, copy)
     assert scanlake.Dataset(copy).summarize(progress=False) == {"summarized": 0, "present": 2, "unfit": 0}
+
+
+def test_quota_puts_each_entry_beside_the_scans_usage(lake):
+    files = [f["path"] for f in lake.files.to_pylist()]
+    t = ds.dataset(files, format="parquet", partitioning="hive").to_table(columns=["acq", "fileset", "uid", "kballoc"])
+    latest = t.filter(pc.equal(pc.cast(t["acq"], "string"), "2026-11-08"))
+    fileset = latest["fileset"][0].as_py()
+    uid = latest["uid"][0].as_py()
+    def allocated(mask):
+        return pc.sum(pc.fill_null(pc.cast(latest.filter(mask)["kballoc"], "int64"), 0)).as_py() * 1024
+    header = "mmrepquota::HEADER:version:reserved:reserved:filesystemName:quotaType:id:name:blockUsage:blockQuota:blockLimit:blockInDoubt:blockGrace:filesUsage:filesQuota:filesLimit:filesInDoubt:filesGrace:remarks:quota:defQuota:fid:filesetname:"
+    text = "\n".join([
+        header,
+        f"mmrepquota::0:1:::fs1:FILESET:7:{fileset}:100:50:200:0:none:1:0:0:0:none:i:on:off:::",
+        f"mmrepquota::0:1:::fs1:USR:{uid}::100:0:1000:0:none:1:0:0:0:none:i:on:off::{fileset}:",
+        "mmrepquota::0:1:::fs1:USR:oops",
+        "",
+    ])
+    table = lake.quota(text, progress=False)
+    rows = {r["type"]: r for r in table.to_pylist()}
+    assert rows["fileset"]["scan_allocated"] == allocated(pc.equal(latest["fileset"], fileset))
+    both = pc.and_(pc.equal(latest["fileset"], fileset), pc.equal(latest["uid"], uid))
+    assert rows["user"]["scan_allocated"] == allocated(both)
+    assert rows["fileset"]["bytes_pct"] == 200.0  # 100 KiB of a 50 KiB quota
+    assert rows["fileset"]["growth_per_week"] is not None
+    assert len(lake.quota(text, over=150, progress=False)) == 1

@@ -21,6 +21,7 @@ pub mod choices;
 pub mod filters;
 pub mod find;
 pub mod pipeline;
+pub mod quota;
 pub mod report;
 pub mod request;
 pub mod runs;

@@ -183,6 +183,12 @@ pub struct NameArgs {
     pub group_file: Option<PathBuf>,
 }
 
+impl NameArgs {
+    pub fn options(&self) -> NameOptions {
+        NameOptions { show: self.names, passwd: self.passwd.clone(), group_file: self.group_file.clone() }
+    }
+}
+
 impl FilterArgs {
     pub fn filter(&self) -> Filter {
         let bytes = |v: &[OsString]| v.iter().map(|p| p.as_bytes().to_vec()).collect();
@@ -211,11 +217,7 @@ impl FilterArgs {
     }
 
     pub fn names(&self) -> NameOptions {
-        NameOptions {
-            show: self.names.names,
-            passwd: self.names.passwd.clone(),
-            group_file: self.names.group_file.clone(),
-        }
+        self.names.options()
     }
 }
 

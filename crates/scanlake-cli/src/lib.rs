@@ -37,6 +37,8 @@ pub(crate) enum Command {
     Aggregate(Box<commands::aggregate::Args>),
     /// List the files a filter selects (one scan date, path order): paths, rows, per-owner lists.
     Find(Box<commands::find::Args>),
+    /// Quota use (`mmrepquota -Y`) beside the scan's usage of the same owners and filesets.
+    Quota(Box<commands::quota::Args>),
     /// Add usage summaries to inputs converted before summaries existed (history reads them).
     Summarize(commands::summarize::Args),
     /// Run SQL over a dataset's table `files` (DataFusion).
@@ -95,6 +97,7 @@ pub fn main(argv: Vec<std::ffi::OsString>) -> ExitCode {
         Command::Demo(args) => commands::demo::run(args, &ctx),
         Command::Aggregate(args) => commands::aggregate::run(*args, &ctx),
         Command::Find(args) => commands::find::run(*args, &ctx),
+        Command::Quota(args) => commands::quota::run(*args, &ctx),
         Command::Summarize(args) => commands::summarize::run(args),
         Command::Query(args) => commands::query::run(args, &ctx),
         Command::Run(args) => commands::run::run(args, &ctx),

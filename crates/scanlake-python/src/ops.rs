@@ -153,6 +153,25 @@ pub fn run(op: &str, text: &str, progress: &dyn Progress) -> Result<Output, Fail
             let batch = scanlake_api::to_arrow(&table).map_err(|e| failure("internal", e))?;
             ipc(std::slice::from_ref(&batch), batch.schema()).map_err(|e| failure("internal", e))
         }
+        "quota" => {
+            let view = open(&args::<PathBuf>(&a, "dataset")?)?;
+            let request: scanlake_api::quota::QuotaRequest = args(&a, "request")?;
+            let limits: LimitOptions = args(&a, "limits")?;
+            let text = match args::<Option<PathBuf>>(&a, "path")? {
+                Some(path) => std::fs::read(&path)
+                    .map_err(|e| failure("input", anyhow::anyhow!("cannot read the quota report {}: {e}", path.display())))?,
+                None => args::<String>(&a, "text")?.into_bytes(),
+            };
+            let s = settings()?;
+            let report = scanlake_api::quota::quota(&view, &text, &request, &limits, &s, progress)
+                .map_err(|e| failure("report", e))?;
+            for bad in &report.bad {
+                progress.notice(&format!("quota report line {}: {} (not read)", bad.line, bad.reason));
+            }
+            let table = report.rows.into_table().map_err(|e| failure("report", e))?;
+            let batch = scanlake_api::to_arrow(&table).map_err(|e| failure("internal", e))?;
+            ipc(std::slice::from_ref(&batch), batch.schema()).map_err(|e| failure("internal", e))
+        }
         "find" => {
             let view = std::sync::Arc::new(open(&args::<PathBuf>(&a, "dataset")?)?);
             let request: FindRequest = args(&a, "request")?;

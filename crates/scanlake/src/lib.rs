@@ -28,5 +28,6 @@ pub mod generate;
 pub mod names;
 pub mod options;
 pub mod progress;
+pub mod quota;
 pub mod resources;
 pub mod split;

@@ -9,6 +9,7 @@ pub mod find;
 pub mod gen_scan;
 pub mod man;
 pub mod query;
+pub mod quota;
 pub mod resume;
 pub mod run;
 pub mod split;

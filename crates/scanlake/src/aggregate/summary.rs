@@ -348,29 +348,39 @@ fn inputs_of<'v>(view: &'v DatasetView, dates: &[ScanDate]) -> Vec<(&'v String, 
 
 /// Why summaries cannot answer `report` (said in `--explain`), or `None` when they can.
 pub fn cannot_answer(view: &DatasetView, report: &Report) -> Option<String> {
-    let (grouped, dates) = match &report.kind {
-        ReportKind::History(h) => (&h.grouped, h.dates.clone()),
-        ReportKind::Growth(g) => (&g.grouped, vec![g.from, g.to]),
+    match &report.kind {
+        ReportKind::History(_) | ReportKind::Growth(_) => {}
         _ => return Some("only history and growth are answered from summaries".into()),
-    };
-    if let Some(d) = grouped.by.iter().find(|d| matches!(d, Dimension::Dir(_))) {
+    }
+    let grouped = report.kind.grouped()?;
+    cannot_answer_grouped(view, &grouped.by, &report.filter)
+}
+
+/// Why summaries cannot give usage by `by` over the rows `filter` selects (of its scan dates),
+/// or `None` when they can.
+pub fn cannot_answer_grouped(view: &DatasetView, by: &[Dimension], filter: &Filter) -> Option<String> {
+    let dates = &filter.acq;
+    if dates.is_empty() {
+        return Some("summaries answer for chosen scan dates".into());
+    }
+    if let Some(d) = by.iter().find(|d| matches!(d, Dimension::Dir(_))) {
         return Some(format!("summaries hold no directories below the tlds (group {d})"));
     }
-    let why = undecidable(&report.filter);
+    let why = undecidable(filter);
     if !why.is_empty() {
         return Some(format!("summaries cannot decide {}", why.join(", ")));
     }
     let tld_depth = view.manifest.tld_depth;
     for p in view.partitions.iter().filter(|p| dates.contains(&p.acq) && pathkey::depth(&p.tld) >= tld_depth) {
         let below = |c: &Filter| c.prefix.iter().find(|x| pathkey::under(x, &p.tld) && !pathkey::under(&p.tld, x)).cloned();
-        if let Some(prefix) = report.filter.clauses().find_map(below) {
+        if let Some(prefix) = filter.clauses().find_map(below) {
             return Some(format!(
                 "prefix {} lies below the tlds (depth {tld_depth}): summaries hold whole tlds",
                 pathkey::display(&prefix)
             ));
         }
     }
-    let inputs = inputs_of(view, &dates);
+    let inputs = inputs_of(view, dates);
     let lacking = inputs.iter().filter(|(_, e)| e.summary.is_none()).count();
     if lacking > 0 {
         return Some(format!(
@@ -405,18 +415,25 @@ pub struct SummaryUse {
 }
 
 /// The grouped partial of a history or growth `report`, from the summaries of its inputs, exactly
-/// as an engine computes it from rows (without `unique_bytes`). Fails when a prefix turns out to
-/// cut a tld (the caller then reads rows); call [`cannot_answer`] first.
+/// as an engine computes it from rows (without `unique_bytes`). Call [`cannot_answer`] first.
 pub fn answer(view: &DatasetView, report: &Report) -> Result<(GroupedPartial, SummaryUse)> {
     if let Some(why) = cannot_answer(view, report) {
         bail!("{why}");
     }
     let Some(grouped) = report.kind.grouped() else { bail!("not a grouped report") };
-    let dim = grouped.by[0];
+    answer_grouped(view, &grouped.by, &report.filter)
+}
+
+/// Usage by `by` (keys `[scan date, groups…]`) over the rows `filter` selects, from the summaries
+/// of the inputs of its scan dates. Call [`cannot_answer_grouped`] first.
+pub fn answer_grouped(view: &DatasetView, by: &[Dimension], filter: &Filter) -> Result<(GroupedPartial, SummaryUse)> {
+    if let Some(why) = cannot_answer_grouped(view, by, filter) {
+        bail!("{why}");
+    }
     let mut partial = GroupedPartial::default();
     let mut used = SummaryUse::default();
     let mut resolver = Resolver::new(&view.root);
-    for (_, entry) in inputs_of(view, &report.filter.acq) {
+    for (_, entry) in inputs_of(view, &filter.acq) {
         let days = entry.acq.parse::<ScanDate>().map_err(anyhow::Error::msg)?.days_since_epoch();
         let rel = entry.summary.as_ref().context("an input lost its summary")?;
         let sum = entry.checksums.get(rel).with_context(|| format!("the manifest holds no checksum of {rel}"))?;
@@ -425,21 +442,24 @@ pub fn answer(view: &DatasetView, report: &Report) -> Result<(GroupedPartial, Su
         used.bytes += sum.bytes;
         for (key, c) in summary.groups {
             let tld_text = pathkey::display(&key.tld);
-            match keeps(&report.filter, &key, &tld_text) {
+            match keeps(filter, &key, &tld_text) {
                 Some(true) => {}
                 Some(false) => continue,
                 None => bail!("a path prefix lies below tld {tld_text}: only rows can say which of its objects it holds"),
             }
-            let group = match dim {
-                Dimension::Uid => key.uid.map_or(Key::Null, |v| Key::Int(v.into())),
-                Dimension::Gid => key.gid.map_or(Key::Null, |v| Key::Int(v.into())),
-                Dimension::Fileset => key.fileset.map_or(Key::Null, Key::Text),
-                Dimension::Pool => key.pool.map_or(Key::Null, Key::Text),
-                Dimension::Kind => key.kind.map_or(Key::Null, Key::Text),
-                Dimension::Tld => Key::Path(tld_text.into_bytes()),
-                Dimension::Dir(_) => bail!("summaries hold no directories"),
-            };
-            partial.groups.entry(vec![Key::Int(days), group]).or_default().add(&c);
+            let mut group = vec![Key::Int(days)];
+            for dim in by {
+                group.push(match dim {
+                    Dimension::Uid => key.uid.map_or(Key::Null, |v| Key::Int(v.into())),
+                    Dimension::Gid => key.gid.map_or(Key::Null, |v| Key::Int(v.into())),
+                    Dimension::Fileset => key.fileset.clone().map_or(Key::Null, Key::Text),
+                    Dimension::Pool => key.pool.clone().map_or(Key::Null, Key::Text),
+                    Dimension::Kind => key.kind.clone().map_or(Key::Null, Key::Text),
+                    Dimension::Tld => Key::Path(tld_text.clone().into_bytes()),
+                    Dimension::Dir(_) => bail!("summaries hold no directories"),
+                });
+            }
+            partial.groups.entry(group).or_default().add(&c);
         }
     }
     Ok((partial, used))
