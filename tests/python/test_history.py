@@ -16,8 +16,8 @@ def _usage_by(lake, group):
     files = [f["path"] for f in lake.files.to_pylist()]
     table = ds.dataset(files, format="parquet", partitioning="hive").to_table(columns=["acq", group, "size"])
     table = table.append_column("n", pc.cast(pc.fill_null(table["size"], 0), "int64"))
-    out = table.group_by(["acq", group]).aggregate([("n", "count_all"), ("n", "sum")])
-    return {(str(r["acq"]), r[group]): (r["count_all"], r["n_sum"]) for r in out.to_pylist()}
+    out = table.group_by(["acq", group]).aggregate([("n", "count"), ("n", "sum")])
+    return {(str(r["acq"]), r[group]): (r["n_count"], r["n_sum"]) for r in out.to_pylist()}
 
 
 def test_history_matches_pyarrow_and_says_where_it_reads(lake):
