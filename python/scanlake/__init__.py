@@ -630,6 +630,14 @@ class Dataset:
         report = {"report": "churn", "from": _date("from_", from_), "to": _date("to", to), "by": by}
         return self._report(report, options)
 
+    def extensions(self, *, by: Union[str, Sequence[str], None] = None, n: int = 20, **options: Any) -> _pa.Table:
+        """Usage by file-name extension (lower-cased; ``.tar.gz`` and other double suffixes
+        whole; ``(none)`` and ``(dotfile)`` groups), files only unless ``kind`` says otherwise,
+        ``by`` adding groups (e.g. ``"uid"``): the ``n`` largest by bytes per scan date and an
+        ``(other)`` row for the rest."""
+        report = {"report": "extensions", "by": _words("by", by), "n": _opt_int("n", n)}
+        return self._report(report, options)
+
     def history(self, *, by: str = "uid", since: Optional[DateLike] = None, from_rows: bool = False, **options: Any) -> _pa.Table:
         """Usage per scan date and group (``by``: uid, gid, fileset, tld, pool, kind, dirN) over
         every scan (or the ``acq`` given), with each group's change since the scan before; a group
@@ -681,7 +689,7 @@ class Dataset:
     def explain(self, report: str = "usage", **options: Any) -> str:
         """Which engine a report would run on and why, its limits, and the columns it leaves empty."""
         method = getattr(self, report, None)
-        if report not in ("usage", "age", "size", "top", "du", "churn", "history", "growth") or method is None:
+        if report not in ("usage", "age", "size", "top", "du", "churn", "extensions", "history", "growth") or method is None:
             raise OptionError(f"unknown report {report!r}", "report")
         options["_explain"] = True
         return method(**options)

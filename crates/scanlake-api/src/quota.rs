@@ -102,7 +102,11 @@ pub fn quota(
     let acq = match request.acq {
         Some(a) if !dates.contains(&a) => {
             let have: Vec<String> = dates.iter().map(ToString::to_string).collect();
-            return Err(OptionError::new("acq", format!("scan date {a} is not in this dataset (it has {})", have.join(", "))).into());
+            return Err(OptionError::new(
+                "acq",
+                format!("scan date {a} is not in this dataset (it has {})", have.join(", ")),
+            )
+            .into());
         }
         Some(a) => a,
         None => *dates.last().expect("a dataset holds a scan"),
@@ -120,7 +124,11 @@ pub fn quota(
     let by_gid = usage_by(view, Dimension::Gid, &wanted, request, limits, settings, &mut said)?;
     explanation.extend(said.into_iter().map(|s| format!("  - {s}")));
     let usage = ScanUsage::new(acq, previous, &by_uid, &by_gid);
-    let names = if request.names.show { Some(std::sync::Mutex::new(Names::open(&settings.name_source(&request.names.source()))?)) } else { None };
+    let names = if request.names.show {
+        Some(std::sync::Mutex::new(Names::open(&settings.name_source(&request.names.source()))?))
+    } else {
+        None
+    };
     let name = |e: &scanlake::quota::QuotaEntry| {
         let names = names.as_ref()?;
         let mut n = names.lock().ok()?;

@@ -6,8 +6,8 @@ pub use crate::choices::{EngineChoice, LimitOptions};
 use crate::settings::Settings;
 use anyhow::Result;
 use scanlake::aggregate::spec::{
-    BucketUnit, Buckets, ChurnBy, ChurnReport, Dimension, DuReport, Filter, GroupedReport, GrowthReport,
-    HistoryReport, Report, ReportKind, TimeField, Top,
+    BucketUnit, Buckets, ChurnBy, ChurnReport, Dimension, DuReport, Filter, GroupedReport, GrowthReport, HistoryReport,
+    Report, ReportKind, TimeField, Top,
 };
 use scanlake::convert::ConvertOptions;
 use scanlake::dataset::ScanDate;
@@ -205,6 +205,14 @@ pub enum ReportType {
         to: Option<ScanDate>,
         by: ChurnBy,
     },
+    /// Usage by file-name extension (and `by`), files only unless the filter names kinds: the
+    /// `n` largest by bytes per scan date and a row for the rest.
+    Extensions {
+        #[serde(default)]
+        by: Vec<Dimension>,
+        #[serde(default)]
+        n: Option<usize>,
+    },
     /// Usage per scan date and group over every scan (or the filter's), with each group's change.
     History {
         #[serde(default)]
@@ -239,6 +247,7 @@ impl ReportType {
             ReportType::Top { .. } => "top",
             ReportType::Du { .. } => "du",
             ReportType::Churn { .. } => "churn",
+            ReportType::Extensions { .. } => "extensions",
             ReportType::History { .. } => "history",
             ReportType::Growth { .. } => "growth",
         }
@@ -321,7 +330,10 @@ impl ReportRequest {
         for (e, unit, option) in edges {
             buckets(e, unit, option)?;
         }
-        if let ReportType::Top { n: 0, .. } | ReportType::Growth { n: 0, .. } = self.report {
+        if let ReportType::Top { n: 0, .. }
+        | ReportType::Growth { n: 0, .. }
+        | ReportType::Extensions { n: Some(0), .. } = self.report
+        {
             return Err(OptionError::new("n", "top needs `n` of at least 1").into());
         }
         Ok(())
@@ -358,7 +370,7 @@ impl ReportRequest {
                 ReportKind::Grouped(GroupedReport { by: by.clone(), age, size })
             }
             ReportType::Top { what, metric, n, max_depth } => {
-                top = Some(Top { n: *n, column: metric.column().to_string() });
+                top = Some(Top { n: *n, column: metric.column().to_string(), other: false });
                 match what {
                     TopWhat::Users => grouped(&[Dimension::Uid], None, None),
                     TopWhat::Groups => grouped(&[Dimension::Gid], None, None),
@@ -392,6 +404,19 @@ impl ReportRequest {
                     );
                 };
                 ReportKind::Churn(ChurnReport { from, to, by: *by })
+            }
+            ReportType::Extensions { by, n } => {
+                if filter.kind.is_empty() {
+                    filter.kind.push("file".into());
+                }
+                if by.contains(&Dimension::Ext) {
+                    return Err(
+                        OptionError::new("by", "extensions are grouped by `ext` already; `by` adds others").into()
+                    );
+                }
+                top = Some(Top { n: n.unwrap_or(DEFAULT_TOP_N), column: "bytes".into(), other: true });
+                let by = std::iter::once(Dimension::Ext).chain(by.iter().copied()).collect();
+                ReportKind::Grouped(GroupedReport { by, age: None, size: None })
             }
             ReportType::History { by, since, .. } => {
                 let mut dates = if filter.acq.is_empty() { view.scan_dates() } else { filter.acq.clone() };
@@ -432,7 +457,7 @@ impl ReportRequest {
                     );
                 };
                 filter.acq = vec![from, to];
-                top = Some(Top { n: *n, column: "bytes_change".to_string() });
+                top = Some(Top { n: *n, column: "bytes_change".to_string(), other: false });
                 let grouped = GroupedReport { by: vec![by.unwrap_or(Dimension::Uid)], age: None, size: None };
                 ReportKind::Growth(GrowthReport { grouped, from, to })
             }

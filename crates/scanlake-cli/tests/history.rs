@@ -19,7 +19,7 @@ fn history_and_growth_match_an_independent_referee_from_summaries_and_rows() {
         .unwrap();
     assert!(out.status.success(), "the referee disagrees: {}", String::from_utf8_lossy(&out.stderr));
     let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
-    assert_eq!(v["cases"].as_array().unwrap().len(), 17, "{v}");
+    assert_eq!(v["cases"].as_array().unwrap().len(), 19, "{v}");
 }
 
 const GROUPS: [&str; 6] = ["uid", "gid", "fileset", "tld", "pool", "kind"];
@@ -64,8 +64,10 @@ fn scan_log(d: &Path, acq: &str, seed: &str, name: Option<&str>) -> String {
 fn summaries_equal_a_recomputation_after_a_reconversion_a_killed_commit_and_summarize() {
     let dir = tempfile::tempdir().unwrap();
     let d = dir.path();
-    let inputs: Vec<String> =
-        [("2026-10-04", "1"), ("2026-10-11", "2"), ("2026-10-18", "3")].iter().map(|(a, s)| scan_log(d, a, s, None)).collect();
+    let inputs: Vec<String> = [("2026-10-04", "1"), ("2026-10-11", "2"), ("2026-10-18", "3")]
+        .iter()
+        .map(|(a, s)| scan_log(d, a, s, None))
+        .collect();
     ok(&["convert", &inputs[0], &inputs[1], &inputs[2], "-o", "lake"], d);
     assert_summaries_match_rows(d, "after converting");
 

@@ -51,6 +51,9 @@ def extra_records(acq):
         ("/gpfs/fs1/t%E9mp/caf%E9.dat", f"|size={len(acq) * 100}|kballoc=3|access={t}|uid=1001|gid=101|pool=system|mode=-rw-r--r--|nlink=1|fileset=root|"),
         ("/gpfs/fs1/home/nosize/x", f"|access={t}|uid=1002|gid=102|mode=-rw-r--r--|nlink=1|"),
         ("/gpfs/fs1/home/noowner/y", f"|size=123|kballoc=1|access={t}|mode=-rw-r--r--|nlink=1|fileset=root|"),
+        ("/gpfs/fs1/home/ext/Data.TAR.GZ", f"|size=4096|kballoc=4|access={t}|uid=1003|gid=103|pool=data|mode=-rw-r--r--|nlink=1|fileset=root|"),
+        ("/gpfs/fs1/home/ext/.bashrc", f"|size=40|kballoc=1|access={t}|uid=1003|gid=103|pool=data|mode=-rw-r--r--|nlink=1|fileset=root|"),
+        ("/gpfs/fs1/home/ext/r%E9sum%E9.D%FFT", f"|size=77|kballoc=1|access={t}|uid=1003|gid=103|pool=data|mode=-rw-r--r--|nlink=1|fileset=root|"),
         ("/gpfs/fs1/top.dat", f"|size=55|kballoc=1|access={t}|uid=1003|gid=103|pool=data|mode=-rw-r--r--|nlink=1|fileset=root|"),
     ]
     lines = []
@@ -191,6 +194,48 @@ def growth(rows, group, a, b, n):
     return out[:n]
 
 
+DOUBLE = [".tar.gz", ".tar.bz2", ".tar.xz", ".tar.zst", ".tar.lz4", ".tar.lzma", ".tar.z", ".nii.gz", ".fastq.gz",
+          ".fq.gz", ".fasta.gz", ".fa.gz", ".fna.gz", ".vcf.gz", ".sam.gz", ".bed.gz", ".gff.gz", ".gtf.gz",
+          ".gff3.gz", ".csv.gz", ".tsv.gz", ".txt.gz", ".json.gz", ".warc.gz"]
+
+
+def extension(path):
+    """docs/aggregate.md: the base name's suffix from its last dot, lower-cased; double suffixes
+    whole; leading dots belong to the name."""
+    name = path.rsplit(b"/", 1)[-1]
+    stem = name.lstrip(b".")
+    low = bytes(c + 32 if 65 <= c <= 90 else c for c in stem)
+    for d in DOUBLE:
+        if len(low) > len(d) and low.endswith(d.encode()):
+            return d
+    i = low.rfind(b".")
+    if i >= 0 and i + 1 < len(low):
+        return display(low[i:])
+    return "(dotfile)" if len(stem) < len(name) else "(none)"
+
+
+def extensions(rows, n, by=None):
+    """Per scan date: the n largest (ext[, by]) groups of files by bytes, then one (other) row."""
+    out = []
+    for d in DATES:
+        groups = {}
+        for r in rows:
+            if r["acq"] != d or r["kind"] != "file":
+                continue
+            k = (extension(r["path"]), r[by]) if by else (extension(r["path"]),)
+            c = groups.setdefault(k, [0, 0])
+            c[0] += 1
+            c[1] += r["size"] or 0
+        ordered = sorted(groups.items(), key=lambda kv: (kv[0][0].encode(), order_key(kv[0][1]) if by else 0))
+        ordered.sort(key=lambda kv: -kv[1][1])
+        for k, (objects, size) in ordered[:n]:
+            out.append((d, *k, objects, size))
+        rest = ordered[n:]
+        if rest:
+            out.append((d, "(other)", *([None] if by else []), sum(c[0] for _, c in rest), sum(c[1] for _, c in rest)))
+    return out
+
+
 def report(scanlake, work, args):
     return json.loads(run(scanlake, ["aggregate", "lake", *args, "--format", "json"], work).stdout)
 
@@ -257,6 +302,19 @@ def main():
             if got != want:
                 fail(f"growth by {group} {how}: {got[:3]} differ from the referee {want[:3]}")
         checked.append({"case": "growth", "by": group, "rows": len(want)})
+    # Extensions, alone and with owners, on both engines.
+    for n, by in [(6, None), (4, "uid")]:
+        want = extensions(rows, n, by)
+        kinds = {extension(r["path"]) for r in rows if r["kind"] == "file"}
+        if not {"(none)", ".tar.gz"} <= kinds or not any("\\x" in k for k in kinds):
+            fail(f"the data lacks names without an extension, double suffixes or bytes that are not UTF-8: {sorted(kinds)[:20]}")
+        for engine in ("streaming", "datafusion"):
+            args = ["extensions", "-n", str(n), "--engine", engine] + (["--by", by] if by else [])
+            got = [(r["acq"], r["ext"], *([r[by]] if by else []), r["objects"], r["bytes"]) for r in report(scanlake, work, args)]
+            if got != want:
+                diff = [(g, w) for g, w in zip(got, want) if g != w][:3]
+                fail(f"extensions by {by} on {engine}: {len(got)} rows, the referee {len(want)}; first differences {diff}")
+        checked.append({"case": "extensions", "by": by, "rows": len(want)})
     print(json.dumps({"cases": checked, "rows": len(rows)}))
 
 

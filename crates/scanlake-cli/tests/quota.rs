@@ -18,7 +18,10 @@ fn scans(d: &Path) {
             kib * 1000
         )
     };
-    let week1 = [rec(1, 4242, 100, "home", 1024, "/gpfs/fs1/home/ann/a"), rec(2, 4242, 200, "proj", 2048, "/gpfs/fs1/proj/x/b")];
+    let week1 = [
+        rec(1, 4242, 100, "home", 1024, "/gpfs/fs1/home/ann/a"),
+        rec(2, 4242, 200, "proj", 2048, "/gpfs/fs1/proj/x/b"),
+    ];
     let week2 = [
         rec(1, 4242, 100, "home", 1024, "/gpfs/fs1/home/ann/a"),
         rec(3, 4242, 100, "home", 7168, "/gpfs/fs1/home/ann/c"),
@@ -89,26 +92,36 @@ fn quota_entries_stand_beside_the_scans_usage_as_worked_out_by_hand() {
     assert_eq!(group["growth_per_week"].as_i64(), Some(4 * MIB));
     assert_eq!(f(&group["days_to_limit"]), Some(3.5));
 
-    assert_eq!((ann["id"].as_i64(), ann["name"].as_str(), ann["acq"].as_str()), (Some(4242), Some("ann"), Some("2026-11-01")));
+    assert_eq!(
+        (ann["id"].as_i64(), ann["name"].as_str(), ann["acq"].as_str()),
+        (Some(4242), Some("ann"), Some("2026-11-01"))
+    );
     assert_eq!((f(&ann["bytes_pct"]), ann["bytes_limit"].as_i64()), (Some(90.0), Some(20 * MIB)));
     // The scan holds 10 MiB of ann's: 1 MiB more than quota accounting says; 3 objects, 2 files counted.
     assert_eq!((ann["scan_allocated"].as_i64(), ann["allocated_difference"].as_i64()), (Some(10 * MIB), Some(-MIB)));
     assert_eq!((ann["scan_objects"].as_i64(), ann["objects_difference"].as_i64()), (Some(3), Some(-1)));
     assert_eq!((ann["growth_per_week"].as_i64(), f(&ann["days_to_limit"])), (Some(7 * MIB), Some(11.0)));
 
-    assert_eq!((proj["id"].as_i64(), proj["scan_allocated"].as_i64(), proj["scan_objects"].as_i64()), (Some(1), Some(6 * MIB), Some(2)));
-    assert_eq!((f(&proj["bytes_pct"]), f(&proj["files_pct"]), f(&proj["days_to_limit"])), (Some(60.0), Some(0.2), Some(7.0)));
+    assert_eq!(
+        (proj["id"].as_i64(), proj["scan_allocated"].as_i64(), proj["scan_objects"].as_i64()),
+        (Some(1), Some(6 * MIB), Some(2))
+    );
+    assert_eq!(
+        (f(&proj["bytes_pct"]), f(&proj["files_pct"]), f(&proj["days_to_limit"])),
+        (Some(60.0), Some(0.2), Some(7.0))
+    );
 
     assert_eq!((home["scan_allocated"].as_i64(), home["allocated_difference"].as_i64()), (Some(8 * MIB), Some(0)));
     assert!(home["bytes_pct"].is_null() && home["days_to_limit"].is_null() && home["bytes_quota"].is_null(), "{home}");
 
     // The same from standard input, from the rows, at 90 % and over.
-    let mut child = scanlake(&["quota", "lake", "-", "--over", "90", "--format", "json", "--from-rows", "--explain"], d)
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
+    let mut child =
+        scanlake(&["quota", "lake", "-", "--over", "90", "--format", "json", "--from-rows", "--explain"], d)
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap();
     child.stdin.take().unwrap().write_all(quota_report().as_bytes()).unwrap();
     let out = child.wait_with_output().unwrap();
     assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
@@ -121,7 +134,9 @@ fn quota_entries_stand_beside_the_scans_usage_as_worked_out_by_hand() {
     }
     let said = String::from_utf8_lossy(&out.stderr);
     assert!(said.contains("rows on streaming") && said.contains("growth since 2026-10-25"), "{said}");
-    let said = String::from_utf8_lossy(&scanlake(&["quota", "lake", "quota.txt", "--explain"], d).output().unwrap().stderr).to_string();
+    let said =
+        String::from_utf8_lossy(&scanlake(&["quota", "lake", "quota.txt", "--explain"], d).output().unwrap().stderr)
+            .to_string();
     assert!(said.contains("reads the summaries of 2 inputs"), "{said}");
 
     // An older scan has no scan before it: no growth.

@@ -60,7 +60,7 @@ fn grouped_kinds(r: &GroupedReport) -> Vec<KeyKind> {
     let mut kinds = vec![KeyKind::Int];
     kinds.extend(r.by.iter().map(|d| match d {
         Dimension::Uid | Dimension::Gid => KeyKind::Int,
-        Dimension::Fileset | Dimension::Pool | Dimension::Kind => KeyKind::Text,
+        Dimension::Fileset | Dimension::Pool | Dimension::Kind | Dimension::Ext => KeyKind::Text,
         Dimension::Tld | Dimension::Dir(_) => KeyKind::Path,
     }));
     kinds.extend(r.age.iter().map(|_| KeyKind::Int));

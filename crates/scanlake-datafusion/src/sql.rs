@@ -96,6 +96,7 @@ fn grouped_keys(r: &GroupedReport) -> Vec<String> {
     for d in &r.by {
         keys.push(match (d, d.column()) {
             (Dimension::Dir(depth), _) => format!("scanlake_dir({PATH}, {depth})"),
+            (Dimension::Ext, _) => format!("scanlake_extension({PATH})"),
             (_, Some(column)) => column.to_string(),
             (_, None) => "tld".into(),
         });

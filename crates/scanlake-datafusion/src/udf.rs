@@ -6,6 +6,7 @@
 //!   depths `from..=to` (no deeper than its parent).
 //! - `scanlake_under(path BYTEA, prefix BYTEA) -> BOOLEAN`: at or under a directory.
 //! - `scanlake_display(path BYTEA) -> VARCHAR`: path text as reports show it.
+//! - `scanlake_extension(path BYTEA) -> VARCHAR`: the base name's extension group, shown as paths are.
 //! - `scanlake_name_glob(path BYTEA, glob BYTEA) -> BOOLEAN`: the base name matches a glob.
 //! - `scanlake_path_regex(path BYTEA, regex BYTEA) -> BOOLEAN`: the path matches a regex.
 
@@ -13,7 +14,7 @@ use arrow::array::{Array, ArrayRef, BinaryArray, BinaryBuilder, BooleanArray, Li
 use arrow::datatypes::{DataType, Field};
 use datafusion::common::{Result, ScalarValue, exec_err};
 use datafusion::logical_expr::{ColumnarValue, ScalarFunctionArgs, ScalarUDF, ScalarUDFImpl, Signature, Volatility};
-use scanlake::aggregate::{filter, pathkey};
+use scanlake::aggregate::{extension, filter, pathkey};
 use std::sync::Arc;
 
 pub fn all() -> Vec<ScalarUDF> {
@@ -22,6 +23,7 @@ pub fn all() -> Vec<ScalarUDF> {
         ScalarUDF::from(PathFn::new(PathOp::Ancestors)),
         ScalarUDF::from(PathFn::new(PathOp::Under)),
         ScalarUDF::from(PathFn::new(PathOp::Display)),
+        ScalarUDF::from(PathFn::new(PathOp::Extension)),
         ScalarUDF::from(PathFn::new(PathOp::NameGlob)),
         ScalarUDF::from(PathFn::new(PathOp::PathRegex)),
     ]
@@ -33,6 +35,7 @@ enum PathOp {
     Ancestors,
     Under,
     Display,
+    Extension,
     NameGlob,
     PathRegex,
 }
@@ -49,7 +52,7 @@ impl PathFn {
             PathOp::Dir => vec![DataType::Binary, DataType::Int64],
             PathOp::Ancestors => vec![DataType::Binary, DataType::Int64, DataType::Int64],
             PathOp::Under | PathOp::NameGlob | PathOp::PathRegex => vec![DataType::Binary, DataType::Binary],
-            PathOp::Display => vec![DataType::Binary],
+            PathOp::Display | PathOp::Extension => vec![DataType::Binary],
         };
         PathFn { op, signature: Signature::exact(args, Volatility::Immutable) }
     }
@@ -75,6 +78,7 @@ impl ScalarUDFImpl for PathFn {
             PathOp::Ancestors => "scanlake_ancestors",
             PathOp::Under => "scanlake_under",
             PathOp::Display => "scanlake_display",
+            PathOp::Extension => "scanlake_extension",
             PathOp::NameGlob => "scanlake_name_glob",
             PathOp::PathRegex => "scanlake_path_regex",
         }
@@ -89,7 +93,7 @@ impl ScalarUDFImpl for PathFn {
             PathOp::Dir => DataType::Binary,
             PathOp::Ancestors => DataType::List(Arc::new(Field::new("item", DataType::Binary, true))),
             PathOp::Under | PathOp::NameGlob | PathOp::PathRegex => DataType::Boolean,
-            PathOp::Display => DataType::Utf8,
+            PathOp::Display | PathOp::Extension => DataType::Utf8,
         })
     }
 
@@ -157,6 +161,13 @@ impl ScalarUDFImpl for PathFn {
                 let mut b = StringBuilder::with_capacity(rows, rows * 32);
                 for p in paths.iter() {
                     b.append_option(p.map(pathkey::display));
+                }
+                Arc::new(b.finish())
+            }
+            PathOp::Extension => {
+                let mut b = StringBuilder::with_capacity(rows, rows * 8);
+                for p in paths.iter() {
+                    b.append_option(p.map(|p| pathkey::display(&extension::of_path(p))));
                 }
                 Arc::new(b.finish())
             }

@@ -232,13 +232,13 @@ fn reports(tld: &str) -> Vec<Report> {
             Filter { kind: vec!["file".into()], ..none() },
             None,
         ),
-        report("top", grouped(vec![Dimension::Uid]), none(), Some(Top { n: 5, column: "bytes".into() })),
-        report("top", grouped(vec![Dimension::Gid]), none(), Some(Top { n: 3, column: "files".into() })),
+        report("top", grouped(vec![Dimension::Uid]), none(), Some(Top { n: 5, column: "bytes".into(), other: false })),
+        report("top", grouped(vec![Dimension::Gid]), none(), Some(Top { n: 3, column: "files".into(), other: false })),
         report(
             "top",
             ReportKind::Du(DuReport { max_depth: 5, min_depth: 1 }),
             none(),
-            Some(Top { n: 10, column: "bytes".into() }),
+            Some(Top { n: 10, column: "bytes".into(), other: false }),
         ),
         report("du", ReportKind::Du(DuReport { max_depth: 4, min_depth: 0 }), none(), None),
         report(
@@ -314,6 +314,12 @@ fn reports(tld: &str) -> Vec<Report> {
         report("churn", ReportKind::Churn(ChurnReport { from: OLD, to: NEW, by: ChurnBy::Tld }), none(), None),
         report("churn", ReportKind::Churn(ChurnReport { from: OLD, to: NEW, by: ChurnBy::Uid }), none(), None),
         report(
+            "extensions",
+            grouped(vec![Dimension::Ext, Dimension::Uid]),
+            Filter { kind: vec!["file".into()], ..none() },
+            Some(Top { n: 4, column: "bytes".into(), other: true }),
+        ),
+        report(
             "history",
             ReportKind::History(HistoryReport {
                 grouped: GroupedReport { by: vec![Dimension::Fileset], age: None, size: None },
@@ -331,7 +337,7 @@ fn reports(tld: &str) -> Vec<Report> {
                 to: NEW,
             }),
             Filter { acq: vec![OLD, NEW], older: vec![age_of("access=30d")], ..none() },
-            Some(Top { n: 10, column: "bytes_change".into() }),
+            Some(Top { n: 10, column: "bytes_change".into(), other: false }),
         ),
         report(
             "churn",

@@ -158,8 +158,9 @@ pub fn run(op: &str, text: &str, progress: &dyn Progress) -> Result<Output, Fail
             let request: scanlake_api::quota::QuotaRequest = args(&a, "request")?;
             let limits: LimitOptions = args(&a, "limits")?;
             let text = match args::<Option<PathBuf>>(&a, "path")? {
-                Some(path) => std::fs::read(&path)
-                    .map_err(|e| failure("input", anyhow::anyhow!("cannot read the quota report {}: {e}", path.display())))?,
+                Some(path) => std::fs::read(&path).map_err(|e| {
+                    failure("input", anyhow::anyhow!("cannot read the quota report {}: {e}", path.display()))
+                })?,
                 None => args::<String>(&a, "text")?.into_bytes(),
             };
             let s = settings()?;

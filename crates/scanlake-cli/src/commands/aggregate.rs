@@ -101,6 +101,17 @@ pub enum ReportCmd {
         #[command(flatten)]
         common: Common,
     },
+    /// Usage by file-name extension (files only unless --kind): the N largest per scan date and the rest.
+    Extensions {
+        /// Also group by these (comma-separated), e.g. uid.
+        #[arg(long, value_delimiter = ',')]
+        by: Vec<Dimension>,
+        /// Extensions (or groups) per scan date; the rest is one `(other)` row.
+        #[arg(short, long, default_value_t = scanlake_api::request::DEFAULT_TOP_N)]
+        n: usize,
+        #[command(flatten)]
+        common: Common,
+    },
     /// Usage per scan date and group over every scan, with each group's change since the scan before.
     History {
         /// Group by one of uid, gid, fileset, tld, pool, kind (summaries answer these), or dirN.
@@ -233,6 +244,7 @@ impl ReportCmd {
                     (ReportType::Growth { by: Some(by), from, to, n, from_rows }, common)
                 }
             },
+            ReportCmd::Extensions { by, n, common } => (ReportType::Extensions { by, n: Some(n) }, common),
             ReportCmd::History { by, since, from_rows, common } => {
                 (ReportType::History { by: Some(by), since, from_rows }, common)
             }

@@ -94,7 +94,8 @@ pub fn history_rows(
         let now = scans.remove(&days).unwrap_or_default();
         if h.since.is_none_or(|since| *date >= since) {
             let previous = before.as_ref().unwrap_or(&empty);
-            let mut keys: Vec<&OrderedKey> = now.keys().chain(previous.keys().filter(|k| !now.contains_key(k))).collect();
+            let mut keys: Vec<&OrderedKey> =
+                now.keys().chain(previous.keys().filter(|k| !now.contains_key(k))).collect();
             keys.sort();
             for key in keys {
                 let zero = Counters::default();
@@ -108,12 +109,7 @@ pub fn history_rows(
     Ok(Rows::new(history_columns(group), rows.into_iter()))
 }
 
-fn history_row(
-    date: ScanDate,
-    key: &OrderedKey,
-    now: &Counters,
-    before: Option<&Counters>,
-) -> Result<Vec<Cell>> {
+fn history_row(date: ScanDate, key: &OrderedKey, now: &Counters, before: Option<&Counters>) -> Result<Vec<Cell>> {
     let mut cells = vec![Cell::Text(date.to_string())];
     cells.extend(key.0.iter().cloned().map(Key::into_cell));
     for (name, _, value) in COUNTERS {

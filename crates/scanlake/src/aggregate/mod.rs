@@ -26,6 +26,7 @@ pub mod choose;
 pub mod counters;
 pub mod engine;
 pub mod export;
+pub mod extension;
 pub mod filter;
 pub mod history;
 pub mod partial;

@@ -128,6 +128,76 @@ impl Rows {
     }
 }
 
+impl Rows {
+    /// [`Rows::top`], and after each scan date's `n` rows one that sums the rest: `label` in the
+    /// first column after `acq`, the other group columns (the first `keys`) empty, every further
+    /// number summed. Holds one scan date's rows at a time.
+    pub fn top_and_other(self, column: &str, n: usize, keys: usize, label: &str) -> Rows {
+        let (Some(value), Some(acq)) = (self.column_index(column), self.column_index("acq")) else {
+            return self.top(column, n);
+        };
+        let columns = self.columns.clone();
+        let numeric: Vec<bool> = columns
+            .iter()
+            .enumerate()
+            .map(|(i, c)| i >= keys && matches!(c.ty, super::cells::ColumnType::Int | super::cells::ColumnType::Bytes))
+            .collect();
+        let label = label.to_string();
+        let mut input = self.rows.peekable();
+        let mut failed = false;
+        let rows = std::iter::from_fn(move || {
+            if failed {
+                return None;
+            }
+            // One scan date's rows.
+            let mut date: Vec<Vec<Cell>> = Vec::new();
+            loop {
+                match input.peek() {
+                    None => break,
+                    Some(Err(_)) => {
+                        failed = true;
+                        return input.next().map(|r| r.map(|row| vec![row]));
+                    }
+                    Some(Ok(row)) if date.first().is_some_and(|d| d[acq] != row[acq]) => break,
+                    Some(Ok(_)) => date.push(input.next().expect("peeked").expect("ok")),
+                }
+            }
+            if date.is_empty() {
+                return None;
+            }
+            let v = |r: &Vec<Cell>| match &r[value] {
+                Cell::Int(v) => Some(*v),
+                _ => None,
+            };
+            date.sort_by(|a, b| v(b).cmp(&v(a)));
+            let rest = date.split_off(n.min(date.len()));
+            if !rest.is_empty() {
+                let mut other: Vec<Cell> = (0..columns.len()).map(|_| Cell::Null).collect();
+                other[acq] = rest[0][acq].clone();
+                other[if acq == 0 { 1 } else { 0 }] = Cell::Text(label.clone());
+                for (i, is_number) in numeric.iter().enumerate() {
+                    if *is_number {
+                        let sum = rest.iter().filter_map(|r| match r[i] {
+                            Cell::Int(x) => Some(x),
+                            _ => None,
+                        });
+                        other[i] = sum.reduce(i64::saturating_add).map_or(Cell::Null, Cell::Int);
+                    }
+                }
+                date.push(other);
+            }
+            Some(Ok(date))
+        })
+        .flat_map(|r: Result<Vec<Vec<Cell>>>| -> Vec<Result<Vec<Cell>>> {
+            match r {
+                Ok(rows) => rows.into_iter().map(Ok).collect(),
+                Err(e) => vec![Err(e)],
+            }
+        });
+        Rows::new(self.columns, rows)
+    }
+}
+
 impl Iterator for Rows {
     type Item = Result<Vec<Cell>>;
     fn next(&mut self) -> Option<Self::Item> {
@@ -173,5 +243,31 @@ mod tests {
             .collect();
         let want = [("2026-01-01", 9), ("2026-01-01", 19), ("2026-01-01", 29), ("2026-01-02", 2), ("2026-01-02", 1)];
         assert_eq!(got, want.map(|(d, w)| (d.to_string(), w)));
+    }
+
+    #[test]
+    fn top_and_other_sums_what_it_leaves_out_per_date() {
+        let columns = vec![
+            Column { name: "acq".into(), ty: ColumnType::Date },
+            Column { name: "ext".into(), ty: ColumnType::Text },
+            Column { name: "uid".into(), ty: ColumnType::Int },
+            Column { name: "bytes".into(), ty: ColumnType::Bytes },
+        ];
+        let row = |d: &str, e: &str, uid: i64, b: i64| {
+            vec![Cell::Text(d.into()), Cell::Text(e.into()), Cell::Int(uid), Cell::Int(b)]
+        };
+        let rows = vec![
+            row("2026-01-01", ".a", 1, 5),
+            row("2026-01-01", ".b", 2, 9),
+            row("2026-01-01", ".c", 3, 1),
+            row("2026-01-01", ".d", 4, 2),
+            row("2026-01-02", ".a", 1, 3),
+        ];
+        let table = Rows::from(Table { columns, rows }).top_and_other("bytes", 2, 3, "(other)").into_table().unwrap();
+        let other = vec![Cell::Text("2026-01-01".into()), Cell::Text("(other)".into()), Cell::Null, Cell::Int(3)];
+        assert_eq!(
+            table.rows,
+            vec![row("2026-01-01", ".b", 2, 9), row("2026-01-01", ".a", 1, 5), other, row("2026-01-02", ".a", 1, 3)]
+        );
     }
 }

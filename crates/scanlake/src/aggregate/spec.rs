@@ -19,6 +19,8 @@ pub enum Dimension {
     Kind,
     /// The directory an object is in, cut to this many components (like `tld`, at any depth).
     Dir(usize),
+    /// The file-name extension ([`super::extension`]).
+    Ext,
 }
 
 impl Dimension {
@@ -32,6 +34,7 @@ impl Dimension {
             Dimension::Pool => "pool".into(),
             Dimension::Kind => "kind".into(),
             Dimension::Dir(d) => format!("dir{d}"),
+            Dimension::Ext => "ext".into(),
         }
     }
 
@@ -43,7 +46,7 @@ impl Dimension {
             Dimension::Fileset => Some("fileset"),
             Dimension::Pool => Some("pool"),
             Dimension::Kind => Some("mode"),
-            Dimension::Tld | Dimension::Dir(_) => None,
+            Dimension::Tld | Dimension::Dir(_) | Dimension::Ext => None,
         }
     }
 
@@ -56,7 +59,7 @@ impl Dimension {
             Dimension::Fileset => Some("fileset"),
             Dimension::Pool => Some("pool"),
             Dimension::Kind => Some("kind"),
-            Dimension::Tld | Dimension::Dir(_) => None,
+            Dimension::Tld | Dimension::Dir(_) | Dimension::Ext => None,
         }
     }
 
@@ -76,11 +79,12 @@ impl FromStr for Dimension {
             "tld" => Dimension::Tld,
             "pool" => Dimension::Pool,
             "kind" => Dimension::Kind,
+            "ext" | "extension" => Dimension::Ext,
             _ => match s.strip_prefix("dir") {
                 Some(d) if d.parse::<usize>().is_ok_and(|d| d >= 1) => Dimension::Dir(d.parse().unwrap_or(1)),
                 _ => {
                     return Err(format!(
-                        "unknown group '{s}' (expected uid, gid, fileset, tld, pool, kind or dirN, e.g. dir4)"
+                        "unknown group '{s}' (expected uid, gid, fileset, tld, pool, kind, ext or dirN, e.g. dir4)"
                     ));
                 }
             },
@@ -276,6 +280,8 @@ impl ReportKind {
 pub struct Top {
     pub n: usize,
     pub column: String,
+    /// Add a row per scan date that sums the groups left out (its first group is `(other)`).
+    pub other: bool,
 }
 
 /// A report as asked for: what to compute, over which rows, and how to cut the result.
@@ -298,7 +304,11 @@ impl Report {
             ReportKind::Grouped(_) => counters.to_vec(),
             // No unique_bytes: history folds summaries that hold no link identities.
             ReportKind::History(_) | ReportKind::Growth(_) => {
-                vec![("size", &["bytes", "bytes_change"][..]), ("kballoc", &["allocated"]), ("mode", &["files", "dirs"])]
+                vec![
+                    ("size", &["bytes", "bytes_change"][..]),
+                    ("kballoc", &["allocated"]),
+                    ("mode", &["files", "dirs"]),
+                ]
             }
             ReportKind::Du(_) => counters.into_iter().chain([("access", &["newest_access"][..])]).collect(),
             ReportKind::Churn(_) => Vec::new(),

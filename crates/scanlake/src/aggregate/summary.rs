@@ -20,9 +20,7 @@ use crate::dataset::paths::Resolver;
 use crate::dataset::view::DatasetView;
 use crate::dataset::writer::Hashing;
 use anyhow::{Context, Result, bail};
-use arrow::array::{
-    Array, ArrayRef, AsArray, BinaryArray, Int64Array, RecordBatch, StringArray, UInt32Array,
-};
+use arrow::array::{Array, ArrayRef, AsArray, BinaryArray, Int64Array, RecordBatch, StringArray, UInt32Array};
 use arrow::datatypes::{DataType, Field, Int64Type, Schema, UInt32Type};
 use parquet::arrow::ArrowWriter;
 use parquet::arrow::arrow_reader::ParquetRecordBatchReaderBuilder;
@@ -295,7 +293,8 @@ fn keeps(filter: &Filter, key: &GroupKey, tld_text: &str) -> Option<bool> {
     let mut all = true;
     for c in filter.clauses() {
         let listed = |list: &[u32], v: Option<u32>| list.is_empty() || v.is_some_and(|v| list.contains(&v));
-        let named = |list: &[String], v: &Option<String>| list.is_empty() || v.as_ref().is_some_and(|v| list.contains(v));
+        let named =
+            |list: &[String], v: &Option<String>| list.is_empty() || v.as_ref().is_some_and(|v| list.contains(v));
         let holds = listed(&c.uid, key.uid)
             && listed(&c.gid, key.gid)
             && named(&c.fileset, &key.fileset)
@@ -363,8 +362,8 @@ pub fn cannot_answer_grouped(view: &DatasetView, by: &[Dimension], filter: &Filt
     if dates.is_empty() {
         return Some("summaries answer for chosen scan dates".into());
     }
-    if let Some(d) = by.iter().find(|d| matches!(d, Dimension::Dir(_))) {
-        return Some(format!("summaries hold no directories below the tlds (group {d})"));
+    if let Some(d) = by.iter().find(|d| matches!(d, Dimension::Dir(_) | Dimension::Ext)) {
+        return Some(format!("summaries hold no paths below the tlds (group {d})"));
     }
     let why = undecidable(filter);
     if !why.is_empty() {
@@ -372,7 +371,8 @@ pub fn cannot_answer_grouped(view: &DatasetView, by: &[Dimension], filter: &Filt
     }
     let tld_depth = view.manifest.tld_depth;
     for p in view.partitions.iter().filter(|p| dates.contains(&p.acq) && pathkey::depth(&p.tld) >= tld_depth) {
-        let below = |c: &Filter| c.prefix.iter().find(|x| pathkey::under(x, &p.tld) && !pathkey::under(&p.tld, x)).cloned();
+        let below =
+            |c: &Filter| c.prefix.iter().find(|x| pathkey::under(x, &p.tld) && !pathkey::under(&p.tld, x)).cloned();
         if let Some(prefix) = filter.clauses().find_map(below) {
             return Some(format!(
                 "prefix {} lies below the tlds (depth {tld_depth}): summaries hold whole tlds",
@@ -394,11 +394,8 @@ pub fn cannot_answer_grouped(view: &DatasetView, by: &[Dimension], filter: &Filt
 /// What answering from the summaries of these dates reads, for `--explain`.
 pub fn describe(view: &DatasetView, dates: &[ScanDate]) -> String {
     let inputs = inputs_of(view, dates);
-    let bytes: u64 = inputs
-        .iter()
-        .filter_map(|(_, e)| e.summary.as_ref().and_then(|s| e.checksums.get(s)))
-        .map(|s| s.bytes)
-        .sum();
+    let bytes: u64 =
+        inputs.iter().filter_map(|(_, e)| e.summary.as_ref().and_then(|s| e.checksums.get(s))).map(|s| s.bytes).sum();
     let rows: u64 = inputs.iter().map(|(_, e)| e.rows).sum();
     format!(
         "reads the summaries of {} inputs ({bytes} bytes) instead of {rows} rows in {} scan dates",
@@ -445,7 +442,9 @@ pub fn answer_grouped(view: &DatasetView, by: &[Dimension], filter: &Filter) -> 
             match keeps(filter, &key, &tld_text) {
                 Some(true) => {}
                 Some(false) => continue,
-                None => bail!("a path prefix lies below tld {tld_text}: only rows can say which of its objects it holds"),
+                None => {
+                    bail!("a path prefix lies below tld {tld_text}: only rows can say which of its objects it holds")
+                }
             }
             let mut group = vec![Key::Int(days)];
             for dim in by {
@@ -456,7 +455,7 @@ pub fn answer_grouped(view: &DatasetView, by: &[Dimension], filter: &Filter) -> 
                     Dimension::Pool => key.pool.clone().map_or(Key::Null, Key::Text),
                     Dimension::Kind => key.kind.clone().map_or(Key::Null, Key::Text),
                     Dimension::Tld => Key::Path(tld_text.clone().into_bytes()),
-                    Dimension::Dir(_) => bail!("summaries hold no directories"),
+                    Dimension::Dir(_) | Dimension::Ext => bail!("summaries hold no paths"),
                 });
             }
             partial.groups.entry(group).or_default().add(&c);
@@ -479,18 +478,17 @@ pub struct Summarized {
 /// Gives every converted input that lacks one its usage summary, reading its data files; each
 /// input is committed on its own, so a killed run keeps what it finished and a rerun goes on
 /// from there. Holds the dataset's writer lock meanwhile.
-pub fn summarize(root: &Path, wait: crate::dataset::lock::LockWait<'_>, progress: &dyn crate::progress::Progress) -> Result<Summarized> {
+pub fn summarize(
+    root: &Path,
+    wait: crate::dataset::lock::LockWait<'_>,
+    progress: &dyn crate::progress::Progress,
+) -> Result<Summarized> {
     use crate::dataset::{Commit, Dataset, Outcome};
     let tld_depth = crate::dataset::read::manifest(root)?.tld_depth;
     let mut ds = Dataset::open_with(root, tld_depth, wait)?;
     let mut done = Summarized::default();
-    let todo: Vec<(String, InputEntry)> = ds
-        .manifest()
-        .inputs
-        .iter()
-        .filter(|(_, e)| e.summary.is_none())
-        .map(|(k, e)| (k.clone(), e.clone()))
-        .collect();
+    let todo: Vec<(String, InputEntry)> =
+        ds.manifest().inputs.iter().filter(|(_, e)| e.summary.is_none()).map(|(k, e)| (k.clone(), e.clone())).collect();
     done.present = ds.manifest().inputs.len() - todo.len();
     let files: u64 = todo.iter().map(|(_, e)| e.files.len() as u64).sum();
     progress.begin("summarize", Some(files), crate::progress::Unit::Tasks);

@@ -5,11 +5,11 @@
 pub use super::cells::{Cell, Column, ColumnType, Table, exact};
 use super::history;
 use super::partial::{Aggregated, ChurnCounters, Counters, Key, Partial, Sum};
-use super::spill::MaxSize;
 use super::pathkey;
 use super::rows::Rows;
 use super::sortkey;
 use super::spec::{ChurnBy, Dimension, GroupedReport, Report, ReportKind};
+use super::spill::MaxSize;
 use crate::format::time;
 use anyhow::{Result, bail};
 
@@ -108,9 +108,12 @@ pub fn finish_rows(report: &Report, aggregated: Aggregated) -> Result<Rows> {
         }
         (kind, _) => panic!("the aggregated groups do not belong to report {kind:?}"),
     };
-    Ok(match &report.top {
-        Some(top) => rows.top(&top.column, top.n),
-        None => rows,
+    Ok(match (&report.top, &report.kind) {
+        (Some(top), ReportKind::Grouped(g)) if top.other => {
+            rows.top_and_other(&top.column, top.n, grouped_key_columns(g).len(), super::extension::OTHER)
+        }
+        (Some(top), _) => rows.top(&top.column, top.n),
+        (None, _) => rows,
     })
 }
 
@@ -123,8 +126,8 @@ fn with_links(
     groups.map(move |entry| {
         let (key, mut c) = entry?;
         // Linked objects sort right after their group: `group key, identity`.
-        while let Some(next) = linked
-            .next_if(|l| l.as_ref().map_or(true, |(k, _)| k.as_slice() < key.as_slice() || k.starts_with(&key)))
+        while let Some(next) =
+            linked.next_if(|l| l.as_ref().map_or(true, |(k, _)| k.as_slice() < key.as_slice() || k.starts_with(&key)))
         {
             let (k, size) = next?;
             if k.starts_with(&key) {
@@ -194,4 +197,3 @@ fn grouped_key_cells(g: &GroupedReport, key: Vec<Key>) -> Vec<Cell> {
     }
     cells
 }
-

@@ -126,12 +126,9 @@ impl Manifest {
 
     /// Every path the manifest names is a plain path inside the dataset (see [`super::paths`]).
     pub fn check_paths(&self) -> anyhow::Result<()> {
-        let data = self
-            .inputs
-            .values()
-            .flat_map(|e| {
-                e.files.iter().chain(&e.rejects_file).chain(&e.summary).chain(e.checksums.keys()).chain(e.long_tlds.keys())
-            });
+        let data = self.inputs.values().flat_map(|e| {
+            e.files.iter().chain(&e.rejects_file).chain(&e.summary).chain(e.checksums.keys()).chain(e.long_tlds.keys())
+        });
         let failed = self.failed.values().flat_map(|e| &e.rejects_file);
         for rel in data.chain(failed).chain(&self.retired) {
             super::paths::check_relative(rel)?;

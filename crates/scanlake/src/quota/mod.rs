@@ -61,7 +61,12 @@ pub struct ScanUsage {
 impl ScanUsage {
     /// From usage by `[uid, fileset]` and by `[gid, fileset]` over `acq` and `previous` (keys
     /// `[scan date, id, fileset]`).
-    pub fn new(acq: ScanDate, previous: Option<ScanDate>, by_uid: &GroupedPartial, by_gid: &GroupedPartial) -> ScanUsage {
+    pub fn new(
+        acq: ScanDate,
+        previous: Option<ScanDate>,
+        by_uid: &GroupedPartial,
+        by_gid: &GroupedPartial,
+    ) -> ScanUsage {
         let mut usage = ScanUsage { acq, previous, now: Scan::default(), before: Scan::default() };
         for (kind, partial) in [(QuotaType::User, by_uid), (QuotaType::Group, by_gid)] {
             for (key, c) in &partial.groups {
@@ -139,7 +144,12 @@ fn clamp(v: Sum) -> i64 {
 
 /// One row per entry at or over `over` percent (of bytes or files), the fullest first (then in
 /// the quota file's order). `name` gives a name where the quota file has none.
-pub fn rows(entries: &[QuotaEntry], usage: &ScanUsage, over: Option<f64>, name: &dyn Fn(&QuotaEntry) -> Option<String>) -> Rows {
+pub fn rows(
+    entries: &[QuotaEntry],
+    usage: &ScanUsage,
+    over: Option<f64>,
+    name: &dyn Fn(&QuotaEntry) -> Option<String>,
+) -> Rows {
     let fullest = |e: &QuotaEntry| {
         let p = [percent(&e.blocks), percent(&e.files)];
         p.into_iter().flatten().fold(None, |m: Option<f64>, v| Some(m.map_or(v, |m| m.max(v))))

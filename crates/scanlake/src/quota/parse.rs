@@ -176,10 +176,7 @@ fn entry(line: u64, fields: &[&str], names: &HashMap<String, usize>) -> Result<Q
     let get = |name: &str| names.get(name).map(|&i| fields[i].trim()).unwrap_or("");
     let number = |name: &str| -> Result<i64, String> {
         let v = get(name);
-        v.parse::<i64>()
-            .ok()
-            .filter(|n| *n >= 0)
-            .ok_or_else(|| format!("{name} is '{}', not a count", shorten(v)))
+        v.parse::<i64>().ok().filter(|n| *n >= 0).ok_or_else(|| format!("{name} is '{}', not a count", shorten(v)))
     };
     let kib = |name: &str| -> Result<i64, String> {
         number(name)?.checked_mul(1024).ok_or_else(|| format!("{name} is larger than any file system"))
@@ -239,7 +236,10 @@ mod tests {
         let q = parse(text.as_bytes()).unwrap();
         assert_eq!(q.bad, []);
         let e = &q.entries[0];
-        assert_eq!((e.kind, e.id, e.name.as_deref(), e.fileset.as_deref()), (QuotaType::User, 4242, Some("ann"), Some("home")));
+        assert_eq!(
+            (e.kind, e.id, e.name.as_deref(), e.fileset.as_deref()),
+            (QuotaType::User, 4242, Some("ann"), Some("home"))
+        );
         assert_eq!((e.blocks.usage, e.blocks.quota, e.blocks.limit), (10 * 1024, None, Some(2048 * 1024)));
         assert_eq!((e.files.usage, e.files.grace.as_deref()), (3, Some("7 days")));
     }

@@ -9,9 +9,9 @@
 use super::columns::{Cols, OpenFile, RowFilter, file_tasks, filter_columns, opt, opt_str};
 use super::{Budget, Tasks};
 use crate::aggregate::partial::{Counters, Key, Sum, encoded, push_identity};
-use crate::aggregate::pathkey;
 use crate::aggregate::spec::{Dimension, Filter, GroupedReport, MAX_GROUPS};
 use crate::aggregate::spill::{MaxSize, Sorted, Spiller, key_bytes, map_bytes};
+use crate::aggregate::{extension, pathkey};
 use crate::dataset::view::Partition;
 use crate::dataset::writer::may_be_link;
 use anyhow::Result;
@@ -89,7 +89,7 @@ pub(super) fn needed_columns(report: &GroupedReport, filter: &Filter) -> Vec<&'s
     let mut cols = vec!["size", "kballoc", "kind"];
     for d in &report.by {
         match d {
-            Dimension::Dir(_) => cols.extend(["path", "path_bytes"]),
+            Dimension::Dir(_) | Dimension::Ext => cols.extend(["path", "path_bytes"]),
             _ => cols.extend(d.column()),
         }
     }
@@ -205,6 +205,7 @@ impl<'r, K: Packed> Folder<'r, K> {
                     Dimension::Kind => text(c.kind(i).map(str::as_bytes)),
                     Dimension::Tld => 0,
                     Dimension::Dir(depth) => text(Some(pathkey::dir_at(c.path(i), *depth))),
+                    Dimension::Ext => text(Some(&extension::of_path(c.path(i)))),
                 };
             }
             let mut slot = self.report.by.len();
@@ -264,6 +265,7 @@ impl<'r, K: Packed> Folder<'r, K> {
                 _ if v == NULL => Key::Null,
                 Dimension::Uid | Dimension::Gid => Key::Int(v),
                 Dimension::Dir(_) => Key::Path(self.strings[slot].values[v as usize].clone()),
+                Dimension::Ext => Key::Text(pathkey::display(&self.strings[slot].values[v as usize])),
                 _ => Key::Text(String::from_utf8_lossy(&self.strings[slot].values[v as usize]).into_owned()),
             });
         }
