@@ -614,9 +614,15 @@ class Dataset:
 
     def top(self, what: str = "dirs", *, by: str = "bytes", n: int = 20, max_depth: Optional[int] = None, **options: Any) -> _pa.Table:
         """The ``n`` largest ``dirs``, ``users`` or ``groups`` per scan date, ranked ``by``
-        bytes, allocated, files or objects. Directories: two levels below the prefix or the tlds."""
+        bytes, allocated, files or objects. Directories: two levels below the prefix or the tlds.
+        ``files``: the ``n`` largest files (``by="size"``) or oldest (``by="access"``/``"modify"``)
+        per scan date, or per owner with ``per_user=True``."""
+        if what == "files":
+            by = "size" if by == "bytes" else by
+            per_user = bool(options.pop("per_user", False))
+            return self._report({"report": "files", "by": by, "n": _opt_int("n", n), "per_user": per_user}, options)
         if what not in ("dirs", "users", "groups"):
-            raise OptionError(f"what must be dirs, users or groups, not {what!r}", "what")
+            raise OptionError(f"what must be dirs, users, groups or files, not {what!r}", "what")
         report = {"report": "top", "what": what, "metric": by, "n": _opt_int("n", n), "max_depth": _opt_int("max_depth", max_depth)}
         return self._report(report, options)
 

@@ -18,7 +18,7 @@ use crate::settings::Settings;
 use anyhow::{Context, Result, bail};
 use scanlake::aggregate::engine::{empty_partial, finish_report};
 use scanlake::aggregate::export::{self, Format};
-use scanlake::aggregate::partial::{Aggregated, ChurnPartial};
+use scanlake::aggregate::partial::{Aggregated, ChurnPartial, FilesPartial};
 use scanlake::aggregate::spill::Sorted;
 use scanlake::convert::{convert, input};
 use scanlake::dataset::view::{DatasetView, Partition};
@@ -387,6 +387,7 @@ enum StoredPartial {
     Grouped,
     Du,
     Churn(ChurnPartial),
+    Files(FilesPartial),
 }
 
 impl StoredPartial {
@@ -402,6 +403,7 @@ impl StoredPartial {
                 StoredPartial::Du
             }
             Aggregated::Churn(p) => StoredPartial::Churn(p),
+            Aggregated::Files(p) => StoredPartial::Files(p),
         })
     }
 
@@ -421,6 +423,14 @@ impl StoredPartial {
                     merged.merge(p);
                 }
                 Aggregated::Churn(merged)
+            }
+            Some(StoredPartial::Files(_)) => {
+                let mut merged = FilesPartial::default();
+                for (_, p) in stored {
+                    let StoredPartial::Files(p) = p else { bail!("the partial results of one report differ in kind") };
+                    merged.merge(p);
+                }
+                Aggregated::Files(merged)
             }
             None => bail!("no partial results to merge"),
         })

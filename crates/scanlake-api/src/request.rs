@@ -6,8 +6,8 @@ pub use crate::choices::{EngineChoice, LimitOptions};
 use crate::settings::Settings;
 use anyhow::Result;
 use scanlake::aggregate::spec::{
-    BucketUnit, Buckets, ChurnBy, ChurnReport, Dimension, DuReport, Filter, GroupedReport, GrowthReport, HistoryReport,
-    Report, ReportKind, TimeField, Top,
+    BucketUnit, Buckets, ChurnBy, ChurnReport, Dimension, DuReport, FilesMetric, Filter, GroupedReport, GrowthReport,
+    HistoryReport, Report, ReportKind, TimeField, Top, TopFilesReport,
 };
 use scanlake::convert::ConvertOptions;
 use scanlake::dataset::ScanDate;
@@ -205,6 +205,14 @@ pub enum ReportType {
         to: Option<ScanDate>,
         by: ChurnBy,
     },
+    /// The `n` largest files, or the oldest by access or modify time, per scan date (and owner).
+    Files {
+        #[serde(default)]
+        by: FilesMetric,
+        n: usize,
+        #[serde(default)]
+        per_user: bool,
+    },
     /// Usage by file-name extension (and `by`), files only unless the filter names kinds: the
     /// `n` largest by bytes per scan date and a row for the rest.
     Extensions {
@@ -247,6 +255,7 @@ impl ReportType {
             ReportType::Top { .. } => "top",
             ReportType::Du { .. } => "du",
             ReportType::Churn { .. } => "churn",
+            ReportType::Files { .. } => "top files",
             ReportType::Extensions { .. } => "extensions",
             ReportType::History { .. } => "history",
             ReportType::Growth { .. } => "growth",
@@ -332,6 +341,7 @@ impl ReportRequest {
         }
         if let ReportType::Top { n: 0, .. }
         | ReportType::Growth { n: 0, .. }
+        | ReportType::Files { n: 0, .. }
         | ReportType::Extensions { n: Some(0), .. } = self.report
         {
             return Err(OptionError::new("n", "top needs `n` of at least 1").into());
@@ -404,6 +414,12 @@ impl ReportRequest {
                     );
                 };
                 ReportKind::Churn(ChurnReport { from, to, by: *by })
+            }
+            ReportType::Files { by, n, per_user } => {
+                if filter.kind.is_empty() {
+                    filter.kind.push("file".into());
+                }
+                ReportKind::Files(TopFilesReport { metric: *by, n: *n, per_user: *per_user })
             }
             ReportType::Extensions { by, n } => {
                 if filter.kind.is_empty() {

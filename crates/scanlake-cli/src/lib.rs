@@ -33,7 +33,7 @@ pub(crate) enum Command {
     Gen(commands::gen_scan::Args),
     /// Generate a scan, convert it and print a per-user summary.
     Demo(commands::demo::Args),
-    /// Run a report (usage, age, size, top, du, churn, history) over a dataset.
+    /// Run a report (usage, age, size, top, du, churn, extensions, history) over a dataset.
     Aggregate(Box<commands::aggregate::Args>),
     /// List the files a filter selects (one scan date, path order): paths, rows, per-owner lists.
     Find(Box<commands::find::Args>),

@@ -97,14 +97,15 @@ def rows_of(work):
     listed = "[" + ", ".join("'" + f.replace("'", "''") + "'" for f in files) + "]"
     rows = con.execute(
         "SELECT CAST(regexp_extract(filename, 'acq=([0-9-]+)', 1) AS VARCHAR), uid, gid, fileset, pool, kind, "
-        "size, kballoc, coalesce(path_bytes, encode(path)) "
+        "size, kballoc, coalesce(path_bytes, encode(path)), epoch_us(access), epoch_us(modify), inode, nlink "
         f"FROM read_parquet({listed}, filename = true, union_by_name = true)"
     ).fetchall()
     out = []
-    for acq, uid, gid, fileset, pool, kind, size, kballoc, path in rows:
+    for acq, uid, gid, fileset, pool, kind, size, kballoc, path, access, modify, inode, nlink in rows:
         path = bytes(path)
         out.append({"acq": acq, "uid": uid, "gid": gid, "fileset": fileset, "pool": pool, "kind": kind,
-                    "tld": display(tld_of(path)), "size": size, "kballoc": kballoc, "path": path})
+                    "tld": display(tld_of(path)), "size": size, "kballoc": kballoc, "path": path,
+                    "access": access, "modify": modify, "inode": inode, "nlink": nlink})
     return out, manifest
 
 
@@ -236,6 +237,21 @@ def extensions(rows, n, by=None):
     return out
 
 
+def top_files(rows, metric, n, per_user):
+    """Per scan date (and owner): the n files with the largest size or the oldest access or modify
+    time; files lacking the value are not ranked; ties go to the smaller path (raw bytes)."""
+    groups = {}
+    for r in rows:
+        if r["kind"] != "file" or r[metric] is None:
+            continue
+        groups.setdefault((r["acq"], r["uid"]) if per_user else (r["acq"],), []).append(r)
+    out = []
+    for key in sorted(groups, key=lambda k: (k[0], *(order_key(v) for v in k[1:]))):
+        best = sorted(groups[key], key=lambda r: (-r["size"] if metric == "size" else r[metric], r["path"]))[:n]
+        out += [(r["acq"], r["uid"], display(r["path"]), r["size"]) for r in best]
+    return out
+
+
 def report(scanlake, work, args):
     return json.loads(run(scanlake, ["aggregate", "lake", *args, "--format", "json"], work).stdout)
 
@@ -315,6 +331,16 @@ def main():
                 diff = [(g, w) for g, w in zip(got, want) if g != w][:3]
                 fail(f"extensions by {by} on {engine}: {len(got)} rows, the referee {len(want)}; first differences {diff}")
         checked.append({"case": "extensions", "by": by, "rows": len(want)})
+    # Top files, overall and per owner, by each metric, on both engines.
+    for metric, n, per_user in [("size", 5, False), ("access", 3, True), ("modify", 4, False)]:
+        want = top_files(rows, metric, n, per_user)
+        for engine in ("streaming", "datafusion"):
+            args = ["top", "files", "--by", metric, "-n", str(n), "--engine", engine] + (["--per-user"] if per_user else [])
+            got = [(r["acq"], r["uid"], r["path"], r["size"]) for r in report(scanlake, work, args)]
+            if got != want:
+                diff = [(g, w) for g, w in zip(got, want) if g != w][:3]
+                fail(f"top files by {metric} (per user: {per_user}) on {engine}: {len(got)} rows, the referee {len(want)}; first differences {diff}")
+        checked.append({"case": "top files", "by": metric, "rows": len(want)})
     print(json.dumps({"cases": checked, "rows": len(rows)}))
 
 

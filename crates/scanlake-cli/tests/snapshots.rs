@@ -19,7 +19,7 @@ fn scanlake(args: &[&str], cwd: &Path) -> (Option<i32>, String, String) {
 }
 
 /// Every subcommand, and each report of `aggregate`.
-const COMMANDS: [&str; 29] = [
+const COMMANDS: [&str; 32] = [
     "",
     "convert",
     "split",
@@ -34,11 +34,14 @@ const COMMANDS: [&str; 29] = [
     "aggregate top users",
     "aggregate top groups",
     "aggregate top growth",
+    "aggregate top files",
     "aggregate du",
     "aggregate churn",
     "aggregate history",
+    "aggregate extensions",
     "find",
     "summarize",
+    "quota",
     "query",
     "run",
     "status",

@@ -62,6 +62,7 @@ impl Engine for DataFusionEngine {
                 Ok(Partial::Du(p))
             }
             (ReportKind::Churn(c), _) => partials::churn(c, &session.run(&sql::churn(c, &report.filter))?),
+            (ReportKind::Files(f), _) => partials::files(f, &session.run(&sql::top_files(f, &report.filter))?),
             (kind, None) => unreachable!("{kind:?} is grouped"),
         }
     }

@@ -8,8 +8,9 @@ use scanlake::aggregate::partial::{
     ChurnCounters, ChurnPartial, Counters, DuCounters, DuPartial, GroupedPartial, Key, Partial, Sum,
 };
 use scanlake::aggregate::pathkey;
-use scanlake::aggregate::spec::{ChurnBy, ChurnReport, Dimension, GroupedReport};
+use scanlake::aggregate::spec::{ChurnBy, ChurnReport, Dimension, GroupedReport, TopFilesReport};
 use scanlake::aggregate::table::{Cell, Column, ColumnType, Table};
+use scanlake::aggregate::top_files::{FileRow, FilesPartial};
 
 #[derive(Clone, Copy)]
 enum KeyKind {
@@ -198,4 +199,31 @@ pub fn table(batches: &[RecordBatch]) -> Result<Table> {
         }
     }
     Ok(Table { columns, rows })
+}
+
+/// top files' candidates: `acq_days, uid, gid, p, size, access, modify`.
+pub fn files(r: &TopFilesReport, batches: &[RecordBatch]) -> Result<Partial> {
+    let mut p = FilesPartial::default();
+    for b in batches {
+        let ints: Vec<ArrayRef> = [0, 1, 2, 4, 5, 6]
+            .iter()
+            .map(|i| arrow::compute::cast(b.column(*i), &DataType::Int64))
+            .collect::<Result<_, _>>()?;
+        let paths = arrow::compute::cast(b.column(3), &DataType::Binary)?;
+        let paths = paths.as_binary::<i32>();
+        let get = |a: &ArrayRef, row: usize| (!a.is_null(row)).then(|| a.as_primitive::<Int64Type>().value(row));
+        for row in 0..b.num_rows() {
+            p.rows.push(FileRow {
+                acq: get(&ints[0], row).unwrap_or_default(),
+                uid: get(&ints[1], row).and_then(|v| u32::try_from(v).ok()),
+                gid: get(&ints[2], row).and_then(|v| u32::try_from(v).ok()),
+                path: paths.value(row).to_vec(),
+                size: get(&ints[3], row),
+                access: get(&ints[4], row),
+                modify: get(&ints[5], row),
+            });
+        }
+    }
+    p.prune(r);
+    Ok(Partial::Files(p))
 }

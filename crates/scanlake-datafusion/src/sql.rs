@@ -1,7 +1,9 @@
 //! Reports as SQL over the `files` table. Each query returns the rows of a partial result; the
 //! column order is what [`crate::partials`] reads back.
 
-use scanlake::aggregate::spec::{Buckets, ChurnBy, ChurnReport, Dimension, DuReport, Filter, GroupedReport};
+use scanlake::aggregate::spec::{
+    Buckets, ChurnBy, ChurnReport, Dimension, DuReport, FilesMetric, Filter, GroupedReport, TopFilesReport,
+};
 use scanlake::dataset::partition::ScanDate;
 
 const MICROS_PER_DAY: i64 = 86_400_000_000;
@@ -198,5 +200,25 @@ pub fn churn(r: &ChurnReport, f: &Filter) -> String {
          FROM a FULL OUTER JOIN b ON a.tld = b.tld AND a.p = b.p GROUP BY 1",
         side(r.from),
         side(r.to)
+    )
+}
+
+/// top files: each group's best `n` by the metric, then the path (raw bytes), as
+/// `acq_days, uid, gid, p, size, access, modify`.
+pub fn top_files(r: &TopFilesReport, f: &Filter) -> String {
+    let order = match r.metric {
+        FilesMetric::Size => "size DESC",
+        FilesMetric::Access => "access ASC",
+        FilesMetric::Modify => "modify ASC",
+    };
+    let partition = if r.per_user { "acq, uid" } else { "acq" };
+    format!(
+        "SELECT acq_days, uid, gid, p, size, access, modify FROM (\
+         SELECT CAST(acq AS INT) AS acq_days, uid, gid, {PATH} AS p, size, \
+         CAST(access AS BIGINT) AS access, CAST(modify AS BIGINT) AS modify, \
+         ROW_NUMBER() OVER (PARTITION BY {partition} ORDER BY {order}, {PATH}) AS rn FROM files {}) \
+         WHERE rn <= {}",
+        where_clause(f, &[format!("{} IS NOT NULL", r.metric.column())]),
+        r.n
     )
 }

@@ -345,6 +345,18 @@ fn reports(tld: &str) -> Vec<Report> {
             Filter { kind: vec!["file".into()], prefix: vec![b"/gpfs/fs1".to_vec()], ..none() },
             None,
         ),
+        report(
+            "top files",
+            ReportKind::Files(TopFilesReport { metric: FilesMetric::Size, n: 7, per_user: false }),
+            Filter { kind: vec!["file".into()], ..none() },
+            None,
+        ),
+        report(
+            "top files",
+            ReportKind::Files(TopFilesReport { metric: FilesMetric::Access, n: 2, per_user: true }),
+            Filter { kind: vec!["file".into()], older: vec![age_of("modify=30d")], ..none() },
+            None,
+        ),
     ]
 }
 

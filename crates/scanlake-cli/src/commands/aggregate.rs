@@ -7,7 +7,7 @@ use crate::launch::launch;
 use crate::output::{Bar, flags};
 use anyhow::Result;
 use clap::{Args as ClapArgs, Subcommand};
-use scanlake::aggregate::spec::{BucketUnit, Buckets, ChurnBy, Dimension, TimeField};
+use scanlake::aggregate::spec::{BucketUnit, Buckets, ChurnBy, Dimension, FilesMetric, TimeField};
 use scanlake::dataset::ScanDate;
 use scanlake_api::pipeline::{ReportJob, report_plan};
 use scanlake_api::runs::runs_dir;
@@ -154,6 +154,20 @@ pub enum TopCmd {
         #[command(flatten)]
         common: Common,
     },
+    /// The N largest files, or the oldest by access or modify time, per scan date (files only unless --kind).
+    Files {
+        /// Rank by size (largest first), access or modify (oldest first).
+        #[arg(long, default_value = "size")]
+        by: FilesMetric,
+        /// How many files (per scan date, or per owner).
+        #[arg(short, long, default_value_t = scanlake_api::request::DEFAULT_TOP_N)]
+        n: usize,
+        /// The N files of each owner.
+        #[arg(long)]
+        per_user: bool,
+        #[command(flatten)]
+        common: Common,
+    },
     /// The N groups whose bytes grew most between two scans (default: the two latest).
     Growth {
         /// Group by uid, gid, fileset, tld, pool, kind or dirN.
@@ -240,6 +254,7 @@ impl ReportCmd {
                 TopCmd::Groups { rank: Rank { metric, n }, common } => {
                     (ReportType::Top { what: TopWhat::Groups, metric, n, max_depth: None }, common)
                 }
+                TopCmd::Files { by, n, per_user, common } => (ReportType::Files { by, n, per_user }, common),
                 TopCmd::Growth { by, from, to, n, from_rows, common } => {
                     (ReportType::Growth { by: Some(by), from, to, n, from_rows }, common)
                 }

@@ -117,5 +117,6 @@ pub fn empty_partial(report: &Report) -> Partial {
         }
         ReportKind::Du(_) => Partial::Du(DuPartial::default()),
         ReportKind::Churn(_) => Partial::Churn(ChurnPartial::default()),
+        ReportKind::Files(_) => Partial::Files(Default::default()),
     }
 }

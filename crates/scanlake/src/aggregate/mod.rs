@@ -1,4 +1,4 @@
-//! Reports over a dataset (usage, age, size, top, du, churn, history, growth) on interchangeable engines.
+//! Reports over a dataset (usage, age, size, top, du, churn, history, growth, extensions, top files) on interchangeable engines.
 //!
 //! A [`Report`](spec::Report) says what to compute; an [`Engine`](engine::Engine) computes its
 //! [`Partial`](partial::Partial) over some partitions; [`finish`](table::finish) turns the merged
@@ -38,3 +38,4 @@ pub mod spill;
 pub mod streaming;
 pub mod summary;
 pub mod table;
+pub mod top_files;

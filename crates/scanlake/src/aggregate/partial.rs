@@ -5,6 +5,7 @@
 pub use super::counters::{ChurnCounters, Counters, DuCounters, Key, Sum, cmp_keys};
 use super::sortkey;
 use super::spill::{MaxSize, Sorted};
+pub use super::top_files::FilesPartial;
 use serde::{Deserialize, Serialize};
 use std::collections::HashMap;
 
@@ -39,6 +40,7 @@ pub enum Partial {
     Grouped(GroupedPartial),
     Du(DuPartial),
     Churn(ChurnPartial),
+    Files(FilesPartial),
 }
 
 impl Partial {
@@ -57,6 +59,10 @@ impl Partial {
                 a.merge(b);
                 Partial::Churn(a)
             }
+            (Partial::Files(mut a), Partial::Files(b)) => {
+                a.merge(b);
+                Partial::Files(a)
+            }
             (a, _) => panic!("merging partials of different reports ({})", a.kind_name()),
         }
     }
@@ -66,6 +72,7 @@ impl Partial {
             Partial::Grouped(_) => "grouped",
             Partial::Du(_) => "du",
             Partial::Churn(_) => "churn",
+            Partial::Files(_) => "files",
         }
     }
 
@@ -125,6 +132,7 @@ pub enum Aggregated {
     /// Keys are `[scan date, directory]`.
     Du(Sorted<DuCounters>),
     Churn(ChurnPartial),
+    Files(FilesPartial),
 }
 
 impl From<Partial> for Aggregated {
@@ -140,6 +148,7 @@ impl From<Partial> for Aggregated {
                 Aggregated::Du(Sorted::from_entries(p.dirs.into_iter().map(|((acq, dir), c)| (du_key(acq, &dir), c))))
             }
             Partial::Churn(p) => Aggregated::Churn(p),
+            Partial::Files(p) => Aggregated::Files(p),
         }
     }
 }
@@ -178,6 +187,7 @@ impl Aggregated {
                     .collect::<anyhow::Result<_>>()?,
             }),
             Aggregated::Churn(p) => Partial::Churn(p),
+            Aggregated::Files(p) => Partial::Files(p),
         })
     }
 }

@@ -254,6 +254,46 @@ pub struct GrowthReport {
     pub to: ScanDate,
 }
 
+/// What `top files` ranks by: size (largest first), or access or modify time (oldest first).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum FilesMetric {
+    #[default]
+    Size,
+    Access,
+    Modify,
+}
+
+impl FilesMetric {
+    pub fn column(self) -> &'static str {
+        match self {
+            FilesMetric::Size => "size",
+            FilesMetric::Access => "access",
+            FilesMetric::Modify => "modify",
+        }
+    }
+}
+
+impl FromStr for FilesMetric {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Self, String> {
+        Ok(match s {
+            "size" => FilesMetric::Size,
+            "access" => FilesMetric::Access,
+            "modify" => FilesMetric::Modify,
+            _ => return Err(format!("cannot rank files by '{s}' (expected size, access or modify)")),
+        })
+    }
+}
+
+/// The `n` files ranked first by `metric`, per scan date (and per owner).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TopFilesReport {
+    pub metric: FilesMetric,
+    pub n: usize,
+    pub per_user: bool,
+}
+
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum ReportKind {
     Grouped(GroupedReport),
@@ -261,6 +301,7 @@ pub enum ReportKind {
     Churn(ChurnReport),
     History(HistoryReport),
     Growth(GrowthReport),
+    Files(TopFilesReport),
 }
 
 impl ReportKind {
@@ -270,7 +311,7 @@ impl ReportKind {
             ReportKind::Grouped(g)
             | ReportKind::History(HistoryReport { grouped: g, .. })
             | ReportKind::Growth(GrowthReport { grouped: g, .. }) => Some(g),
-            ReportKind::Du(_) | ReportKind::Churn(_) => None,
+            ReportKind::Du(_) | ReportKind::Churn(_) | ReportKind::Files(_) => None,
         }
     }
 }
@@ -311,7 +352,7 @@ impl Report {
                 ]
             }
             ReportKind::Du(_) => counters.into_iter().chain([("access", &["newest_access"][..])]).collect(),
-            ReportKind::Churn(_) => Vec::new(),
+            ReportKind::Churn(_) | ReportKind::Files(_) => Vec::new(),
         }
     }
 
@@ -329,6 +370,7 @@ impl Report {
                 }
             }
             ReportKind::Du(_) => {}
+            ReportKind::Files(f) => cols.push(f.metric.column()),
             ReportKind::Churn(c) => {
                 cols.extend(["size", "modify"]);
                 if c.by == ChurnBy::Uid {
@@ -346,6 +388,7 @@ impl Report {
     pub fn is_high_cardinality(&self) -> bool {
         match &self.kind {
             ReportKind::Du(_) | ReportKind::Churn(_) => true,
+            ReportKind::Files(_) => false,
             kind => kind.grouped().is_some_and(|g| g.by.iter().any(|d| d.is_high_cardinality())),
         }
     }
@@ -389,6 +432,11 @@ impl Report {
             ReportKind::Churn(c) => {
                 if c.from == c.to {
                     bail!("churn needs two different scan dates, got {} twice", c.from);
+                }
+            }
+            ReportKind::Files(f) => {
+                if f.n == 0 {
+                    return Err(OptionError::new("n", "top needs `n` of at least 1").into());
                 }
             }
             ReportKind::History(h) => {

@@ -106,6 +106,7 @@ pub fn finish_rows(report: &Report, aggregated: Aggregated) -> Result<Rows> {
             });
             Rows::new(columns, rows)
         }
+        (ReportKind::Files(f), Aggregated::Files(p)) => super::top_files::rows(f, p),
         (kind, _) => panic!("the aggregated groups do not belong to report {kind:?}"),
     };
     Ok(match (&report.top, &report.kind) {

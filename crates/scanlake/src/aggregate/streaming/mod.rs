@@ -6,6 +6,7 @@
 mod churn;
 pub(crate) mod columns;
 mod du;
+mod files;
 mod grouped;
 
 use super::engine::{Engine, Limits, empty_partial};
@@ -98,6 +99,7 @@ impl StreamingEngine {
         let mut columns = match (&report.kind, report.kind.grouped()) {
             (_, Some(g)) => grouped::needed_columns(g, &report.filter),
             (ReportKind::Churn(_), _) => churn::needed_columns(&report.filter),
+            (ReportKind::Files(f), _) => files::needed_columns(f, &report.filter),
             _ => du::needed_columns(&report.filter),
         };
         columns.sort_unstable();
@@ -173,6 +175,7 @@ fn compute(
             .map(|(groups, linked)| Aggregated::Grouped { groups, linked }),
         (ReportKind::Du(d), _) => du::run(partitions, d, &report.filter, &tasks, budget).map(Aggregated::Du),
         (ReportKind::Churn(c), _) => churn::run(partitions, c, &report.filter, &tasks).map(Aggregated::Churn),
+        (ReportKind::Files(f), _) => files::run(partitions, f, &report.filter, &tasks).map(Aggregated::Files),
         (kind, None) => unreachable!("{kind:?} is grouped"),
     });
     progress.finish();
