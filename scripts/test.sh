@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Runs the whole test suite. Installs and starts what the tests need first: a Python environment
-# with pyarrow and DuckDB (the independent readers), the release tools (scripts/release/tools.sh:
+# with pyarrow and DuckDB (the independent readers), Debian's ncdu (which reads `export-tree`'s
+# files back), the release tools (scripts/release/tools.sh:
 # twine, pypiserver, check-jsonschema, gitlab-ci-local, shellcheck) and a one-node Slurm cluster
 # (Debian's munge and slurm packages, for the batch tests; stopped again on exit). Then builds and
 # runs every test in the release profile, the one the binary is built with, so dependencies compile
@@ -16,6 +17,8 @@ setup_failed() { echo "scripts/test.sh: setup step failed: $1 (see the messages 
 export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-$HOME/.cache/scanlake-target}"
 SCANLAKE_PYTHON="$(scripts/python-env.sh)" || setup_failed scripts/python-env.sh
 export SCANLAKE_PYTHON
+SCANLAKE_NCDU="$(scripts/ncdu.sh)" || setup_failed scripts/ncdu.sh
+export SCANLAKE_NCDU
 tools_env="$(scripts/release/tools.sh)" || setup_failed scripts/release/tools.sh
 eval "$tools_env"
 trap 'scripts/local-slurm/stop.sh' EXIT

@@ -597,7 +597,7 @@ class Dataset:
 
     def usage(self, *, by: Union[str, Sequence[str]] = "uid", **options: Any) -> _pa.Table:
         """Objects, files, dirs, bytes, allocated and unique (hard links once) bytes per group
-        (``by``: uid, gid, fileset, tld, pool, kind, dirN)."""
+        (``by``: uid, gid, fileset, tld, pool, kind, ext, name, size, dirN)."""
         return self._report({"report": "usage", "by": _words("by", by)}, options)
 
     def age(self, *, by: Union[str, Sequence[str], None] = None, time: str = "access", edges: Optional[Sequence[int]] = None, size_edges: Optional[Sequence[int]] = None, **options: Any) -> _pa.Table:
@@ -643,6 +643,12 @@ class Dataset:
         ``(other)`` row for the rest."""
         report = {"report": "extensions", "by": _words("by", by), "n": _opt_int("n", n)}
         return self._report(report, options)
+
+    def duplicates(self, *, n: int = 20, **options: Any) -> _pa.Table:
+        """Candidate duplicates: files with the same base name and the same size (above zero) in
+        different places, hard links of one object counted as one copy; per scan date the ``n``
+        groups that would save the most bytes if one copy were kept (``bytes_saved``)."""
+        return self._report({"report": "duplicates", "n": _opt_int("n", n)}, options)
 
     def history(self, *, by: str = "uid", since: Optional[DateLike] = None, from_rows: bool = False, **options: Any) -> _pa.Table:
         """Usage per scan date and group (``by``: uid, gid, fileset, tld, pool, kind, dirN) over
@@ -695,7 +701,7 @@ class Dataset:
     def explain(self, report: str = "usage", **options: Any) -> str:
         """Which engine a report would run on and why, its limits, and the columns it leaves empty."""
         method = getattr(self, report, None)
-        if report not in ("usage", "age", "size", "top", "du", "churn", "extensions", "history", "growth") or method is None:
+        if report not in ("usage", "age", "size", "top", "du", "churn", "extensions", "duplicates", "history", "growth") or method is None:
             raise OptionError(f"unknown report {report!r}", "report")
         options["_explain"] = True
         return method(**options)
@@ -759,6 +765,17 @@ class Dataset:
             said = _call("find", progress, output=_path("output", output), format=format, **args)
             return _Path(said["path"])
         return _reader(_call("find", progress, **args))
+
+    def export_tree(self, output: PathLike, *, progress: bool = True, **filters: Any) -> Dict[str, Any]:
+        """Writes one scan date (``acq``, default the latest) as the JSON export that
+        ``ncdu -f FILE`` browses (atomically): the subtree under ``prefix`` (one), else everything,
+        with the filters of ``find``. Returns what was written (directories, files, bytes, …)."""
+        name_opts = _names(**{k: filters.pop(k) for k in _NAME_KEYS if k in filters})
+        unknown = set(filters) - set(_FILTER_KEYS)
+        if unknown:
+            raise TypeError(f"export_tree() got an unexpected keyword argument '{sorted(unknown)[0]}'")
+        request = {"filter": _filter(**filters), "names": name_opts}
+        return _call("export_tree", progress, dataset=str(self.path), request=request, output=_path("output", output))
 
     def query(self, sql: str, *, threads: Optional[int] = None, memory_mib: Optional[int] = None, progress: bool = True) -> _pa.Table:
         """Read-only SQL (DataFusion) over the table ``files``: the dataset's columns plus ``acq``

@@ -83,3 +83,51 @@ def test_quota_puts_each_entry_beside_the_scans_usage(lake):
     assert rows["fileset"]["bytes_pct"] == 200.0  # 100 KiB of a 50 KiB quota
     assert rows["fileset"]["growth_per_week"] is not None
     assert len(lake.quota(text, over=150, progress=False)) == 1
+
+
+def _rows(lake, acq, columns):
+    files = [f["path"] for f in lake.files.to_pylist()]
+    table = ds.dataset(files, format="parquet", partitioning="hive").to_table(columns=["acq", *columns])
+    return [r for r in table.to_pylist() if str(r["acq"]) == acq]
+
+
+def test_top_files_and_duplicates_match_pyarrow(lake):
+    rows = _rows(lake, "2026-11-08", ["path", "kind", "size", "nlink", "inode", "gen", "snapshot"])
+    files = [r for r in rows if r["kind"] == "file" and r["size"] is not None]
+    top = lake.top("files", by="size", n=5, acq="2026-11-08", progress=False).to_pylist()
+    want = sorted(files, key=lambda r: (-r["size"], r["path"].encode()))[:5]
+    assert [(r["path"], r["size"]) for r in top] == [(r["path"], r["size"]) for r in want]
+    groups = {}
+    for i, r in enumerate(files):
+        if r["size"] > 0:
+            ident = (r["inode"], r["gen"], r["snapshot"]) if r["nlink"] != 1 else i
+            groups.setdefault((r["path"].rsplit("/", 1)[-1], r["size"]), set()).add(ident)
+    saved = sorted((size * (len(ids) - 1), name) for (name, size), ids in groups.items() if len(ids) > 1)
+    got = lake.duplicates(n=1000, acq="2026-11-08", progress=False).to_pylist()
+    assert sorted((r["bytes_saved"], r["name"]) for r in got) == saved
+    assert [r["bytes_saved"] for r in got] == sorted((r["bytes_saved"] for r in got), reverse=True)
+
+
+def test_export_tree_holds_every_row_of_the_scan(lake, tmp_path):
+    import json
+
+    out = tmp_path / "tree.json"
+    said = lake.export_tree(out, acq="2026-11-08", progress=False)
+    tree = json.loads(out.read_bytes().decode("utf-8", "surrogateescape"))
+    assert tree[:2] == [1, 2] and tree[2]["progname"] == "scanlake"
+
+    def walk(node, counts):
+        counts["dirs"] += 1
+        for child in node[1:]:
+            if isinstance(child, list):
+                walk(child, counts)
+            else:
+                counts["files" if not child.get("notreg") else "others"] += 1
+                counts["bytes"] += child.get("asize", 0)
+        return counts
+
+    counts = walk(tree[3], {"dirs": 0, "files": 0, "others": 0, "bytes": 0})
+    rows = _rows(lake, "2026-11-08", ["kind", "size"])
+    assert counts["files"] + counts["others"] == sum(1 for r in rows if r["kind"] != "dir")
+    assert counts["bytes"] == sum(r["size"] or 0 for r in rows if r["kind"] != "dir")
+    assert (said["files"] + said["others"], said["directories"]) == (counts["files"] + counts["others"], counts["dirs"])

@@ -39,15 +39,27 @@ impl FindRequest {
     }
 }
 
-/// The matches of `request`, ready to stream, with `columns` read.
-fn matches(view: Arc<DatasetView>, request: &FindRequest, settings: &Settings, columns: &[String]) -> Result<Matches> {
-    let filter = settings.resolve_filter(&request.filter, &request.names.source())?;
-    let acq = found::scan_date(&view, &filter.acq)?;
+/// The filter of `find` (or another listing, named `what`) resolved, and the one scan date it lists.
+pub(crate) fn resolve(
+    view: &DatasetView,
+    filter: &Filter,
+    names: &NameOptions,
+    settings: &Settings,
+    what: &str,
+) -> Result<(Filter, scanlake::dataset::ScanDate)> {
+    let filter = settings.resolve_filter(filter, &names.source())?;
+    let acq = found::scan_date(view, &filter.acq)?;
     for col in filter.required_columns() {
         if !view.columns_seen.contains(col) {
-            anyhow::bail!("{}", scanlake::dataset::view::missing_column_message("find", col));
+            anyhow::bail!("{}", scanlake::dataset::view::missing_column_message(what, col));
         }
     }
+    Ok((filter, acq))
+}
+
+/// The matches of `request`, ready to stream, with `columns` read.
+fn matches(view: Arc<DatasetView>, request: &FindRequest, settings: &Settings, columns: &[String]) -> Result<Matches> {
+    let (filter, acq) = resolve(&view, &request.filter, &request.names, settings, "find")?;
     Matches::new(view, &filter, acq, columns)
 }
 

@@ -26,6 +26,7 @@ pub mod report;
 pub mod request;
 pub mod runs;
 pub mod settings;
+pub mod tree;
 
 pub use request::{
     ConvertRequest, EngineChoice, LimitOptions, ReportRequest, ReportType, SplitRequest, TopMetric, TopWhat,

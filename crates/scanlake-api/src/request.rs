@@ -6,8 +6,8 @@ pub use crate::choices::{EngineChoice, LimitOptions};
 use crate::settings::Settings;
 use anyhow::Result;
 use scanlake::aggregate::spec::{
-    BucketUnit, Buckets, ChurnBy, ChurnReport, Dimension, DuReport, FilesMetric, Filter, GroupedReport, GrowthReport,
-    HistoryReport, Report, ReportKind, TimeField, Top, TopFilesReport,
+    BucketUnit, Buckets, ChurnBy, ChurnReport, Dimension, DuReport, DuplicatesReport, FilesMetric, Filter,
+    GroupedReport, GrowthReport, HistoryReport, Report, ReportKind, TimeField, Top, TopFilesReport,
 };
 use scanlake::convert::ConvertOptions;
 use scanlake::dataset::ScanDate;
@@ -221,6 +221,10 @@ pub enum ReportType {
         #[serde(default)]
         n: Option<usize>,
     },
+    /// Candidate duplicates: files with the same base name and size in different places (hard
+    /// links of one object are one copy), files only unless the filter names kinds; the `n`
+    /// groups per scan date that would save the most bytes if one copy were kept.
+    Duplicates { n: usize },
     /// Usage per scan date and group over every scan (or the filter's), with each group's change.
     History {
         #[serde(default)]
@@ -257,6 +261,7 @@ impl ReportType {
             ReportType::Churn { .. } => "churn",
             ReportType::Files { .. } => "top files",
             ReportType::Extensions { .. } => "extensions",
+            ReportType::Duplicates { .. } => "duplicates",
             ReportType::History { .. } => "history",
             ReportType::Growth { .. } => "growth",
         }
@@ -342,6 +347,7 @@ impl ReportRequest {
         if let ReportType::Top { n: 0, .. }
         | ReportType::Growth { n: 0, .. }
         | ReportType::Files { n: 0, .. }
+        | ReportType::Duplicates { n: 0 }
         | ReportType::Extensions { n: Some(0), .. } = self.report
         {
             return Err(OptionError::new("n", "top needs `n` of at least 1").into());
@@ -420,6 +426,13 @@ impl ReportRequest {
                     filter.kind.push("file".into());
                 }
                 ReportKind::Files(TopFilesReport { metric: *by, n: *n, per_user: *per_user })
+            }
+            ReportType::Duplicates { n } => {
+                if filter.kind.is_empty() {
+                    filter.kind.push("file".into());
+                }
+                top = Some(Top { n: *n, column: "bytes_saved".into(), other: false });
+                ReportKind::Duplicates(DuplicatesReport::new())
             }
             ReportType::Extensions { by, n } => {
                 if filter.kind.is_empty() {

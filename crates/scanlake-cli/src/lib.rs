@@ -33,12 +33,14 @@ pub(crate) enum Command {
     Gen(commands::gen_scan::Args),
     /// Generate a scan, convert it and print a per-user summary.
     Demo(commands::demo::Args),
-    /// Run a report (usage, age, size, top, du, churn, extensions, history) over a dataset.
+    /// Run a report (usage, age, size, top, du, churn, extensions, duplicates, history) over a dataset.
     Aggregate(Box<commands::aggregate::Args>),
     /// List the files a filter selects (one scan date, path order): paths, rows, per-owner lists.
     Find(Box<commands::find::Args>),
     /// Quota use (`mmrepquota -Y`) beside the scan's usage of the same owners and filesets.
     Quota(Box<commands::quota::Args>),
+    /// Write a scan (or a subtree) as ncdu's JSON export, to browse with `ncdu -f FILE`.
+    ExportTree(Box<commands::export_tree::Args>),
     /// Add usage summaries to inputs converted before summaries existed (history reads them).
     Summarize(commands::summarize::Args),
     /// Run SQL over a dataset's table `files` (DataFusion).
@@ -98,6 +100,7 @@ pub fn main(argv: Vec<std::ffi::OsString>) -> ExitCode {
         Command::Aggregate(args) => commands::aggregate::run(*args, &ctx),
         Command::Find(args) => commands::find::run(*args, &ctx),
         Command::Quota(args) => commands::quota::run(*args, &ctx),
+        Command::ExportTree(args) => commands::export_tree::run(*args, &ctx),
         Command::Summarize(args) => commands::summarize::run(args),
         Command::Query(args) => commands::query::run(args, &ctx),
         Command::Run(args) => commands::run::run(args, &ctx),

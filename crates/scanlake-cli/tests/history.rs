@@ -1,12 +1,13 @@
 //! History and growth over many scans, and the usage summaries that answer them: against an
 //! independent referee (DuckDB over the data files), and against a full recomputation from the
-//! rows after a reconversion, a killed commit and `scanlake summarize` on an older dataset.
+//! rows after a reconversion, a killed commit and `scanlake summarize` on an older dataset. The
+//! referee also checks extensions, top files, duplicates, and the ncdu tree as ncdu reads it back.
 
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
 mod common;
-use common::{fails, ok, python, scanlake};
+use common::{fails, ncdu, ok, python, scanlake};
 
 #[test]
 fn history_and_growth_match_an_independent_referee_from_summaries_and_rows() {
@@ -15,11 +16,12 @@ fn history_and_growth_match_an_independent_referee_from_summaries_and_rows() {
         .arg(PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/history_referee.py"))
         .arg(env!("CARGO_BIN_EXE_scanlake"))
         .arg(dir.path())
+        .env("SCANLAKE_NCDU", ncdu())
         .output()
         .unwrap();
     assert!(out.status.success(), "the referee disagrees: {}", String::from_utf8_lossy(&out.stderr));
     let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
-    assert_eq!(v["cases"].as_array().unwrap().len(), 22, "{v}");
+    assert_eq!(v["cases"].as_array().unwrap().len(), 25, "{v}");
 }
 
 const GROUPS: [&str; 6] = ["uid", "gid", "fileset", "tld", "pool", "kind"];

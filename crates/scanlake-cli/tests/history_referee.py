@@ -56,10 +56,22 @@ def extra_records(acq):
         ("/gpfs/fs1/home/ext/r%E9sum%E9.D%FFT", f"|size=77|kballoc=1|access={t}|uid=1003|gid=103|pool=data|mode=-rw-r--r--|nlink=1|fileset=root|"),
         ("/gpfs/fs1/top.dat", f"|size=55|kballoc=1|access={t}|uid=1003|gid=103|pool=data|mode=-rw-r--r--|nlink=1|fileset=root|"),
     ]
+    # Duplicates across tlds: two copies, and a third object with two hard links of one name.
+    dup = f"|size=1000000|kballoc=977|access={t}|uid=1004|gid=104|pool=data|mode=-rw-r--r--|fileset=root|"
+    recs += [
+        ("/gpfs/fs1/home/dupa/model.ckpt", dup + "nlink=1|"),
+        ("/gpfs/fs1/scratch/dupb/model.ckpt", dup + "nlink=1|"),
+        ("/gpfs/fs1/home/dupc/model.ckpt", dup + "nlink=2|", 9_000_001),
+        ("/gpfs/fs1/projects/dupd/model.ckpt", dup + "nlink=2|", 9_000_001),
+        ("/gpfs/fs1/home/dupa/r%E9sult", f"|size=300000|uid=1004|mode=-rw-r--r--|nlink=1|"),
+        ("/gpfs/fs1/home/dupb/r%E9sult", f"|size=300000|uid=1004|mode=-rw-r--r--|nlink=1|"),
+        ("/gpfs/fs1/home/dupa/empty", f"|size=0|uid=1004|mode=-rw-r--r--|nlink=1|"),
+        ("/gpfs/fs1/home/dupb/empty", f"|size=0|uid=1004|mode=-rw-r--r--|nlink=1|"),
+    ]
     lines = []
-    for i, (path, show) in enumerate(recs):
+    for i, (path, show, *inode) in enumerate(recs):
         show = show.replace("|", "%7C").replace("=", "%3D").replace(" ", "%20").replace(":", "%3A")
-        lines.append(f"{8_000_000 + i} 1 0  {show} -- {path}\n")
+        lines.append(f"{inode[0] if inode else 8_000_000 + i} 1 0  {show} -- {path}\n")
     return "".join(lines).encode()
 
 
@@ -97,15 +109,15 @@ def rows_of(work):
     listed = "[" + ", ".join("'" + f.replace("'", "''") + "'" for f in files) + "]"
     rows = con.execute(
         "SELECT CAST(regexp_extract(filename, 'acq=([0-9-]+)', 1) AS VARCHAR), uid, gid, fileset, pool, kind, "
-        "size, kballoc, coalesce(path_bytes, encode(path)), epoch_us(access), epoch_us(modify), inode, nlink "
+        "size, kballoc, coalesce(path_bytes, encode(path)), epoch_us(access), epoch_us(modify), inode, nlink, gen, snapshot "
         f"FROM read_parquet({listed}, filename = true, union_by_name = true)"
     ).fetchall()
     out = []
-    for acq, uid, gid, fileset, pool, kind, size, kballoc, path, access, modify, inode, nlink in rows:
+    for acq, uid, gid, fileset, pool, kind, size, kballoc, path, access, modify, inode, nlink, gen, snapshot in rows:
         path = bytes(path)
         out.append({"acq": acq, "uid": uid, "gid": gid, "fileset": fileset, "pool": pool, "kind": kind,
                     "tld": display(tld_of(path)), "size": size, "kballoc": kballoc, "path": path,
-                    "access": access, "modify": modify, "inode": inode, "nlink": nlink})
+                    "access": access, "modify": modify, "identity": (inode or 0, gen or 0, snapshot or 0), "nlink": nlink})
     return out, manifest
 
 
@@ -252,6 +264,98 @@ def top_files(rows, metric, n, per_user):
     return out
 
 
+def duplicates(rows, n):
+    """docs/aggregate.md: per scan date, files of more than zero bytes with the same base name and
+    size; an object that may have other links (nlink not 1) is one copy per identity (inode,
+    generation, snapshot). Groups of two or more copies, the n largest savings per date."""
+    groups = {}
+    for i, r in enumerate(rows):
+        if r["kind"] != "file" or not r["size"]:
+            continue
+        g = groups.setdefault((r["acq"], display(r["path"].rsplit(b"/", 1)[-1]), r["size"]), [set(), 0])
+        g[0].add(r["identity"] if r["nlink"] != 1 else ("row", i))
+        g[1] += 1
+    out = []
+    for d in DATES:
+        found = [(name, size, len(ids), links) for (acq, name, size), (ids, links) in groups.items() if acq == d and len(ids) > 1]
+        found.sort(key=lambda g: (g[0].encode(), g[1]))
+        found.sort(key=lambda g: -(g[1] * (g[2] - 1)))
+        out += [(d, name, size, copies, links, size * copies, size * (copies - 1)) for name, size, copies, links in found[:n]]
+    return out
+
+
+def ncdu_entries(node, parent=None):
+    """(path bytes, info, is a directory) for every entry of an ncdu export's tree."""
+    info = node[0] if isinstance(node, list) else node
+    name = info["name"].encode("utf-8", "surrogateescape")
+    path = name if parent is None else parent + b"/" + name
+    yield path, info, isinstance(node, list)
+    if isinstance(node, list):
+        for child in node[1:]:
+            yield from ncdu_entries(child, path)
+
+
+def tree_case(scanlake, work, rows, acq, prefix):
+    """`export-tree`, loaded and exported again by Debian's ncdu, holds every row of the scan."""
+    ncdu = os.environ.get("SCANLAKE_NCDU") or fail("SCANLAKE_NCDU names no ncdu (scripts/ncdu.sh installs it)")
+    tree, again = os.path.join(work, "tree.json"), os.path.join(work, "tree-ncdu.json")
+    args = ["export-tree", "lake", "--acq", acq, "-o", tree, "--json"] + (["--prefix", prefix] if prefix else [])
+    said = json.loads(run(scanlake, args, work).stdout)
+    out = subprocess.run([ncdu, "-0", "-e", "-f", tree, "-o", again], capture_output=True)
+    if out.returncode != 0 or out.stderr:
+        fail(f"ncdu could not read the tree: {out.stderr.decode(errors='replace')}")
+    with open(again, "rb") as f:
+        doc = json.loads(f.read().decode("utf-8", "surrogateescape"))
+    if doc[0] != 1 or len(doc) != 4:
+        fail(f"ncdu's export has an unexpected shape: {doc[:3]}")
+    got = {}
+    for path, info, is_dir in ncdu_entries(doc[3]):
+        if path in got:
+            fail(f"tree: {display(path)} appears twice")
+        got[path] = (info, is_dir)
+    top = (prefix or "/gpfs/fs1").encode()
+    want = {}
+    for r in rows:
+        if r["acq"] == acq and (r["path"] == top or r["path"].startswith(top + b"/")):
+            want.setdefault(r["path"], []).append(r)
+    repeated = sum(len(listed) - 1 for listed in want.values())
+    dirs_without_row = set()
+    for p in want:
+        while len(p) > len(top):
+            p = p[: p.rfind(b"/")]
+            if p not in want:
+                dirs_without_row.add(p)
+    if set(got) != set(want) | dirs_without_row:
+        fail(f"tree under {top}: only in the tree {sorted(set(got) - set(want))[:3]}, "
+             f"missing {sorted((set(want) | dirs_without_row) - set(got))[:3]}")
+
+    def expect(r):
+        links = r["kind"] != "dir" and (r["nlink"] or 0) > 1
+        return (max(r["size"] or 0, 0), (r["kballoc"] or 0) * 1024, r["uid"] or 0, r["kind"] == "dir",
+                r["kind"] in ("link", "other"), r["identity"][0] if links else None)
+
+    written = []
+    for path, listed in want.items():
+        info, is_dir = got[path]
+        seen = (info.get("asize", 0), info.get("dsize", 0), info.get("uid", 0), is_dir,
+                info.get("notreg", False), info.get("ino") if info.get("hlnkc") else None)
+        # A path listed more than once is written once, from one of its rows.
+        match = [r for r in listed if expect(r) == seen]
+        if not match:
+            fail(f"tree: {display(path)} is {seen}, the referee {[expect(r) for r in listed]}")
+        written.append(match[0])
+    for p in dirs_without_row:
+        if not got[p][1] or set(got[p][0]) != {"name"}:
+            fail(f"tree: {display(p)} has no row, yet is {got[p]}")
+    files = sum(r["kind"] not in ("dir", "link", "other") for r in written)
+    if (said["files"], said["directories_without_row"], said["repeated_paths"]) != (files, len(dirs_without_row), repeated):
+        fail(f"tree: scanlake says {said}, the referee counts {files} files, {len(dirs_without_row)} "
+             f"directories without a row and {repeated} repeated paths")
+    if not any(not p.isascii() for p in want) or not any(g[0].get("hlnkc") for g in got.values()):
+        fail("tree: the data lacks names that are not ASCII or hard links")
+    return {"case": "export-tree", "prefix": prefix, "entries": len(got), "repeated_paths": repeated}
+
+
 def report(scanlake, work, args):
     return json.loads(run(scanlake, ["aggregate", "lake", *args, "--format", "json"], work).stdout)
 
@@ -341,6 +445,20 @@ def main():
                 diff = [(g, w) for g, w in zip(got, want) if g != w][:3]
                 fail(f"top files by {metric} (per user: {per_user}) on {engine}: {len(got)} rows, the referee {len(want)}; first differences {diff}")
         checked.append({"case": "top files", "by": metric, "rows": len(want)})
+    # Duplicates on both engines (engines_agree.rs spills them under a tiny memory limit).
+    want = duplicates(rows, 9)
+    if not any(w[4] > w[3] for w in want) or not any("\\x" in w[1] for w in want):
+        fail(f"the data lacks a duplicate group with hard links among its copies, or one whose name is not UTF-8: {want}")
+    for how in (["--engine", "streaming"], ["--engine", "datafusion"]):
+        got = [tuple(r[c] for c in ("acq", "name", "size", "copies", "links", "bytes", "bytes_saved"))
+               for r in report(scanlake, work, ["duplicates", "-n", "9", *how])]
+        if got != want:
+            diff = [(g, w) for g, w in zip(got, want) if g != w][:3]
+            fail(f"duplicates {how}: {len(got)} rows, the referee {len(want)}; first differences {diff}")
+    checked.append({"case": "duplicates", "rows": len(want)})
+    # The ncdu tree of the latest scan, whole and under a prefix, as ncdu itself reads it back.
+    for prefix in (None, "/gpfs/fs1/home"):
+        checked.append(tree_case(scanlake, work, rows, DATES[-1], prefix))
     print(json.dumps({"cases": checked, "rows": len(rows)}))
 
 

@@ -19,7 +19,7 @@ fn scanlake(args: &[&str], cwd: &Path) -> (Option<i32>, String, String) {
 }
 
 /// Every subcommand, and each report of `aggregate`.
-const COMMANDS: [&str; 32] = [
+const COMMANDS: [&str; 34] = [
     "",
     "convert",
     "split",
@@ -39,9 +39,11 @@ const COMMANDS: [&str; 32] = [
     "aggregate churn",
     "aggregate history",
     "aggregate extensions",
+    "aggregate duplicates",
     "find",
     "summarize",
     "quota",
+    "export-tree",
     "query",
     "run",
     "status",

@@ -60,8 +60,8 @@ fn sum(a: &ArrayRef, row: usize) -> Sum {
 fn grouped_kinds(r: &GroupedReport) -> Vec<KeyKind> {
     let mut kinds = vec![KeyKind::Int];
     kinds.extend(r.by.iter().map(|d| match d {
-        Dimension::Uid | Dimension::Gid => KeyKind::Int,
-        Dimension::Fileset | Dimension::Pool | Dimension::Kind | Dimension::Ext => KeyKind::Text,
+        Dimension::Uid | Dimension::Gid | Dimension::Size => KeyKind::Int,
+        Dimension::Fileset | Dimension::Pool | Dimension::Kind | Dimension::Ext | Dimension::Name => KeyKind::Text,
         Dimension::Tld | Dimension::Dir(_) => KeyKind::Path,
     }));
     kinds.extend(r.age.iter().map(|_| KeyKind::Int));

@@ -99,6 +99,7 @@ fn grouped_keys(r: &GroupedReport) -> Vec<String> {
         keys.push(match (d, d.column()) {
             (Dimension::Dir(depth), _) => format!("scanlake_dir({PATH}, {depth})"),
             (Dimension::Ext, _) => format!("scanlake_extension({PATH})"),
+            (Dimension::Name, _) => format!("scanlake_name({PATH})"),
             (_, Some(column)) => column.to_string(),
             (_, None) => "tld".into(),
         });

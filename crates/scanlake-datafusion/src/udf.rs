@@ -24,6 +24,7 @@ pub fn all() -> Vec<ScalarUDF> {
         ScalarUDF::from(PathFn::new(PathOp::Under)),
         ScalarUDF::from(PathFn::new(PathOp::Display)),
         ScalarUDF::from(PathFn::new(PathOp::Extension)),
+        ScalarUDF::from(PathFn::new(PathOp::Name)),
         ScalarUDF::from(PathFn::new(PathOp::NameGlob)),
         ScalarUDF::from(PathFn::new(PathOp::PathRegex)),
     ]
@@ -36,6 +37,7 @@ enum PathOp {
     Under,
     Display,
     Extension,
+    Name,
     NameGlob,
     PathRegex,
 }
@@ -52,7 +54,7 @@ impl PathFn {
             PathOp::Dir => vec![DataType::Binary, DataType::Int64],
             PathOp::Ancestors => vec![DataType::Binary, DataType::Int64, DataType::Int64],
             PathOp::Under | PathOp::NameGlob | PathOp::PathRegex => vec![DataType::Binary, DataType::Binary],
-            PathOp::Display | PathOp::Extension => vec![DataType::Binary],
+            PathOp::Display | PathOp::Extension | PathOp::Name => vec![DataType::Binary],
         };
         PathFn { op, signature: Signature::exact(args, Volatility::Immutable) }
     }
@@ -79,6 +81,7 @@ impl ScalarUDFImpl for PathFn {
             PathOp::Under => "scanlake_under",
             PathOp::Display => "scanlake_display",
             PathOp::Extension => "scanlake_extension",
+            PathOp::Name => "scanlake_name",
             PathOp::NameGlob => "scanlake_name_glob",
             PathOp::PathRegex => "scanlake_path_regex",
         }
@@ -93,7 +96,7 @@ impl ScalarUDFImpl for PathFn {
             PathOp::Dir => DataType::Binary,
             PathOp::Ancestors => DataType::List(Arc::new(Field::new("item", DataType::Binary, true))),
             PathOp::Under | PathOp::NameGlob | PathOp::PathRegex => DataType::Boolean,
-            PathOp::Display | PathOp::Extension => DataType::Utf8,
+            PathOp::Display | PathOp::Extension | PathOp::Name => DataType::Utf8,
         })
     }
 
@@ -161,6 +164,13 @@ impl ScalarUDFImpl for PathFn {
                 let mut b = StringBuilder::with_capacity(rows, rows * 32);
                 for p in paths.iter() {
                     b.append_option(p.map(pathkey::display));
+                }
+                Arc::new(b.finish())
+            }
+            PathOp::Name => {
+                let mut b = StringBuilder::with_capacity(rows, rows * 16);
+                for p in paths.iter() {
+                    b.append_option(p.map(|p| pathkey::display(filter::base_name(p))));
                 }
                 Arc::new(b.finish())
             }

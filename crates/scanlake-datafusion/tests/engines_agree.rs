@@ -357,6 +357,20 @@ fn reports(tld: &str) -> Vec<Report> {
             Filter { kind: vec!["file".into()], older: vec![age_of("modify=30d")], ..none() },
             None,
         ),
+        report(
+            "duplicates",
+            ReportKind::Duplicates(DuplicatesReport::new()),
+            Filter { kind: vec!["file".into()], ..none() },
+            Some(Top { n: 9, column: "bytes_saved".into(), other: false }),
+        ),
+        report(
+            "duplicates",
+            ReportKind::Duplicates(DuplicatesReport::new()),
+            Filter { kind: vec!["file".into(), "link".into()], prefix: vec![b"/gpfs/fs1".to_vec()], ..none() },
+            Some(Top { n: 3, column: "bytes_saved".into(), other: false }),
+        ),
+        report("usage", grouped(vec![Dimension::Name]), Filter { tld: vec![tld.clone()], ..none() }, None),
+        report("usage", grouped(vec![Dimension::Size, Dimension::Kind]), none(), None),
     ]
 }
 

@@ -198,6 +198,16 @@ pub fn run(op: &str, text: &str, progress: &dyn Progress) -> Result<Output, Fail
             }
             Ok(Output::Rows(rows))
         }
+        "export_tree" => {
+            let view = std::sync::Arc::new(open(&args::<PathBuf>(&a, "dataset")?)?);
+            let request: scanlake_api::tree::TreeRequest = args(&a, "request")?;
+            let output: PathBuf = args(&a, "output")?;
+            let s = settings()?;
+            json_out(
+                scanlake_api::tree::export_tree_to(view, &request, &s, &output, progress)
+                    .map_err(|e| failure("report", e))?,
+            )
+        }
         "query" => {
             let view = open(&args::<PathBuf>(&a, "dataset")?)?;
             let sql: String = args(&a, "sql")?;

@@ -31,3 +31,4 @@ pub mod progress;
 pub mod quota;
 pub mod resources;
 pub mod split;
+pub mod tree;

@@ -36,7 +36,7 @@ pub struct ReportLine {
 pub enum ReportCmd {
     /// Objects, files, directories, bytes, allocated bytes and bytes with hard links counted once, per group.
     Usage {
-        /// Group by these (comma-separated): uid, gid, fileset, tld, pool, kind, dirN (directory at depth N).
+        /// Group by these (comma-separated): uid, gid, fileset, tld, pool, kind, ext, name (base name), size (exact), dirN (directory at depth N).
         #[arg(long, value_delimiter = ',', default_value = "uid")]
         by: Vec<Dimension>,
         #[command(flatten)]
@@ -107,6 +107,14 @@ pub enum ReportCmd {
         #[arg(long, value_delimiter = ',')]
         by: Vec<Dimension>,
         /// Extensions (or groups) per scan date; the rest is one `(other)` row.
+        #[arg(short, long, default_value_t = scanlake_api::request::DEFAULT_TOP_N)]
+        n: usize,
+        #[command(flatten)]
+        common: Common,
+    },
+    /// Candidate duplicates: files with the same base name and size in different places (hard links are one copy), by bytes saved.
+    Duplicates {
+        /// Groups per scan date, largest saving first.
         #[arg(short, long, default_value_t = scanlake_api::request::DEFAULT_TOP_N)]
         n: usize,
         #[command(flatten)]
@@ -260,6 +268,7 @@ impl ReportCmd {
                 }
             },
             ReportCmd::Extensions { by, n, common } => (ReportType::Extensions { by, n: Some(n) }, common),
+            ReportCmd::Duplicates { n, common } => (ReportType::Duplicates { n }, common),
             ReportCmd::History { by, since, from_rows, common } => {
                 (ReportType::History { by: Some(by), since, from_rows }, common)
             }

@@ -5,6 +5,7 @@ pub mod cancel;
 pub mod completions;
 pub mod convert;
 pub mod demo;
+pub mod export_tree;
 pub mod find;
 pub mod gen_scan;
 pub mod man;

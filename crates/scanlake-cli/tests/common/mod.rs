@@ -18,6 +18,17 @@ pub fn python() -> String {
     String::from_utf8(out.stdout).unwrap().trim().to_string()
 }
 
+/// Debian's ncdu, the independent reader of `export-tree`: `SCANLAKE_NCDU`, or the one the
+/// project script installs.
+pub fn ncdu() -> String {
+    if let Ok(p) = std::env::var("SCANLAKE_NCDU") {
+        return p;
+    }
+    let out = Command::new(repo().join("scripts/ncdu.sh")).output().expect("run scripts/ncdu.sh");
+    assert!(out.status.success(), "scripts/ncdu.sh failed: {}", String::from_utf8_lossy(&out.stderr));
+    String::from_utf8(out.stdout).unwrap().trim().to_string()
+}
+
 /// `scanlake ARGS` in `cwd`, with no engine from the environment and no configuration file.
 pub fn scanlake(args: &[&str], cwd: &Path) -> Command {
     let mut c = Command::new(env!("CARGO_BIN_EXE_scanlake"));

@@ -112,7 +112,7 @@ pub fn empty_partial(report: &Report) -> Partial {
     use super::partial::{ChurnPartial, DuPartial, GroupedPartial};
     use super::spec::ReportKind;
     match report.kind {
-        ReportKind::Grouped(_) | ReportKind::History(_) | ReportKind::Growth(_) => {
+        ReportKind::Grouped(_) | ReportKind::History(_) | ReportKind::Growth(_) | ReportKind::Duplicates(_) => {
             Partial::Grouped(GroupedPartial::default())
         }
         ReportKind::Du(_) => Partial::Du(DuPartial::default()),

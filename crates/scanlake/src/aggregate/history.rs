@@ -12,8 +12,11 @@ use crate::dataset::ScanDate;
 use anyhow::{Result, bail};
 use std::collections::BTreeMap;
 
-/// The counters a history shows, in order, with how to read each from [`Counters`].
-const COUNTERS: [(&str, ColumnType, fn(&Counters) -> Sum); 5] = [
+/// A counter a report column shows: its name, its type and how to read it from [`Counters`].
+type CounterColumn = (&'static str, ColumnType, fn(&Counters) -> Sum);
+
+/// The counters a history shows, in order.
+const COUNTERS: [CounterColumn; 5] = [
     ("objects", ColumnType::Int, |c| c.objects),
     ("files", ColumnType::Int, |c| c.files),
     ("dirs", ColumnType::Int, |c| c.dirs),
@@ -22,7 +25,7 @@ const COUNTERS: [(&str, ColumnType, fn(&Counters) -> Sum); 5] = [
 ];
 
 /// Changes a history shows: of these counters, against the group's previous scan.
-const CHANGES: [(&str, ColumnType, fn(&Counters) -> Sum); 3] = [
+const CHANGES: [CounterColumn; 3] = [
     ("objects_change", ColumnType::Int, |c| c.objects),
     ("bytes_change", ColumnType::Bytes, |c| c.bytes),
     ("allocated_change", ColumnType::Bytes, |c| c.allocated),

@@ -1,4 +1,5 @@
-//! Reports over a dataset (usage, age, size, top, du, churn, history, growth, extensions, top files) on interchangeable engines.
+//! Reports over a dataset (usage, age, size, top, du, churn, history, growth, extensions, top files,
+//! duplicates) on interchangeable engines.
 //!
 //! A [`Report`](spec::Report) says what to compute; an [`Engine`](engine::Engine) computes its
 //! [`Partial`](partial::Partial) over some partitions; [`finish`](table::finish) turns the merged
@@ -24,6 +25,7 @@
 pub mod cells;
 pub mod choose;
 pub mod counters;
+pub mod duplicates;
 pub mod engine;
 pub mod export;
 pub mod extension;

@@ -169,7 +169,7 @@ impl Rows {
                 Cell::Int(v) => Some(*v),
                 _ => None,
             };
-            date.sort_by(|a, b| v(b).cmp(&v(a)));
+            date.sort_by_key(|r| std::cmp::Reverse(v(r)));
             let rest = date.split_off(n.min(date.len()));
             if !rest.is_empty() {
                 let mut other: Vec<Cell> = (0..columns.len()).map(|_| Cell::Null).collect();

@@ -21,6 +21,10 @@ pub enum Dimension {
     Dir(usize),
     /// The file-name extension ([`super::extension`]).
     Ext,
+    /// The base name (the path's last component).
+    Name,
+    /// The exact size in bytes.
+    Size,
 }
 
 impl Dimension {
@@ -35,6 +39,8 @@ impl Dimension {
             Dimension::Kind => "kind".into(),
             Dimension::Dir(d) => format!("dir{d}"),
             Dimension::Ext => "ext".into(),
+            Dimension::Name => "name".into(),
+            Dimension::Size => "size".into(),
         }
     }
 
@@ -46,7 +52,8 @@ impl Dimension {
             Dimension::Fileset => Some("fileset"),
             Dimension::Pool => Some("pool"),
             Dimension::Kind => Some("mode"),
-            Dimension::Tld | Dimension::Dir(_) | Dimension::Ext => None,
+            Dimension::Size => Some("size"),
+            Dimension::Tld | Dimension::Dir(_) | Dimension::Ext | Dimension::Name => None,
         }
     }
 
@@ -59,13 +66,15 @@ impl Dimension {
             Dimension::Fileset => Some("fileset"),
             Dimension::Pool => Some("pool"),
             Dimension::Kind => Some("kind"),
-            Dimension::Tld | Dimension::Dir(_) | Dimension::Ext => None,
+            Dimension::Size => Some("size"),
+            Dimension::Tld | Dimension::Dir(_) | Dimension::Ext | Dimension::Name => None,
         }
     }
 
-    /// Whether the number of groups can grow with the data (directories) rather than the site.
+    /// Whether the number of groups can grow with the data (directories, names, sizes) rather
+    /// than the site.
     pub fn is_high_cardinality(self) -> bool {
-        matches!(self, Dimension::Dir(_))
+        matches!(self, Dimension::Dir(_) | Dimension::Name | Dimension::Size)
     }
 }
 
@@ -80,11 +89,13 @@ impl FromStr for Dimension {
             "pool" => Dimension::Pool,
             "kind" => Dimension::Kind,
             "ext" | "extension" => Dimension::Ext,
+            "name" => Dimension::Name,
+            "size" => Dimension::Size,
             _ => match s.strip_prefix("dir") {
                 Some(d) if d.parse::<usize>().is_ok_and(|d| d >= 1) => Dimension::Dir(d.parse().unwrap_or(1)),
                 _ => {
                     return Err(format!(
-                        "unknown group '{s}' (expected uid, gid, fileset, tld, pool, kind, ext or dirN, e.g. dir4)"
+                        "unknown group '{s}' (expected uid, gid, fileset, tld, pool, kind, ext, name, size or dirN, e.g. dir4)"
                     ));
                 }
             },
@@ -294,6 +305,28 @@ pub struct TopFilesReport {
     pub per_user: bool,
 }
 
+/// Candidate duplicates: files of one scan date with the same base name and size but different
+/// identities (hard links of one object are one copy), see [`super::duplicates`].
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DuplicatesReport {
+    /// What engines compute: usage by base name and size.
+    pub grouped: GroupedReport,
+}
+
+impl DuplicatesReport {
+    pub fn new() -> DuplicatesReport {
+        DuplicatesReport {
+            grouped: GroupedReport { by: vec![Dimension::Name, Dimension::Size], age: None, size: None },
+        }
+    }
+}
+
+impl Default for DuplicatesReport {
+    fn default() -> Self {
+        DuplicatesReport::new()
+    }
+}
+
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum ReportKind {
     Grouped(GroupedReport),
@@ -302,6 +335,7 @@ pub enum ReportKind {
     History(HistoryReport),
     Growth(GrowthReport),
     Files(TopFilesReport),
+    Duplicates(DuplicatesReport),
 }
 
 impl ReportKind {
@@ -310,7 +344,8 @@ impl ReportKind {
         match self {
             ReportKind::Grouped(g)
             | ReportKind::History(HistoryReport { grouped: g, .. })
-            | ReportKind::Growth(GrowthReport { grouped: g, .. }) => Some(g),
+            | ReportKind::Growth(GrowthReport { grouped: g, .. })
+            | ReportKind::Duplicates(DuplicatesReport { grouped: g }) => Some(g),
             ReportKind::Du(_) | ReportKind::Churn(_) | ReportKind::Files(_) => None,
         }
     }
@@ -352,7 +387,7 @@ impl Report {
                 ]
             }
             ReportKind::Du(_) => counters.into_iter().chain([("access", &["newest_access"][..])]).collect(),
-            ReportKind::Churn(_) | ReportKind::Files(_) => Vec::new(),
+            ReportKind::Churn(_) | ReportKind::Files(_) | ReportKind::Duplicates(_) => Vec::new(),
         }
     }
 
@@ -363,7 +398,8 @@ impl Report {
         match &self.kind {
             ReportKind::Grouped(g)
             | ReportKind::History(HistoryReport { grouped: g, .. })
-            | ReportKind::Growth(GrowthReport { grouped: g, .. }) => {
+            | ReportKind::Growth(GrowthReport { grouped: g, .. })
+            | ReportKind::Duplicates(DuplicatesReport { grouped: g }) => {
                 cols.extend(g.by.iter().filter_map(|d| d.source_column()));
                 if let Some((t, _)) = &g.age {
                     cols.push(t.column());
@@ -445,6 +481,11 @@ impl Report {
                 }
                 if !h.dates.windows(2).all(|w| w[0] < w[1]) || self.filter.acq != h.dates {
                     bail!("a history's dates must be ascending and be the scan dates its filter selects");
+                }
+            }
+            ReportKind::Duplicates(d) => {
+                if d != &DuplicatesReport::new() {
+                    bail!("a duplicates report groups by base name and size, and nothing else");
                 }
             }
             ReportKind::Growth(g) => {

@@ -362,8 +362,10 @@ pub fn cannot_answer_grouped(view: &DatasetView, by: &[Dimension], filter: &Filt
     if dates.is_empty() {
         return Some("summaries answer for chosen scan dates".into());
     }
-    if let Some(d) = by.iter().find(|d| matches!(d, Dimension::Dir(_) | Dimension::Ext)) {
-        return Some(format!("summaries hold no paths below the tlds (group {d})"));
+    if let Some(d) =
+        by.iter().find(|d| matches!(d, Dimension::Dir(_) | Dimension::Ext | Dimension::Name | Dimension::Size))
+    {
+        return Some(format!("summaries hold no paths below the tlds, names or sizes (group {d})"));
     }
     let why = undecidable(filter);
     if !why.is_empty() {
@@ -455,7 +457,9 @@ pub fn answer_grouped(view: &DatasetView, by: &[Dimension], filter: &Filter) -> 
                     Dimension::Pool => key.pool.clone().map_or(Key::Null, Key::Text),
                     Dimension::Kind => key.kind.clone().map_or(Key::Null, Key::Text),
                     Dimension::Tld => Key::Path(tld_text.clone().into_bytes()),
-                    Dimension::Dir(_) | Dimension::Ext => bail!("summaries hold no paths"),
+                    Dimension::Dir(_) | Dimension::Ext | Dimension::Name | Dimension::Size => {
+                        bail!("summaries hold no paths or sizes")
+                    }
                 });
             }
             partial.groups.entry(group).or_default().add(&c);

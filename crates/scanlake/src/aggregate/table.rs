@@ -50,6 +50,9 @@ pub fn finish_rows(report: &Report, aggregated: Aggregated) -> Result<Rows> {
         (ReportKind::Growth(g), Aggregated::Grouped { groups, linked }) => {
             history::growth_rows(g, group_column(g.grouped.by[0]), with_links(groups, linked))?
         }
+        (ReportKind::Duplicates(_), Aggregated::Grouped { groups, linked }) => {
+            super::duplicates::rows(with_links(groups, linked))
+        }
         (ReportKind::Du(du), Aggregated::Du(dirs)) => {
             let columns = vec![
                 col("acq", ColumnType::Date),
@@ -160,7 +163,7 @@ fn grouped_row(g: &GroupedReport, key: Vec<Key>, c: &Counters) -> Result<Vec<Cel
 /// A group's column: ids are numbers, everything else text.
 fn group_column(d: Dimension) -> Column {
     let ty = match d {
-        Dimension::Uid | Dimension::Gid => ColumnType::Int,
+        Dimension::Uid | Dimension::Gid | Dimension::Size => ColumnType::Int,
         _ => ColumnType::Text,
     };
     col(&d.name(), ty)

@@ -58,6 +58,8 @@ fn partitions<'v>(view: &'v DatasetView, filter: &Filter, acq: ScanDate) -> Vec<
 
 /// A batch with the columns the merge and the lists read on every row at hand.
 pub struct Loaded {
+    /// Numbers batches, so that a reader can tell a new batch from the last one.
+    id: u64,
     batch: RecordBatch,
     path: Option<StringArray>,
     path_bytes: Option<BinaryArray>,
@@ -68,8 +70,10 @@ pub struct Loaded {
 
 impl Loaded {
     fn new(batch: RecordBatch) -> Loaded {
+        static BATCHES: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
         let c = |n: &str| batch.column_by_name(n).cloned();
         Loaded {
+            id: BATCHES.fetch_add(1, std::sync::atomic::Ordering::Relaxed),
             path: c("path").and_then(|a| a.as_string_opt::<i32>().cloned()),
             path_bytes: c("path_bytes").and_then(|a| a.as_binary_opt::<i32>().cloned()),
             uid: c("uid").and_then(|a| a.as_primitive_opt::<UInt32Type>().cloned()),
@@ -114,6 +118,11 @@ pub struct Match<'a> {
 impl<'a> Match<'a> {
     pub fn batch(&self) -> &'a RecordBatch {
         &self.loaded.batch
+    }
+
+    /// A number that differs between any two batches (to cache what is read per batch).
+    pub fn batch_id(&self) -> u64 {
+        self.loaded.id
     }
 
     pub fn path(&self) -> &'a [u8] {

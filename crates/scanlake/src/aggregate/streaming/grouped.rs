@@ -8,6 +8,7 @@
 
 use super::columns::{Cols, OpenFile, RowFilter, file_tasks, filter_columns, opt, opt_str};
 use super::{Budget, Tasks};
+use crate::aggregate::filter::base_name;
 use crate::aggregate::partial::{Counters, Key, Sum, encoded, push_identity};
 use crate::aggregate::spec::{Dimension, Filter, GroupedReport, MAX_GROUPS};
 use crate::aggregate::spill::{MaxSize, Sorted, Spiller, key_bytes, map_bytes};
@@ -89,7 +90,7 @@ pub(super) fn needed_columns(report: &GroupedReport, filter: &Filter) -> Vec<&'s
     let mut cols = vec!["size", "kballoc", "kind"];
     for d in &report.by {
         match d {
-            Dimension::Dir(_) | Dimension::Ext => cols.extend(["path", "path_bytes"]),
+            Dimension::Dir(_) | Dimension::Ext | Dimension::Name => cols.extend(["path", "path_bytes"]),
             _ => cols.extend(d.column()),
         }
     }
@@ -206,6 +207,8 @@ impl<'r, K: Packed> Folder<'r, K> {
                     Dimension::Tld => 0,
                     Dimension::Dir(depth) => text(Some(pathkey::dir_at(c.path(i), *depth))),
                     Dimension::Ext => text(Some(&extension::of_path(c.path(i)))),
+                    Dimension::Name => text(Some(base_name(c.path(i)))),
+                    Dimension::Size => opt(c.size, i).unwrap_or(NULL),
                 };
             }
             let mut slot = self.report.by.len();
@@ -263,9 +266,9 @@ impl<'r, K: Packed> Folder<'r, K> {
             key.push(match d {
                 Dimension::Tld => Key::Path(self.tld.clone()),
                 _ if v == NULL => Key::Null,
-                Dimension::Uid | Dimension::Gid => Key::Int(v),
+                Dimension::Uid | Dimension::Gid | Dimension::Size => Key::Int(v),
                 Dimension::Dir(_) => Key::Path(self.strings[slot].values[v as usize].clone()),
-                Dimension::Ext => Key::Text(pathkey::display(&self.strings[slot].values[v as usize])),
+                Dimension::Ext | Dimension::Name => Key::Text(pathkey::display(&self.strings[slot].values[v as usize])),
                 _ => Key::Text(String::from_utf8_lossy(&self.strings[slot].values[v as usize]).into_owned()),
             });
         }
