@@ -36,7 +36,8 @@ pub fn export_tree(
     scanlake::tree::export(view, &filter, acq, env!("CARGO_PKG_VERSION"), out, progress)
 }
 
-/// Writes the tree to `path`, which appears whole or not at all.
+/// Writes the tree to `path`, which appears whole or not at all (a device or FIFO, such as
+/// `/dev/null`, is written into as it is, like a report's output).
 pub fn export_tree_to(
     view: Arc<DatasetView>,
     request: &TreeRequest,
@@ -45,7 +46,7 @@ pub fn export_tree_to(
     progress: &dyn Progress,
 ) -> Result<TreeSummary> {
     let mut summary = None;
-    scanlake::dataset::write_atomically_with(path, |f| {
+    scanlake::aggregate::export::write_with(path, |f| {
         summary = Some(export_tree(view, request, settings, f, progress)?);
         Ok(())
     })?;

@@ -100,7 +100,7 @@ pub fn export(
     let timestamp = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map_or(0, |d| d.as_secs());
     write!(out, "[1,2,{{\"progname\":\"scanlake\",\"progver\":")?;
     string(&mut out, version.as_bytes())?;
-    write!(out, ",\"timestamp\":{timestamp}}},\n")?;
+    writeln!(out, ",\"timestamp\":{timestamp}}},")?;
     let mut tree = Tree::new(top, acq);
     let mut cols: Option<BatchCols> = None;
     let mut n = 0u64;
@@ -142,6 +142,8 @@ enum Kind {
     File,
     /// A link or another object that is not a regular file.
     Other,
+    /// No `kind` (a layout without `mode`): a directory if anything lies under it, else a file.
+    Unknown,
 }
 
 impl BatchCols {
@@ -150,7 +152,8 @@ impl BatchCols {
             .map(|i| match c.kind(i) {
                 Some("dir") => Kind::Dir,
                 Some("link" | "other") => Kind::Other,
-                _ => Kind::File,
+                Some(_) => Kind::File,
+                None => Kind::Unknown,
             })
             .collect();
         BatchCols {
@@ -197,8 +200,9 @@ struct Row {
 struct Open {
     /// Its path, without a trailing `/` (the file system root is empty).
     path: Vec<u8>,
-    /// Directories in it whose rows came, but none of their contents yet: path and info object.
-    pending: Vec<(Vec<u8>, Vec<u8>)>,
+    /// Directories (or objects of unknown kind) in it whose rows came, but none of their
+    /// contents yet.
+    pending: Vec<(Vec<u8>, Row)>,
 }
 
 struct Tree {
@@ -232,7 +236,11 @@ impl Tree {
         if !self.started {
             self.started = true;
             let name = if self.top.is_empty() { b"/".to_vec() } else { self.top.clone() };
-            let info = if path == self.top.as_slice() { self.info(&name, Some(row)) } else { self.info(&name, None) };
+            let info = if path == self.top.as_slice() {
+                self.info(&name, Some(&Row { kind: Kind::Dir, ..*row }))
+            } else {
+                self.info(&name, None)
+            };
             out.write_all(b"[")?;
             out.write_all(&info)?;
             self.stack.push(Open { path: self.top.clone(), pending: Vec::new() });
@@ -265,7 +273,7 @@ impl Tree {
             let dir = path[..end].to_vec();
             let pending = &mut self.stack.last_mut().expect("the top stays open").pending;
             let info = match pending.iter().position(|(p, _)| *p == dir).map(|at| pending.remove(at).1) {
-                Some(info) => info,
+                Some(row) => self.info(&dir[from..], Some(&Row { kind: Kind::Dir, ..row })),
                 None => {
                     self.summary.directories_without_row += 1;
                     self.info(&dir[from..], None)
@@ -275,41 +283,54 @@ impl Tree {
             out.write_all(&info)?;
             self.stack.push(Open { path: dir, pending: Vec::new() });
         }
-        let name = &path[parent.len() + 1..];
-        let info = self.info(name, Some(row));
-        if row.kind == Kind::Dir {
-            self.stack.last_mut().expect("the top stays open").pending.push((path.to_vec(), info));
+        if matches!(row.kind, Kind::Dir | Kind::Unknown) {
+            self.stack.last_mut().expect("the top stays open").pending.push((path.to_vec(), *row));
         } else {
+            let info = self.info(&path[parent.len() + 1..], Some(row));
             out.write_all(b",\n")?;
             out.write_all(&info)?;
         }
         Ok(())
     }
 
-    /// Writes the open directory's pending directories that `path` has passed as empty ones.
+    /// Writes the open directory's pending entries that `path` has passed: nothing lies under them.
     fn settle_pending(&mut self, path: &[u8], out: &mut impl Write) -> Result<()> {
-        let open = self.stack.last_mut().expect("the top stays open");
         let mut kept = Vec::new();
-        for (dir, info) in std::mem::take(&mut open.pending) {
+        let pending = std::mem::take(&mut self.stack.last_mut().expect("the top stays open").pending);
+        for (dir, row) in pending {
             let contents = [dir.as_slice(), b"/"].concat();
             if path < contents.as_slice() || path.starts_with(&contents) {
-                kept.push((dir, info));
+                kept.push((dir, row));
             } else {
-                empty_dir(&info, out)?;
+                self.childless(&dir, &row, out)?;
             }
         }
-        open.pending = kept;
+        self.stack.last_mut().expect("the top stays open").pending = kept;
         Ok(())
     }
 
-    /// Closes the deepest open directory (its pending ones are empty).
+    /// Closes the deepest open directory (nothing lies under its pending entries).
     fn close(&mut self, out: &mut impl Write) -> Result<()> {
         let open = self.stack.pop().expect("an open directory");
-        for (_, info) in &open.pending {
-            empty_dir(info, out)?;
+        for (path, row) in &open.pending {
+            self.childless(path, row, out)?;
         }
         out.write_all(b"]")?;
         Ok(())
+    }
+
+    /// Writes a pending entry nothing lies under: an empty directory, or a file if its kind is unknown.
+    fn childless(&mut self, path: &[u8], row: &Row, out: &mut impl Write) -> Result<()> {
+        let name = &path[memchr::memrchr(b'/', path).map_or(0, |i| i + 1)..];
+        if row.kind == Kind::Unknown {
+            let info = self.info(name, Some(&Row { kind: Kind::File, ..*row }));
+            out.write_all(b",\n")?;
+            out.write_all(&info)?;
+            Ok(())
+        } else {
+            let info = self.info(name, Some(row));
+            empty_dir(&info, out)
+        }
     }
 
     fn finish(mut self, out: &mut impl Write) -> Result<TreeSummary> {
@@ -340,7 +361,7 @@ impl Tree {
         };
         match r.kind {
             Kind::Dir => self.summary.directories += 1,
-            Kind::File => self.summary.files += 1,
+            Kind::File | Kind::Unknown => self.summary.files += 1,
             Kind::Other => self.summary.others += 1,
         }
         self.summary.bytes += i128::from(r.size.unwrap_or(0));
@@ -467,6 +488,23 @@ mod tests {
             .join(",")
         );
         assert_eq!(got, want);
+    }
+
+    #[test]
+    fn an_object_of_unknown_kind_is_a_directory_only_if_something_lies_under_it() {
+        let unknown = |size| Row { kind: Kind::Unknown, ..file(size) };
+        let mut t = Tree::new(b"/fs".to_vec(), "2026-11-01".parse().unwrap());
+        let mut out = Vec::new();
+        for (p, r) in [("/fs", unknown(1)), ("/fs/d", unknown(2)), ("/fs/d.x", unknown(3)), ("/fs/d/y", unknown(4))] {
+            t.row(p.as_bytes(), &r, &mut out).unwrap();
+        }
+        let summary = t.finish(&mut out).unwrap();
+        let got = String::from_utf8(out).unwrap().replace('\n', "");
+        assert_eq!(
+            got,
+            r#"[{"name":"/fs","asize":1},{"name":"d.x","asize":3},[{"name":"d","asize":2},{"name":"y","asize":4}]]"#
+        );
+        assert_eq!((summary.directories, summary.files), (2, 2));
     }
 
     #[test]

@@ -169,7 +169,8 @@ pub fn rows(
             let growth_per_day = days.map(|d| (now.allocated - usage.before.of(e).allocated) as f64 / d as f64);
             let limit = e.blocks.limit.or(e.blocks.quota);
             let days_to_limit = match (growth_per_day, limit) {
-                (Some(g), Some(l)) if e.blocks.usage >= l => Some(0.0).filter(|_| g.is_finite()),
+                // Already at the limit: no growth needed, with or without an earlier scan.
+                (_, Some(l)) if e.blocks.usage >= l => Some(0.0),
                 (Some(g), Some(l)) if g > 0.0 => Some((l - e.blocks.usage) as f64 / g),
                 _ => None,
             };
