@@ -8,8 +8,8 @@
 //! - [`convert`]: the parallel pipeline from input files to a dataset.
 //! - [`split`]: cuts an input into line-aligned chunks for batch arrays.
 //! - [`generate`]: synthetic scans for demos, tests and benchmarks.
-//! - [`aggregate`]: reports (usage, age, size, top, du, churn, extensions, duplicates, history)
-//!   on interchangeable engines, and the usage summaries history reads instead of rows.
+//! - [`aggregate`]: the reports — usage, age, size, top, du, churn, extensions, duplicates,
+//!   history — on interchangeable engines, and the usage summaries history reads instead of rows.
 //! - [`find`]: the rows a filter keeps, in path order; per-owner lists.
 //! - [`quota`]: `mmrepquota -Y` beside the scan's usage.
 //! - [`tree`]: a scan as ncdu's JSON export.
