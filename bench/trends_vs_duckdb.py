@@ -10,7 +10,7 @@ warm-up run each.
   cache dropped before each run (`--cold`, needs root).
 - extensions, duplicates, top files: over a two-scan dataset of `--rows-per-scan` rows each,
   against the DuckDB query a user would write (the N largest per scan date with QUALIFY).
-- export-tree of the latest scan, and Debian's ncdu loading it (`ncdu -f T -o /dev/null`).
+- export-tree of the latest scan, and Debian's ncdu loading it (`ncdu -0 -f T -o /dev/null`).
 
     bench/trends.sh [--rows-per-scan 10000000] [--weeks 52] [--rows-per-week 200000] [--repeat 5]
 """
@@ -173,7 +173,7 @@ def main():
     # The ncdu tree of the latest scan, and ncdu loading it.
     tree = os.path.join(a.work, "tree.json")
     (t,) = compare([([a.scanlake, "export-tree", lake, "--acq", NEW, "-o", tree, "-q"], None)], a.repeat)
-    (n,) = compare([([a.ncdu, "-f", tree, "-o", "/dev/null"], None)], a.repeat)
+    (n,) = compare([([a.ncdu, "-0", "-f", tree, "-o", "/dev/null"], None)], a.repeat)
     size = os.path.getsize(tree) / (1 << 20)
     lines += ["", "| export-tree of the latest scan | wall | peak RSS |", "|---|---|---|",
               f"| scanlake export-tree ({size:.0f} MiB of JSON) | {t[0]:.2f} s | {t[2]:.0f} MiB |",
