@@ -149,11 +149,12 @@ def main():
     top = "QUALIFY row_number() OVER (PARTITION BY acq ORDER BY {} DESC) <= 20 ORDER BY acq, {} DESC"
     reports = {
         "extensions -n 20": (["extensions", "-n", "20"],
-                             f"SELECT acq, {ext} AS ext, count(*) AS objects, sum(size) AS bytes FROM {src} WHERE kind = 'file' "
-                             f"GROUP BY ALL {top.format('sum(size)', 'bytes')};"),
+                             f"SELECT * FROM (SELECT acq, {ext} AS ext, count(*) AS objects, sum(size) AS bytes FROM {src} "
+                             f"WHERE kind = 'file' GROUP BY ALL) {top.format('bytes', 'bytes')};"),
         "duplicates -n 20": (["duplicates", "-n", "20"],
-                             f"SELECT acq, {name} AS name, size, count(*) AS copies, (count(*) - 1) * size AS bytes_saved FROM {src} "
-                             f"WHERE kind = 'file' AND size > 0 GROUP BY ALL HAVING count(*) > 1 {top.format('bytes_saved', 'bytes_saved')};"),
+                             f"SELECT * FROM (SELECT acq, {name} AS name, size, count(*) AS copies, (count(*) - 1) * size AS bytes_saved "
+                             f"FROM {src} WHERE kind = 'file' AND size > 0 GROUP BY acq, name, size HAVING count(*) > 1) "
+                             f"{top.format('bytes_saved', 'bytes_saved')};"),
         "top files --by size -n 20": (["top", "files", "--by", "size", "-n", "20"],
                                       f"SELECT acq, path, uid, size FROM {src} WHERE kind = 'file' {top.format('size', 'size')};"),
         "usage --by ext": (["usage", "--by", "ext"],

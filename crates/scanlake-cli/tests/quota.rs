@@ -142,6 +142,13 @@ fn quota_entries_stand_beside_the_scans_usage_as_worked_out_by_hand() {
     // An older scan has no scan before it: no growth.
     let first = parse_rows(&ok(&["quota", "lake", "quota.txt", "--acq", "2026-10-25", "--format", "json"], d));
     assert!(first.iter().all(|r| r["growth_per_week"].is_null() && r["days_to_limit"].is_null()));
+    // At its hard limit an entry has no days left, with or without an earlier scan.
+    let full = [HEADER, "mmrepquota::0:1:::fs1:GRP:200::8192:4096:8192:0:2 days:2:0:0:0:none:i:on:off:::", ""];
+    std::fs::write(d.join("full.txt"), full.join("\n")).unwrap();
+    for acq in ["2026-10-25", "2026-11-01"] {
+        let rows = parse_rows(&ok(&["quota", "lake", "full.txt", "--acq", acq, "--format", "json"], d));
+        assert_eq!(f(&rows[0]["days_to_limit"]), Some(0.0), "{acq}: {:?}", rows[0]);
+    }
     let err = fails(&["quota", "lake", "lake/_scanlake/manifest.json"], d);
     assert!(err.contains("no HEADER line") && err.contains("hint:"), "{err}");
 }

@@ -6,6 +6,7 @@
 //! A task hands its groups to a [`Spiller`] at the end of its file, or sooner when its share of
 //! memory is full (a report by directory can have a group per directory).
 
+use super::candidates::Candidates;
 use super::columns::{Cols, OpenFile, RowFilter, file_tasks, filter_columns, opt, opt_str};
 use super::{Budget, Tasks};
 use crate::aggregate::filter::base_name;
@@ -38,6 +39,7 @@ pub fn run(
     partitions: &[&Partition],
     report: &GroupedReport,
     filter: &Filter,
+    candidates: Option<&Candidates>,
     tasks: &Tasks,
     budget: &Budget,
 ) -> Result<(Sorted<Counters>, Sorted<MaxSize>)> {
@@ -55,9 +57,9 @@ pub fn run(
         let rows = RowFilter::new(filter, task.partition)?;
         let file = task.open(&rows)?;
         if slots <= 2 {
-            fold_file::<u128>(&file, report, &rows, &columns, &out)?;
+            fold_file::<u128>(&file, report, &rows, candidates, &columns, &out)?;
         } else {
-            fold_file::<[i64; SLOTS]>(&file, report, &rows, &columns, &out)?;
+            fold_file::<[i64; SLOTS]>(&file, report, &rows, candidates, &columns, &out)?;
         }
         tasks.done()
     })?;
@@ -68,10 +70,11 @@ fn fold_file<K: Packed>(
     file: &OpenFile,
     report: &GroupedReport,
     filter: &RowFilter,
+    candidates: Option<&Candidates>,
     columns: &[&str],
     out: &Out,
 ) -> Result<()> {
-    let mut folder = Folder::<K>::new(report, file.partition);
+    let mut folder = Folder::<K>::new(report, file.partition, candidates);
     let with_links: Vec<&str> = columns.iter().copied().chain(LINK_COLUMNS).collect();
     for &(row_group, link_rows) in &file.row_groups {
         // Without a possible link in the row group, every row's size counts once as it is.
@@ -171,10 +174,12 @@ struct Folder<'r, K> {
     run_key: Option<K>,
     run: Counters,
     linked: FxHashMap<(K, u64, u32, u64), i64>,
+    /// Duplicates only: the keys that may have more than one row (the others are left out).
+    candidates: Option<&'r Candidates>,
 }
 
 impl<'r, K: Packed> Folder<'r, K> {
-    fn new(report: &'r GroupedReport, partition: &Partition) -> Folder<'r, K> {
+    fn new(report: &'r GroupedReport, partition: &Partition, candidates: Option<&'r Candidates>) -> Folder<'r, K> {
         Folder {
             report,
             acq_days: partition.acq.days_since_epoch(),
@@ -185,6 +190,7 @@ impl<'r, K: Packed> Folder<'r, K> {
             run_key: None,
             run: Counters::default(),
             linked: FxHashMap::default(),
+            candidates,
         }
     }
 
@@ -192,6 +198,11 @@ impl<'r, K: Packed> Folder<'r, K> {
         let time = self.report.age.as_ref().map(|(t, _)| c.time(*t));
         for i in 0..c.rows {
             if filter.active && !filter.keep(c, i) {
+                continue;
+            }
+            if let Some(candidates) = self.candidates
+                && !candidates.may_repeat(self.acq_days, c.path(i), opt(c.size, i))
+            {
                 continue;
             }
             let mut parts = [0i64; SLOTS];

@@ -3,6 +3,7 @@
 //! per-file directory stacks (du) or a merge-join of two sorted scans (churn). Memory grows with
 //! the number of result groups, never with the number of rows.
 
+mod candidates;
 mod churn;
 pub(crate) mod columns;
 mod du;
@@ -139,7 +140,7 @@ impl Engine for StreamingEngine {
         limits: &Limits,
         progress: &dyn Progress,
     ) -> Result<Partial> {
-        compute(partitions, report, limits, &Budget::unbounded(), progress)?.into_partial()
+        compute(partitions, report, limits, &Budget::unbounded(), false, progress)?.into_partial()
     }
 
     fn aggregate(
@@ -150,15 +151,17 @@ impl Engine for StreamingEngine {
         limits: &Limits,
         progress: &dyn Progress,
     ) -> Result<Aggregated> {
-        compute(partitions, report, limits, &Budget::new(limits), progress)
+        compute(partitions, report, limits, &Budget::new(limits), true, progress)
     }
 }
 
+/// `whole`: the partitions are all the report covers (not a partial merged with others later).
 fn compute(
     partitions: &[&Partition],
     report: &Report,
     limits: &Limits,
     budget: &Budget,
+    whole: bool,
     progress: &dyn Progress,
 ) -> Result<Aggregated> {
     if partitions.is_empty() {
@@ -171,7 +174,13 @@ fn compute(
         .context("cannot start the aggregation threads")?;
     let tasks = Tasks { label: format!("{} on streaming", report.name), progress };
     let aggregated = pool.install(|| match (&report.kind, report.kind.grouped()) {
-        (_, Some(g)) => grouped::run(partitions, g, &report.filter, &tasks, budget)
+        (ReportKind::Duplicates(d), _) if whole => {
+            let first = Tasks { label: format!("{} on streaming (first pass)", report.name), progress };
+            let candidates = candidates::scan(partitions, &report.filter, limits.memory_bytes, &first)?;
+            grouped::run(partitions, &d.grouped, &report.filter, Some(&candidates), &tasks, budget)
+                .map(|(groups, linked)| Aggregated::Grouped { groups, linked })
+        }
+        (_, Some(g)) => grouped::run(partitions, g, &report.filter, None, &tasks, budget)
             .map(|(groups, linked)| Aggregated::Grouped { groups, linked }),
         (ReportKind::Du(d), _) => du::run(partitions, d, &report.filter, &tasks, budget).map(Aggregated::Du),
         (ReportKind::Churn(c), _) => churn::run(partitions, c, &report.filter, &tasks).map(Aggregated::Churn),
