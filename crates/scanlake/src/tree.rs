@@ -22,14 +22,14 @@
 //! escaped, so a name that is not UTF-8 stays byte-exact.
 
 use crate::aggregate::filter::Filter;
-use crate::aggregate::streaming::columns::{Cols, opt};
+use crate::aggregate::streaming::columns::{Cols, KindColumn, opt};
 use crate::dataset::partition::ScanDate;
 use crate::dataset::view::DatasetView;
 use crate::find::Matches;
 use crate::progress::{Progress, Unit};
 use anyhow::{Result, bail};
-use arrow::array::{Int64Array, PrimitiveArray};
-use arrow::datatypes::{TimestampMicrosecondType, UInt32Type, UInt64Type};
+use arrow::array::{Array, Int64Array, PrimitiveArray, StringArray};
+use arrow::datatypes::{Int32Type, TimestampMicrosecondType, UInt32Type, UInt64Type};
 use std::io::Write;
 use std::sync::Arc;
 
@@ -102,13 +102,9 @@ pub fn export(
     string(&mut out, version.as_bytes())?;
     writeln!(out, ",\"timestamp\":{timestamp}}},")?;
     let mut tree = Tree::new(top, acq);
-    let mut cols: Option<BatchCols> = None;
     let mut n = 0u64;
     while let Some(m) = matches.next_row()? {
-        if cols.as_ref().is_none_or(|c| c.id != m.batch_id()) {
-            cols = Some(BatchCols::new(m.batch_id(), &Cols::new(m.batch())));
-        }
-        let row = cols.as_ref().expect("columns of the batch").row(m.index);
+        let row = m.per_batch(|b| BatchCols::new(&Cols::new(b))).row(m.index);
         tree.row(m.path(), &row, &mut out)?;
         n += 1;
         if n.is_multiple_of(PROGRESS_ROWS) {
@@ -125,8 +121,7 @@ pub fn export(
 
 /// The columns of one batch, held past the borrow of the merge.
 struct BatchCols {
-    id: u64,
-    kind: Vec<Kind>,
+    kind: KindCodes,
     size: Option<Int64Array>,
     kballoc: Option<Int64Array>,
     nlink: Option<Int64Array>,
@@ -146,18 +141,50 @@ enum Kind {
     Unknown,
 }
 
+/// The `kind` column as the tree reads it: dictionary codes with each code's [`Kind`], or strings.
+enum KindCodes {
+    Missing,
+    Coded { keys: PrimitiveArray<Int32Type>, kinds: Vec<Kind> },
+    Plain(StringArray),
+}
+
+impl Kind {
+    fn of(kind: Option<&str>) -> Kind {
+        match kind {
+            Some("dir") => Kind::Dir,
+            Some("link" | "other") => Kind::Other,
+            Some(_) => Kind::File,
+            None => Kind::Unknown,
+        }
+    }
+}
+
+impl KindCodes {
+    fn get(&self, i: usize) -> Kind {
+        match self {
+            KindCodes::Missing => Kind::Unknown,
+            KindCodes::Coded { keys, kinds } => {
+                if keys.is_valid(i) {
+                    kinds.get(keys.value(i) as usize).copied().unwrap_or(Kind::Unknown)
+                } else {
+                    Kind::Unknown
+                }
+            }
+            KindCodes::Plain(s) => Kind::of(s.is_valid(i).then(|| s.value(i))),
+        }
+    }
+}
+
 impl BatchCols {
-    fn new(id: u64, c: &Cols) -> BatchCols {
-        let kind = (0..c.rows)
-            .map(|i| match c.kind(i) {
-                Some("dir") => Kind::Dir,
-                Some("link" | "other") => Kind::Other,
-                Some(_) => Kind::File,
-                None => Kind::Unknown,
-            })
-            .collect();
+    fn new(c: &Cols) -> BatchCols {
+        let kind = match &c.kind {
+            None => KindCodes::Missing,
+            Some(KindColumn::Coded { keys, names }) => {
+                KindCodes::Coded { keys: (*keys).clone(), kinds: names.iter().map(|n| Kind::of(*n)).collect() }
+            }
+            Some(KindColumn::Plain(s)) => KindCodes::Plain((*s).clone()),
+        };
         BatchCols {
-            id,
             kind,
             size: c.size.cloned(),
             kballoc: c.kballoc.cloned(),
@@ -171,7 +198,7 @@ impl BatchCols {
 
     fn row(&self, i: usize) -> Row {
         Row {
-            kind: self.kind[i],
+            kind: self.kind.get(i),
             size: opt(self.size.as_ref(), i),
             kballoc: opt(self.kballoc.as_ref(), i),
             nlink: opt(self.nlink.as_ref(), i),
@@ -365,33 +392,34 @@ impl Tree {
             Kind::Other => self.summary.others += 1,
         }
         self.summary.bytes += i128::from(r.size.unwrap_or(0));
-        let mut field = |k: &str, v: String| o.extend_from_slice(format!(",\"{k}\":{v}").as_bytes());
+        // Integers only: written straight into the object, without a string each.
+        let mut field = |k: &str, v: &dyn std::fmt::Display| write!(o, ",\"{k}\":{v}").expect("writing to memory");
         if let Some(s) = r.size {
-            field("asize", s.max(0).to_string());
+            field("asize", &s.max(0));
         }
         if let Some(k) = r.kballoc {
-            field("dsize", (i128::from(k.max(0)) * 1024).min(i128::from(u64::MAX)).to_string());
+            field("dsize", &(i128::from(k.max(0)) * 1024).min(i128::from(u64::MAX)));
         }
         if let Some(u) = r.uid {
-            field("uid", u.to_string());
+            field("uid", &u);
         }
         if let Some(g) = r.gid {
-            field("gid", g.to_string());
+            field("gid", &g);
         }
         if let Some(m) = r.modify {
-            field("mtime", m.div_euclid(1_000_000).max(0).to_string());
+            field("mtime", &m.div_euclid(1_000_000).max(0));
         }
         // ncdu counts an inode with several links once (and shows it marked).
         if r.kind != Kind::Dir
             && let (Some(n), Some(ino)) = (r.nlink, r.inode)
             && n > 1
         {
-            field("ino", ino.to_string());
-            field("hlnkc", "true".into());
-            field("nlink", n.to_string());
+            field("ino", &ino);
+            field("hlnkc", &"true");
+            field("nlink", &n);
         }
         if r.kind == Kind::Other {
-            field("notreg", "true".into());
+            field("notreg", &"true");
         }
         o.push(b'}');
         o

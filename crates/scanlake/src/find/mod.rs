@@ -58,27 +58,26 @@ fn partitions<'v>(view: &'v DatasetView, filter: &Filter, acq: ScanDate) -> Vec<
 
 /// A batch with the columns the merge and the lists read on every row at hand.
 pub struct Loaded {
-    /// Numbers batches, so that a reader can tell a new batch from the last one.
-    id: u64,
     batch: RecordBatch,
     path: Option<StringArray>,
     path_bytes: Option<BinaryArray>,
     uid: Option<PrimitiveArray<UInt32Type>>,
     size: Option<PrimitiveArray<Int64Type>>,
     access: Option<PrimitiveArray<TimestampMicrosecondType>>,
+    /// What a reader derives once per batch ([`Match::per_batch`]), dropped with the batch.
+    per_batch: std::sync::OnceLock<Box<dyn std::any::Any + Send + Sync>>,
 }
 
 impl Loaded {
     fn new(batch: RecordBatch) -> Loaded {
-        static BATCHES: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
         let c = |n: &str| batch.column_by_name(n).cloned();
         Loaded {
-            id: BATCHES.fetch_add(1, std::sync::atomic::Ordering::Relaxed),
             path: c("path").and_then(|a| a.as_string_opt::<i32>().cloned()),
             path_bytes: c("path_bytes").and_then(|a| a.as_binary_opt::<i32>().cloned()),
             uid: c("uid").and_then(|a| a.as_primitive_opt::<UInt32Type>().cloned()),
             size: c("size").and_then(|a| a.as_primitive_opt::<Int64Type>().cloned()),
             access: c("access").and_then(|a| a.as_primitive_opt::<TimestampMicrosecondType>().cloned()),
+            per_batch: std::sync::OnceLock::new(),
             batch,
         }
     }
@@ -120,9 +119,15 @@ impl<'a> Match<'a> {
         &self.loaded.batch
     }
 
-    /// A number that differs between any two batches (to cache what is read per batch).
-    pub fn batch_id(&self) -> u64 {
-        self.loaded.id
+    /// What the reader derives from this row's batch (its columns by role, …), made on the
+    /// batch's first row and kept with it: a path-order merge of many files moves between their
+    /// batches at almost every row. One type per batch.
+    pub fn per_batch<T: Send + Sync + 'static>(&self, make: impl FnOnce(&RecordBatch) -> T) -> &'a T {
+        self.loaded
+            .per_batch
+            .get_or_init(|| Box::new(make(&self.loaded.batch)))
+            .downcast_ref()
+            .expect("one type per batch")
     }
 
     pub fn path(&self) -> &'a [u8] {

@@ -112,6 +112,11 @@ impl StreamingEngine {
                 grouped::LINK_COLUMNS.join(", ")
             ));
         }
+        if let ReportKind::Duplicates(_) = report.kind {
+            said.push_str(
+                "; a first pass (path, size, kind) marks the (date, name, size) keys seen twice, and only their rows are grouped",
+            );
+        }
         said
     }
 }
