@@ -15,6 +15,7 @@ usage: history_referee.py SCANLAKE WORKDIR
 import json
 import os
 import re
+import stat
 import subprocess
 import sys
 
@@ -109,15 +110,16 @@ def rows_of(work):
     listed = "[" + ", ".join("'" + f.replace("'", "''") + "'" for f in files) + "]"
     rows = con.execute(
         "SELECT CAST(regexp_extract(filename, 'acq=([0-9-]+)', 1) AS VARCHAR), uid, gid, fileset, pool, kind, "
-        "size, kballoc, coalesce(path_bytes, encode(path)), epoch_us(access), epoch_us(modify), inode, nlink, gen, snapshot "
+        "size, kballoc, coalesce(path_bytes, encode(path)), epoch_us(access), epoch_us(modify), inode, nlink, gen, snapshot, mode "
         f"FROM read_parquet({listed}, filename = true, union_by_name = true)"
     ).fetchall()
     out = []
-    for acq, uid, gid, fileset, pool, kind, size, kballoc, path, access, modify, inode, nlink, gen, snapshot in rows:
+    for acq, uid, gid, fileset, pool, kind, size, kballoc, path, access, modify, inode, nlink, gen, snapshot, mode in rows:
         path = bytes(path)
         out.append({"acq": acq, "uid": uid, "gid": gid, "fileset": fileset, "pool": pool, "kind": kind,
                     "tld": display(tld_of(path)), "size": size, "kballoc": kballoc, "path": path,
-                    "access": access, "modify": modify, "identity": (inode or 0, gen or 0, snapshot or 0), "nlink": nlink})
+                    "access": access, "modify": modify, "identity": (inode or 0, gen or 0, snapshot or 0), "nlink": nlink,
+                    "mode": mode})
     return out, manifest
 
 
@@ -332,13 +334,15 @@ def tree_case(scanlake, work, rows, acq, prefix):
     def expect(r):
         links = r["kind"] != "dir" and (r["nlink"] or 0) > 1
         return (max(r["size"] or 0, 0), (r["kballoc"] or 0) * 1024, r["uid"] or 0, r["kind"] == "dir",
-                r["kind"] in ("link", "other"), r["identity"][0] if links else None)
+                r["kind"] in ("link", "other"), r["identity"][0] if links else None, (r["mode"] or "")[:10])
 
     written = []
     for path, listed in want.items():
         info, is_dir = got[path]
+        # ncdu writes mode 0 where it has none; Python's stat.filemode spells st_mode as ls does.
+        mode = stat.filemode(info["mode"]) if info.get("mode") else ""
         seen = (info.get("asize", 0), info.get("dsize", 0), info.get("uid", 0), is_dir,
-                info.get("notreg", False), info.get("ino") if info.get("hlnkc") else None)
+                info.get("notreg", False), info.get("ino") if info.get("hlnkc") else None, mode)
         # A path listed more than once is written once, from one of its rows.
         match = [r for r in listed if expect(r) == seen]
         if not match:
@@ -353,6 +357,8 @@ def tree_case(scanlake, work, rows, acq, prefix):
              f"directories without a row and {repeated} repeated paths")
     if not any(not p.isascii() for p in want) or not any(g[0].get("hlnkc") for g in got.values()):
         fail("tree: the data lacks names that are not ASCII or hard links")
+    if not any(g[0].get("mode", 0) & 0o170000 == 0o040000 for g in got.values()):
+        fail("tree: no directory has its mode, so modes went unchecked")
     return {"case": "export-tree", "prefix": prefix, "entries": len(got), "repeated_paths": repeated}
 
 

@@ -28,8 +28,9 @@ use crate::dataset::view::DatasetView;
 use crate::find::Matches;
 use crate::progress::{Progress, Unit};
 use anyhow::{Result, bail};
-use arrow::array::{Array, Int64Array, PrimitiveArray, StringArray};
+use arrow::array::{Array, AsArray, Int64Array, PrimitiveArray, StringArray};
 use arrow::datatypes::{Int32Type, TimestampMicrosecondType, UInt32Type, UInt64Type};
+use arrow::record_batch::RecordBatch;
 use std::io::Write;
 use std::sync::Arc;
 
@@ -53,7 +54,7 @@ pub struct TreeSummary {
 }
 
 /// Columns the tree reads besides the path.
-const COLUMNS: [&str; 8] = ["kind", "size", "kballoc", "nlink", "inode", "modify", "uid", "gid"];
+const COLUMNS: [&str; 9] = ["kind", "size", "kballoc", "nlink", "inode", "modify", "uid", "gid", "mode"];
 /// Rows between two reports of progress.
 const PROGRESS_ROWS: u64 = 1 << 14;
 
@@ -104,7 +105,7 @@ pub fn export(
     let mut tree = Tree::new(top, acq);
     let mut n = 0u64;
     while let Some(m) = matches.next_row()? {
-        let row = m.per_batch(|b| BatchCols::new(&Cols::new(b))).row(m.index);
+        let row = m.per_batch(BatchCols::new).row(m.index);
         tree.row(m.path(), &row, &mut out)?;
         n += 1;
         if n.is_multiple_of(PROGRESS_ROWS) {
@@ -129,6 +130,8 @@ struct BatchCols {
     modify: Option<PrimitiveArray<TimestampMicrosecondType>>,
     uid: Option<PrimitiveArray<UInt32Type>>,
     gid: Option<PrimitiveArray<UInt32Type>>,
+    /// The ls-style mode strings.
+    mode: Option<StringArray>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -176,7 +179,8 @@ impl KindCodes {
 }
 
 impl BatchCols {
-    fn new(c: &Cols) -> BatchCols {
+    fn new(batch: &RecordBatch) -> BatchCols {
+        let c = &Cols::new(batch);
         let kind = match &c.kind {
             None => KindCodes::Missing,
             Some(KindColumn::Coded { keys, names }) => {
@@ -193,6 +197,7 @@ impl BatchCols {
             modify: c.modify.cloned(),
             uid: c.uid.cloned(),
             gid: c.gid.cloned(),
+            mode: batch.column_by_name("mode").and_then(|a| a.as_string_opt::<i32>().cloned()),
         }
     }
 
@@ -206,6 +211,7 @@ impl BatchCols {
             modify: opt(self.modify.as_ref(), i),
             uid: opt(self.uid.as_ref(), i),
             gid: opt(self.gid.as_ref(), i),
+            mode: self.mode.as_ref().filter(|m| m.is_valid(i)).and_then(|m| st_mode(m.value(i).as_bytes())),
         }
     }
 }
@@ -221,6 +227,8 @@ struct Row {
     modify: Option<i64>,
     uid: Option<u32>,
     gid: Option<u32>,
+    /// `st_mode` (file type and permission bits), from the ls-style string.
+    mode: Option<u32>,
 }
 
 /// A directory whose array is open.
@@ -406,6 +414,9 @@ impl Tree {
         if let Some(g) = r.gid {
             field("gid", &g);
         }
+        if let Some(m) = r.mode {
+            field("mode", &m);
+        }
         if let Some(m) = r.modify {
             field("mtime", &m.div_euclid(1_000_000).max(0));
         }
@@ -424,6 +435,37 @@ impl Tree {
         o.push(b'}');
         o
     }
+}
+
+/// `st_mode` from an ls-style mode string (`drwxr-sr-x`, maybe followed by `+` or `.`): the file
+/// type and permission bits, as ncdu's `mode` holds them; none for a string of another shape.
+fn st_mode(s: &[u8]) -> Option<u32> {
+    let (&t, perms) = s.split_first()?;
+    let perms = perms.get(..9)?;
+    let mut mode = match t {
+        b'-' => 0o100000,
+        b'd' => 0o040000,
+        b'l' => 0o120000,
+        b'c' => 0o020000,
+        b'b' => 0o060000,
+        b'p' => 0o010000,
+        b's' => 0o140000,
+        _ => return None,
+    };
+    for (i, &c) in perms.iter().enumerate() {
+        let bit = 1 << (8 - i);
+        // setuid, setgid, sticky: `s`/`t` with execute, `S`/`T` without.
+        let special = [0o4000, 0o2000, 0o1000][i / 3];
+        let letter = if i / 3 == 2 { b't' } else { b's' };
+        match (i % 3, c) {
+            (_, b'-') => {}
+            (0, b'r') | (1, b'w') | (2, b'x') => mode |= bit,
+            (2, c) if c == letter => mode |= bit | special,
+            (2, c) if c == letter.to_ascii_uppercase() => mode |= special,
+            _ => return None,
+        }
+    }
+    Some(mode)
 }
 
 fn empty_dir(info: &[u8], out: &mut impl Write) -> Result<()> {
@@ -471,6 +513,7 @@ mod tests {
             modify: None,
             uid: None,
             gid: None,
+            mode: None,
         }
     }
 
@@ -533,6 +576,17 @@ mod tests {
             r#"[{"name":"/fs","asize":1},{"name":"d.x","asize":3},[{"name":"d","asize":2},{"name":"y","asize":4}]]"#
         );
         assert_eq!((summary.directories, summary.files), (2, 2));
+    }
+
+    #[test]
+    fn ls_mode_strings_become_st_mode() {
+        assert_eq!(st_mode(b"-rw-r--r--"), Some(0o100644));
+        assert_eq!(st_mode(b"drwxr-sr-x"), Some(0o042755));
+        assert_eq!(st_mode(b"drwxrwxrwt"), Some(0o041777));
+        assert_eq!(st_mode(b"-rwSr--r--+"), Some(0o104644));
+        assert_eq!(st_mode(b"lrwxrwxrwx"), Some(0o120777));
+        assert_eq!(st_mode(b"-rwxrwxrws"), None, "s is not a sticky bit");
+        assert_eq!((st_mode(b"?rw-r--r--"), st_mode(b"-rw"), st_mode(b"")), (None, None, None));
     }
 
     #[test]
