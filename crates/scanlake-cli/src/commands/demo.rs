@@ -70,6 +70,10 @@ pub fn run(args: Args, ctx: &Context) -> Result<ExitCode> {
     let largest: Rows = table.clone().into();
     scanlake::aggregate::export::write(largest.top("bytes", args.top), Format::Table, std::io::stdout())?;
     println!("({} users in all)", users.len());
-    println!("\nmore reports: scanlake aggregate {} usage|age|size|top|du --help", dataset.display());
+    println!(
+        "\nmore reports: scanlake aggregate {} usage|age|size|top|du|extensions|duplicates|history --help",
+        dataset.display()
+    );
+    println!("browse it in ncdu: scanlake export-tree {} -o tree.json && ncdu -f tree.json", dataset.display());
     Ok(ExitCode::SUCCESS)
 }
