@@ -20,13 +20,16 @@
 pub mod choices;
 pub mod filters;
 pub mod find;
+pub mod page;
 pub mod pipeline;
+pub mod plot;
 pub mod quota;
 pub mod report;
 pub mod request;
 pub mod runs;
 pub mod settings;
 pub mod tree;
+pub mod users_page;
 
 pub use request::{
     ConvertRequest, EngineChoice, LimitOptions, ReportRequest, ReportType, SplitRequest, TopMetric, TopWhat,

@@ -52,6 +52,8 @@ pub fn cell_text(cell: &Cell) -> String {
 fn unit_of(name: &str, ty: ColumnType) -> Unit {
     match ty {
         _ if name.ends_with("_pct") => Unit::Percent,
+        // Identifiers are labels, not quantities: no digit grouping.
+        _ if matches!(name, "uid" | "gid" | "depth") => Unit::Text,
         ColumnType::Bytes => Unit::Bytes,
         ColumnType::Int if name.contains("bytes") || name.contains("allocated") => Unit::Bytes,
         ColumnType::Int | ColumnType::Float => Unit::Count,

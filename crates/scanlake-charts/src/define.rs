@@ -219,8 +219,8 @@ pub fn heatmap(
         "title": title(name), "aria": { "enabled": true },
         "tooltip": { "trigger": "item", "confine": true },
         "grid": { "left": 12, "right": 28, "top": 44, "bottom": 64, "containLabel": true },
-        "xAxis": { "type": "category", "data": xs, "name": x.0, "axisLabel": { "interval": 0, "rotate": 30 } },
-        "yAxis": { "type": "category", "data": ys, "name": y.0, "axisLabel": { "interval": 0 } },
+        "xAxis": { "type": "category", "data": xs, "axisLabel": { "interval": 0, "rotate": 30 } },
+        "yAxis": { "type": "category", "data": ys, "axisLabel": { "interval": 0 } },
         "visualMap": { "min": 0, "max": max, "calculable": true, "orient": "horizontal", "left": "center", "bottom": 4, "inRange": { "color": sequential(7) } },
         "series": [{ "type": "heatmap", "name": name, "data": cells, "emphasis": { "itemStyle": { "borderColor": "#000", "borderWidth": 1 } } }],
     });
@@ -284,8 +284,28 @@ pub fn tree(id: &str, name: &str, table: &Table, path: &str, value: &str, kind: 
         }
         n
     }
+    // A chain of directories that each hold only the next (`/`, `/gpfs`, `/gpfs/fs1`) is one
+    // root, named by its deepest path: drawing each as a frame would waste the picture.
+    let roots: Vec<usize> = roots
+        .into_iter()
+        .map(|mut r| {
+            while children[r].len() == 1 {
+                r = children[r][0];
+            }
+            r
+        })
+        .collect();
     let nodes: Vec<Value> = roots.iter().map(|&r| node(r, &rows, &paths, &children, vi, None)).collect();
-    let data = DataTable::select(table, &[pi, vi], &rows);
+    // The table lists what is drawn: the roots and everything under them, in path order.
+    let mut drawn = Vec::new();
+    let mut todo = roots.clone();
+    while let Some(i) = todo.pop() {
+        drawn.push(i);
+        todo.extend(&children[i]);
+    }
+    drawn.sort_unstable();
+    let drawn_rows: Vec<&Vec<Cell>> = drawn.iter().map(|&i| rows[i]).collect();
+    let data = DataTable::select(table, &[pi, vi], &drawn_rows);
     let unit = unit_of_table(&data, value);
     let series = match kind {
         Kind::Sunburst => json!({
@@ -376,4 +396,77 @@ pub fn key_values(pairs: &[(&str, Cell)]) -> DataTable {
         ],
         rows: pairs.iter().map(|(k, v)| vec![json!(k), cell_value(v)]).collect(),
     }
+}
+
+/// The table summed over every column but `keys` (whose values identify a row) and `values`
+/// (integers, added exactly): e.g. usage by uid, gid and fileset → usage by fileset. Rows keep
+/// the order in which their keys first appear.
+pub fn sum_by(table: &Table, keys: &[&str], values: &[&str]) -> Result<Table> {
+    let ki: Vec<usize> = keys.iter().map(|k| column(table, k)).collect::<Result<_>>()?;
+    let vi: Vec<usize> = values.iter().map(|v| column(table, v)).collect::<Result<_>>()?;
+    let mut index: HashMap<Vec<Cell>, usize> = HashMap::new();
+    let mut rows: Vec<(Vec<Cell>, Vec<i128>)> = Vec::new();
+    for row in &table.rows {
+        let key: Vec<Cell> = ki.iter().map(|&i| row[i].clone()).collect();
+        let at = *index.entry(key.clone()).or_insert_with(|| {
+            rows.push((key, vec![0; vi.len()]));
+            rows.len() - 1
+        });
+        for (sum, &i) in rows[at].1.iter_mut().zip(&vi) {
+            if let Cell::Int(v) = row[i] {
+                *sum += v as i128;
+            }
+        }
+    }
+    let mut columns: Vec<_> = ki.iter().map(|&i| table.columns[i].clone()).collect();
+    columns.extend(vi.iter().map(|&i| table.columns[i].clone()));
+    let rows = rows
+        .into_iter()
+        .map(|(mut key, sums)| {
+            key.extend(sums.into_iter().map(|s| Cell::Int(i64::try_from(s).unwrap_or(i64::MAX))));
+            key
+        })
+        .collect();
+    Ok(Table { columns, rows })
+}
+
+/// Directory rows pruned for drawing: under each directory only its `n` largest children by
+/// `value` (and what lies under those) are kept; top-level rows always stay.
+pub fn prune_tree(table: &Table, path: &str, value: &str, n: usize) -> Result<Table> {
+    let (pi, vi) = (column(table, path)?, column(table, value)?);
+    let mut order: Vec<usize> = (0..table.rows.len()).collect();
+    order.sort_by_key(|&i| cell_text(&table.rows[i][pi]));
+    // Parent of each row: the nearest listed directory above it.
+    let mut parent: Vec<Option<usize>> = vec![None; table.rows.len()];
+    let mut stack: Vec<usize> = Vec::new();
+    for &i in &order {
+        let p = cell_text(&table.rows[i][pi]);
+        while let Some(&top) = stack.last() {
+            if is_under(&p, &cell_text(&table.rows[top][pi])) {
+                break;
+            }
+            stack.pop();
+        }
+        parent[i] = stack.last().copied();
+        stack.push(i);
+    }
+    let mut children: HashMap<Option<usize>, Vec<usize>> = HashMap::new();
+    for &i in &order {
+        children.entry(parent[i]).or_default().push(i);
+    }
+    let mut keep = vec![false; table.rows.len()];
+    let mut todo: Vec<usize> = children.get(&None).cloned().unwrap_or_default();
+    while let Some(i) = todo.pop() {
+        keep[i] = true;
+        if let Some(kids) = children.get(&Some(i)) {
+            let mut kids = kids.clone();
+            kids.sort_by(|&a, &b| {
+                let (x, y) = (cell_number(&table.rows[a][vi]), cell_number(&table.rows[b][vi]));
+                y.partial_cmp(&x).unwrap_or(std::cmp::Ordering::Equal)
+            });
+            todo.extend(kids.into_iter().take(n));
+        }
+    }
+    let rows = order.into_iter().filter(|&i| keep[i]).map(|i| table.rows[i].clone()).collect();
+    Ok(Table { columns: table.columns.clone(), rows })
 }

@@ -41,6 +41,10 @@ pub(crate) enum Command {
     Quota(Box<commands::quota::Args>),
     /// Write a scan (or a subtree) as ncdu's JSON export, to browse with `ncdu -f FILE`.
     ExportTree(Box<commands::export_tree::Args>),
+    /// Draw one report as an SVG or PNG chart (e.g. `plot DATASET usage --by uid -o usage.svg`).
+    Plot(Box<commands::plot::Args>),
+    /// Write one self-contained HTML report of a scan (and with --per-user, a page per owner).
+    Report(Box<commands::report::Args>),
     /// Add usage summaries to inputs converted before summaries existed (history reads them).
     Summarize(commands::summarize::Args),
     /// Run SQL over a dataset's table `files` (DataFusion).
@@ -101,6 +105,8 @@ pub fn main(argv: Vec<std::ffi::OsString>) -> ExitCode {
         Command::Find(args) => commands::find::run(*args, &ctx),
         Command::Quota(args) => commands::quota::run(*args, &ctx),
         Command::ExportTree(args) => commands::export_tree::run(*args, &ctx),
+        Command::Plot(args) => commands::plot::run(*args, &ctx),
+        Command::Report(args) => commands::report::run(*args, &ctx),
         Command::Summarize(args) => commands::summarize::run(args),
         Command::Query(args) => commands::query::run(args, &ctx),
         Command::Run(args) => commands::run::run(args, &ctx),

@@ -51,17 +51,7 @@ pub fn per_user(
     mut name_of: impl FnMut(u32) -> Option<String>,
     progress: &dyn Progress,
 ) -> Result<Vec<OwnerList>> {
-    let parent = match dir.parent() {
-        Some(p) if !p.as_os_str().is_empty() => p.to_path_buf(),
-        _ => PathBuf::from("."),
-    };
-    let base = dir.file_name().with_context(|| format!("{} is not a directory name", dir.display()))?;
-    std::fs::create_dir_all(&parent).with_context(|| format!("cannot create {}", parent.display()))?;
-    remove_leftovers(&parent, &base.to_string_lossy());
-    let stage = tempfile::Builder::new()
-        .prefix(&format!(".{}.tmp-", base.to_string_lossy()))
-        .tempdir_in(&parent)
-        .with_context(|| format!("cannot make a directory in {}", parent.display()))?;
+    let stage = stage(dir)?;
     let mut owners: FxHashMap<Option<u32>, Open> = FxHashMap::default();
     let mut open = 0usize;
     let mut used_names: std::collections::HashSet<String> = std::collections::HashSet::new();
@@ -134,6 +124,22 @@ pub fn per_user(
 }
 
 /// Staging directories of killed runs (`.DIR.tmp-…`, `.DIR.tmp-….old`).
+/// A hidden sibling of `dir` to write a new directory into, for [`publish`]; leftovers of a
+/// killed run are removed first.
+pub fn stage(dir: &Path) -> Result<tempfile::TempDir> {
+    let parent = match dir.parent() {
+        Some(p) if !p.as_os_str().is_empty() => p.to_path_buf(),
+        _ => PathBuf::from("."),
+    };
+    let base = dir.file_name().with_context(|| format!("{} is not a directory name", dir.display()))?;
+    std::fs::create_dir_all(&parent).with_context(|| format!("cannot create {}", parent.display()))?;
+    remove_leftovers(&parent, &base.to_string_lossy());
+    tempfile::Builder::new()
+        .prefix(&format!(".{}.tmp-", base.to_string_lossy()))
+        .tempdir_in(&parent)
+        .with_context(|| format!("cannot make a directory in {}", parent.display()))
+}
+
 fn remove_leftovers(parent: &Path, base: &str) {
     let prefix = format!(".{base}.tmp-");
     for entry in std::fs::read_dir(parent).into_iter().flatten().flatten() {
@@ -144,7 +150,7 @@ fn remove_leftovers(parent: &Path, base: &str) {
 }
 
 /// A user name as a file name: `/`, NUL and a leading `.` escaped as `%XX`.
-fn file_safe(name: &str) -> String {
+pub fn file_safe(name: &str) -> String {
     let mut out = String::with_capacity(name.len());
     for (i, c) in name.chars().enumerate() {
         match c {
@@ -180,7 +186,7 @@ fn write_summary(path: &Path, lists: &[OwnerList]) -> Result<()> {
 }
 
 /// Puts the staged directory at `dir` in one step, then removes what was there.
-fn publish(stage: tempfile::TempDir, dir: &Path) -> Result<()> {
+pub fn publish(stage: tempfile::TempDir, dir: &Path) -> Result<()> {
     let staged = stage.keep();
     let exists = std::fs::symlink_metadata(dir).is_ok();
     if exists {

@@ -5,7 +5,7 @@
 //! of the few files whose paths interleave, never the matches. Each open file is read and
 //! filtered on a thread of its own, beside the merge.
 
-mod lists;
+pub mod lists;
 
 pub use lists::{LIST_COLUMNS, OwnerList, per_user};
 
