@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Runs the whole test suite. Installs and starts what the tests need first: a Python environment
-# with pyarrow and DuckDB (the independent readers), Debian's ncdu (which reads `export-tree`'s
-# files back), the release tools (scripts/release/tools.sh:
+# with pyarrow and DuckDB (the independent readers) and Selenium, Debian's ncdu (which reads
+# `export-tree`'s files back), Debian's chromium and chromium-driver (the HTML report's browser tests), the release tools (scripts/release/tools.sh:
 # twine, pypiserver, check-jsonschema, gitlab-ci-local, shellcheck) and a one-node Slurm cluster
 # (Debian's munge and slurm packages, for the batch tests; stopped again on exit). Then builds and
 # runs every test in the release profile, the one the binary is built with, so dependencies compile
@@ -19,6 +19,8 @@ SCANLAKE_PYTHON="$(scripts/python-env.sh)" || setup_failed scripts/python-env.sh
 export SCANLAKE_PYTHON
 SCANLAKE_NCDU="$(scripts/ncdu.sh)" || setup_failed scripts/ncdu.sh
 export SCANLAKE_NCDU
+SCANLAKE_CHROMEDRIVER="$(scripts/chromium.sh)" || setup_failed scripts/chromium.sh
+export SCANLAKE_CHROMEDRIVER
 tools_env="$(scripts/release/tools.sh)" || setup_failed scripts/release/tools.sh
 eval "$tools_env"
 trap 'scripts/local-slurm/stop.sh' EXIT

@@ -46,6 +46,7 @@ def _installed_version() -> str:
 __version__: str = _installed_version()
 
 __all__ = [
+    "Chart",
     "ConvertSummary",
     "Dataset",
     "DatasetError",
@@ -565,6 +566,7 @@ class Dataset:
         return _pa.concat_tables(tables) if tables else _pa.table({})
 
     def _report(self, report: Dict[str, Any], options: Dict[str, Any]) -> Any:
+        plot = options.pop("_plot", None)
         explain = options.pop("_explain", False)
         stream = options.pop("stream", False)
         output = options.pop("output", None)
@@ -584,6 +586,8 @@ class Dataset:
             raise OptionError("format needs output (a path) and is a string: csv, tsv, json, parquet or table", "format")
         if stream and output is not None:
             raise OptionError("stream and output exclude each other", "stream")
+        if plot is not None:
+            return Chart(_call("plot", progress, dataset=str(self.path), request=request, limits=limits, options=plot))
         if explain:
             said = _call("explain", False, dataset=str(self.path), request=request, limits=limits)
             return "\n".join(said["lines"] + [f"note: {n}" for n in said["notes"]])
@@ -777,12 +781,141 @@ class Dataset:
         request = {"filter": _filter(**filters), "names": name_opts}
         return _call("export_tree", progress, dataset=str(self.path), request=request, output=_path("output", output))
 
+    def plot(self, report: str = "usage", *, top: int = 20, tree: str = "treemap", title: Optional[str] = None, **options: Any) -> "Chart":
+        """One report as a chart that shows inline in Jupyter (no network: everything it needs is
+        embedded), with ``.save("x.svg")`` / ``.save("x.png")`` for static images. ``report`` is
+        the name of a report method (usage, age, size, top, du, churn, extensions, duplicates,
+        history, growth) and ``options`` its keyword arguments and filters, e.g.
+        ``plot("usage", by="uid")`` or ``plot("top", what="dirs")``. Reports of one scan draw
+        the latest unless ``acq`` says otherwise; ``top`` groups are drawn, the rest is one
+        ``(other)`` group; directories draw as a ``treemap`` or ``sunburst``."""
+        methods = ("usage", "age", "size", "top", "du", "churn", "extensions", "duplicates", "history", "growth")
+        if report not in methods:
+            raise OptionError(f"report must be one of {', '.join(methods)}, not {report!r}", "report")
+        if tree not in ("treemap", "sunburst"):
+            raise OptionError(f"tree must be treemap or sunburst, not {tree!r}", "tree")
+        for conflicting in ("stream", "output", "format"):
+            if conflicting in options:
+                raise OptionError(f"plot draws a chart; {conflicting} belongs to the report methods (save the chart with .save(path))", conflicting)
+        what = options.pop("what", None)
+        method = getattr(self, report)
+        options["_plot"] = {"top": _opt_int("top", top), "tree": tree, "title": title}
+        return method(what, **options) if report == "top" and what is not None else method(**options)
+
+    def report(
+        self,
+        output: PathLike,
+        *,
+        acq: Optional[DateLike] = None,
+        compare: Optional[DateLike] = None,
+        top: int = 20,
+        quota: Optional[PathLike] = None,
+        per_user: Optional[PathLike] = None,
+        with_data: bool = False,
+        engine: Optional[str] = None,
+        threads: Optional[int] = None,
+        memory_mib: Optional[int] = None,
+        progress: bool = True,
+        **filters: Any,
+    ) -> Dict[str, Any]:
+        """Writes the HTML report of one scan (``acq``, default the latest) compared with another
+        (``compare``, default the one before) to ``output``: one self-contained file, as
+        ``scanlake report`` writes it. ``rule`` names purge rules, each shown as its candidates
+        per owner; the other filters scope the whole report. ``per_user`` also writes a page per
+        owner and an index into that directory; ``with_data`` the full tables as CSV beside the
+        report. Returns what was written."""
+        name_opts = _names(**{k: filters.pop(k) for k in _NAME_KEYS if k in filters})
+        unknown = set(filters) - set(_FILTER_KEYS)
+        if unknown:
+            raise TypeError(f"report() got an unexpected keyword argument '{sorted(unknown)[0]}'")
+        request = {
+            "acq": _date("acq", acq),
+            "compare": _date("compare", compare),
+            "filter": _filter(**filters),
+            "names": name_opts,
+            "top": _opt_int("top", top),
+            "quota": None if quota is None else _path("quota", quota),
+            "per_user": None if per_user is None else _path("per_user", per_user),
+            "with_data": bool(with_data),
+            "engine": engine,
+            "limits": _limits(threads, memory_mib),
+        }
+        return _call("page", progress, dataset=str(self.path), request=request, output=_path("output", output))
+
     def query(self, sql: str, *, threads: Optional[int] = None, memory_mib: Optional[int] = None, progress: bool = True) -> _pa.Table:
         """Read-only SQL (DataFusion) over the table ``files``: the dataset's columns plus ``acq``
         and ``tld``. Results keep their types (binary paths stay binary)."""
         if not isinstance(sql, str):
             raise TypeError(f"sql must be a string, not {type(sql).__name__}")
         return _table(_call("query", progress, dataset=str(self.path), sql=sql, limits=_limits(threads, memory_mib)))
+
+
+# --- charts -------------------------------------------------------------------------------
+
+
+class Chart:
+    """A chart of one report: shows inline in Jupyter (an iframe with ECharts and the data
+    embedded, so nothing is fetched), and saves as SVG or PNG drawn without a browser. The same
+    definition draws the HTML report's charts."""
+
+    def __init__(self, definition: Dict[str, Any]):
+        self._definition = definition
+
+    @property
+    def title(self) -> str:
+        return self._definition["title"]
+
+    @property
+    def kind(self) -> str:
+        """bar, line, heatmap, treemap or sunburst."""
+        return self._definition["kind"]
+
+    @property
+    def definition(self) -> Dict[str, Any]:
+        """The ECharts option (as JSON) and the table of what it shows."""
+        return self._definition
+
+    @property
+    def table(self) -> _pa.Table:
+        """What the chart shows, one row per mark, exact."""
+        t = self._definition["table"]
+        names = [c["name"] for c in t["columns"]]
+        def value(v: Any, unit: str) -> Any:
+            if v is None:
+                return None
+            if unit in ("bytes", "count") and isinstance(v, str):
+                return int(v)  # beyond 2^53 integers travel as decimal strings
+            return str(v) if unit == "text" else v
+
+        units = [c["unit"] for c in t["columns"]]
+        columns = {n: [value(r[i], units[i]) for r in t["rows"]] for i, n in enumerate(names)}
+        return _pa.table(columns) if names else _pa.table({})
+
+    def __repr__(self) -> str:
+        return f"<scanlake.Chart {self.kind}: {self.title!r}, {len(self._definition['table']['rows'])} marks>"
+
+    def _repr_html_(self) -> str:
+        import html as _html
+
+        page = _call("chart_page", False, chart=self._definition)["html"]
+        height = int(self._definition.get("height", 400)) + 90
+        return (
+            f'<iframe title="{_html.escape(self.title)}" srcdoc="{_html.escape(page)}" '
+            f'style="width:100%;height:{height}px;border:0" sandbox="allow-scripts"></iframe>'
+        )
+
+    def svg(self, width: int = 900, height: int = 0) -> str:
+        """The chart as an SVG document (``height`` 0: the chart's own)."""
+        return _call("chart_image", False, chart=self._definition, width=width, height=height, format="svg").decode()
+
+    def png(self, width: int = 900, height: int = 0) -> bytes:
+        """The chart as PNG bytes, drawn at twice the size with a bundled font."""
+        return _call("chart_image", False, chart=self._definition, width=width, height=height, format="png")
+
+    def save(self, path: PathLike, width: int = 900, height: int = 0) -> _Path:
+        """Writes the chart as SVG or PNG (by the extension), whole or not at all."""
+        said = _call("chart_image", False, chart=self._definition, width=width, height=height, output=_path("path", path))
+        return _Path(said["path"])
 
 
 # --- batch runs ----------------------------------------------------------------------------

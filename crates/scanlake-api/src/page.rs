@@ -307,13 +307,13 @@ pub fn build(
         &history(Dimension::Fileset),
         &by_fileset,
         "history-fileset",
-        &PlotOptions { top: top.min(12), ..plot.clone() },
+        &PlotOptions { top: top.min(7), ..plot.clone() },
     )?);
     hist.charts.push(chart_of(
         &history(Dimension::Uid),
         &by_user,
         "history-user",
-        &PlotOptions { top: 10, ..plot.clone() },
+        &PlotOptions { top: top.min(7), ..plot.clone() },
     )?);
     if let Some(c) = compare {
         let growth = g.run(

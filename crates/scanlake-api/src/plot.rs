@@ -8,13 +8,15 @@ use scanlake::aggregate::cells::{Cell, Column, ColumnType, Table};
 use scanlake::aggregate::spec::Buckets;
 use scanlake::dataset::view::DatasetView;
 use scanlake::progress::Progress;
+use scanlake_charts::Kind;
 use scanlake_charts::define::{self, BarStyle, Columns};
-use scanlake_charts::render::{self, ImageFormat};
-use scanlake_charts::{Chart, Kind};
+use scanlake_charts::render;
 use serde::{Deserialize, Serialize};
 use std::path::Path;
 
-pub use scanlake_charts::render::DEFAULT_WIDTH;
+pub use scanlake_charts::page::chart_page;
+pub use scanlake_charts::render::{DEFAULT_WIDTH, image};
+pub use scanlake_charts::{Chart, render::ImageFormat};
 
 /// How a directory report is drawn.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
@@ -85,13 +87,16 @@ pub fn one_scan(view: &DatasetView, request: &ReportRequest) -> ReportRequest {
     request
 }
 
-/// The label columns of a grouped table: those between `acq` and the first counter.
+/// The label columns of a grouped table: those between `acq` and the first counter; with
+/// names shown, `user` and `group` stand for `uid` and `gid`.
 fn labels(table: &Table) -> Vec<String> {
+    let named = |n: &str| table.column_index(n).is_some();
     table
         .columns
         .iter()
         .skip_while(|c| c.name == "acq")
         .take_while(|c| !matches!(c.name.as_str(), "objects" | "files" | "dirs" | "bytes"))
+        .filter(|c| !(c.name == "uid" && named("user") || c.name == "gid" && named("group")))
         .map(|c| c.name.clone())
         .collect()
 }
@@ -209,7 +214,7 @@ pub fn chart_of(report: &ReportType, table: &Table, id: &str, options: &PlotOpti
             )?
         }
         ReportType::Churn { .. } => {
-            let key = table.columns[0].name.clone();
+            let key = shown_key(table);
             let changes = [("created_bytes", "created"), ("deleted_bytes", "deleted"), ("modified_bytes", "modified")];
             let long = melt(table, &key, &changes, "bytes")?;
             let folded = define::fold_other(&long, &key, "bytes", top)?;
@@ -225,12 +230,13 @@ pub fn chart_of(report: &ReportType, table: &Table, id: &str, options: &PlotOpti
         }
         ReportType::History { .. } => {
             let Some(group) = first else { bail!("the report has no groups to draw") };
-            let folded = define::fold_other(table, &group, "bytes", top.min(12))?;
+            // Eight colours tell lines apart: seven groups and the rest.
+            let folded = define::fold_other(table, &group, "bytes", top.min(7))?;
             let title = name(format!("Bytes by {group} over every scan"));
             define::lines(id, &title, &folded, &Columns { category: "acq", series: Some(&group), value: "bytes" })?
         }
         ReportType::Growth { .. } => {
-            let group = table.columns[0].name.clone();
+            let group = shown_key(table);
             let title = name(format!("Fastest growing by {group}: bytes gained"));
             define::bars(
                 id,
@@ -242,6 +248,17 @@ pub fn chart_of(report: &ReportType, table: &Table, id: &str, options: &PlotOpti
         }
     };
     Ok(chart)
+}
+
+/// The group column of a churn or growth table: the first, or the names beside the ids.
+fn shown_key(table: &Table) -> String {
+    let first = table.columns[0].name.as_str();
+    let named = match first {
+        "uid" => "user",
+        "gid" => "group",
+        other => other,
+    };
+    if table.column_index(named).is_some() { named } else { first }.to_string()
 }
 
 fn metric_column(report: &ReportType) -> &'static str {

@@ -2,10 +2,10 @@
 //! and the table of what it shows (one row per mark), which every output can show as a table.
 
 use crate::data::DataTable;
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum Kind {
     Bar,
@@ -15,7 +15,7 @@ pub enum Kind {
     Sunburst,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum Unit {
     Bytes,
@@ -25,13 +25,13 @@ pub enum Unit {
 }
 
 /// A heatmap's axes: the labels its cells' indices point at.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Categories {
     pub x: Vec<String>,
     pub y: Vec<String>,
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Chart {
     /// Unique within a page; a valid HTML id.
     pub id: String,
@@ -40,8 +40,8 @@ pub struct Chart {
     pub unit: Unit,
     /// Which axis carries the values: "x" for horizontal bars, else "y".
     #[serde(rename = "valueAxis")]
-    pub value_axis: &'static str,
-    #[serde(skip_serializing_if = "Option::is_none")]
+    pub value_axis: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub categories: Option<Categories>,
     /// Pixels a page gives the chart (horizontal bars grow with their categories).
     pub height: u32,

@@ -4,16 +4,16 @@
 
 use crate::chart::Unit;
 use scanlake::aggregate::cells::{Cell, ColumnType, Table};
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct DataColumn {
     pub name: String,
     pub unit: Unit,
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize, Default)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Default)]
 pub struct DataTable {
     pub columns: Vec<DataColumn>,
     pub rows: Vec<Vec<Value>>,

@@ -4,7 +4,7 @@
 use crate::chart::{CATEGORICAL, Categories, Chart, Kind, Unit, sequential};
 use crate::data::{DataColumn, DataTable, cell_number, cell_text, cell_value, column};
 use anyhow::Result;
-use scanlake::aggregate::cells::{Cell, Table};
+use scanlake::aggregate::cells::{Cell, ColumnType, Table};
 use serde_json::{Value, json};
 use std::collections::HashMap;
 
@@ -125,7 +125,7 @@ pub fn bars(id: &str, name: &str, table: &Table, cols: &Columns, style: &BarStyl
         title: name.to_string(),
         kind: Kind::Bar,
         unit,
-        value_axis: if style.horizontal { "x" } else { "y" },
+        value_axis: (if style.horizontal { "x" } else { "y" }).to_string(),
         categories: None,
         height: if style.horizontal { (120 + 26 * categories_len(&option)).clamp(260, 900) as u32 } else { 400 },
         option,
@@ -182,7 +182,7 @@ pub fn lines(id: &str, name: &str, table: &Table, cols: &Columns) -> Result<Char
         title: name.to_string(),
         kind: Kind::Line,
         unit,
-        value_axis: "y",
+        value_axis: "y".into(),
         categories: None,
         height: 400,
         option,
@@ -229,7 +229,7 @@ pub fn heatmap(
         title: name.to_string(),
         kind: Kind::Heatmap,
         unit,
-        value_axis: "none",
+        value_axis: "none".into(),
         categories: Some(Categories { x: xs, y: ys }),
         height: 460,
         option,
@@ -334,7 +334,7 @@ pub fn tree(id: &str, name: &str, table: &Table, path: &str, value: &str, kind: 
         title: name.to_string(),
         kind,
         unit,
-        value_axis: "none",
+        value_axis: "none".into(),
         categories: None,
         height: 520,
         option,
@@ -360,27 +360,41 @@ pub fn fold_other(table: &Table, key: &str, rank: &str, n: usize) -> Result<Tabl
     let mut ranked: Vec<(String, f64)> = totals.into_iter().collect();
     ranked.sort_by(|a, b| b.1.partial_cmp(&a.1).unwrap_or(std::cmp::Ordering::Equal).then(a.0.cmp(&b.0)));
     let keep: std::collections::HashSet<String> = ranked.into_iter().take(n).map(|(k, _)| k).collect();
+    // Rows of the other groups merge where their labels (text and date columns) agree: integers
+    // add up; a value that cannot (a percentage, a missing change) is left empty.
+    let label = |i: usize| matches!(table.columns[i].ty, ColumnType::Text | ColumnType::Date) && i != ki;
     let mut rows: Vec<Vec<Cell>> = Vec::new();
     let mut other: Vec<Vec<Cell>> = Vec::new();
+    let mut at: HashMap<Vec<Cell>, usize> = HashMap::new();
     for row in &table.rows {
         if keep.contains(&cell_text(&row[ki])) {
             rows.push(row.clone());
             continue;
         }
-        let mut folded = row.clone();
-        folded[ki] = Cell::Text(OTHER.to_string());
-        let same = |o: &Vec<Cell>| {
-            o.iter().zip(&folded).enumerate().all(|(i, (a, b))| matches!(a, Cell::Int(_)) || i == ki || a == b)
-        };
-        match other.iter_mut().find(|o| same(o)) {
-            Some(o) => {
-                for (a, b) in o.iter_mut().zip(&folded) {
-                    if let (Cell::Int(x), Cell::Int(y)) = (&*a, b) {
-                        *a = Cell::Int(x.saturating_add(*y));
+        let key: Vec<Cell> = (0..row.len()).filter(|&i| label(i)).map(|i| row[i].clone()).collect();
+        match at.get(&key) {
+            Some(&o) => {
+                for (i, (a, b)) in other[o].iter_mut().zip(row).enumerate() {
+                    match (&*a, b) {
+                        (Cell::Null, _) if !label(i) && i != ki => {}
+                        (Cell::Int(x), Cell::Int(y)) => *a = Cell::Int(x.saturating_add(*y)),
+                        _ if label(i) || i == ki => {}
+                        _ => *a = Cell::Null,
                     }
                 }
             }
-            None => other.push(folded),
+            None => {
+                let mut folded = row.clone();
+                folded[ki] = Cell::Text(OTHER.to_string());
+                // Identifiers of many groups add up to nothing meaningful.
+                for (i, c) in table.columns.iter().enumerate() {
+                    if i != ki && matches!(c.name.as_str(), "uid" | "gid" | "user" | "group") {
+                        folded[i] = Cell::Null;
+                    }
+                }
+                at.insert(key, other.len());
+                other.push(folded);
+            }
         }
     }
     rows.extend(other);

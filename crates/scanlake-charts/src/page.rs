@@ -193,3 +193,18 @@ pub fn render_with(page: &Page, scripts: Scripts) -> String {
     h.push_str("</body>\n</html>\n");
     h
 }
+
+/// A page of one chart and its table (what Jupyter shows in an iframe).
+pub fn chart_page(chart: &Chart) -> String {
+    let page = Page {
+        title: chart.title.clone(),
+        sections: vec![Section {
+            id: "chart".into(),
+            title: chart.title.clone(),
+            charts: vec![chart.clone()],
+            ..Default::default()
+        }],
+        ..Default::default()
+    };
+    render(&page)
+}

@@ -208,6 +208,49 @@ pub fn run(op: &str, text: &str, progress: &dyn Progress) -> Result<Output, Fail
                     .map_err(|e| failure("report", e))?,
             )
         }
+        "plot" => {
+            let view = open(&args::<PathBuf>(&a, "dataset")?)?;
+            let request: ReportRequest = args(&a, "request")?;
+            let limits: LimitOptions = args(&a, "limits")?;
+            let options: scanlake_api::plot::PlotOptions = args(&a, "options")?;
+            let s = settings()?;
+            json_out(
+                scanlake_api::plot::chart(&view, &request, &limits, &s, &options, progress)
+                    .map_err(|e| failure("report", e))?,
+            )
+        }
+        "chart_page" => {
+            let chart: scanlake_api::plot::Chart = args(&a, "chart")?;
+            json_out(json!({ "html": scanlake_api::plot::chart_page(&chart) }))
+        }
+        "chart_image" => {
+            let chart: scanlake_api::plot::Chart = args(&a, "chart")?;
+            let (width, height): (u32, u32) = (args(&a, "width")?, args(&a, "height")?);
+            match args::<Option<PathBuf>>(&a, "output")? {
+                Some(path) => {
+                    scanlake_api::plot::write_image(&chart, &path, width, height).map_err(|e| failure("report", e))?;
+                    json_out(json!({ "path": path }))
+                }
+                None => {
+                    let format = match args::<String>(&a, "format")?.as_str() {
+                        "png" => scanlake_api::plot::ImageFormat::Png,
+                        _ => scanlake_api::plot::ImageFormat::Svg,
+                    };
+                    scanlake_api::plot::image(&chart, format, width, height)
+                        .map(Output::Bytes)
+                        .map_err(|e| failure("report", e))
+                }
+            }
+        }
+        "page" => {
+            let view = open(&args::<PathBuf>(&a, "dataset")?)?;
+            let request: scanlake_api::page::PageRequest = args(&a, "request")?;
+            let output: PathBuf = args(&a, "output")?;
+            let s = settings()?;
+            json_out(
+                scanlake_api::page::write(&view, &request, &s, &output, progress).map_err(|e| failure("report", e))?,
+            )
+        }
         "query" => {
             let view = open(&args::<PathBuf>(&a, "dataset")?)?;
             let sql: String = args(&a, "sql")?;
