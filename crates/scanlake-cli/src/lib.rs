@@ -44,6 +44,9 @@ pub(crate) enum Command {
     /// Draw one report as an SVG or PNG chart (e.g. `plot DATASET usage --by uid -o usage.svg`).
     Plot(Box<commands::plot::Args>),
     /// Write one self-contained HTML report of a scan (and with --per-user, a page per owner).
+    #[command(
+        after_help = "In `report`, each --rule adds a section of that purge rule's candidates per owner (and, with --per-user, each owner's list); the other filters narrow the whole report."
+    )]
     Report(Box<commands::report::Args>),
     /// Add usage summaries to inputs converted before summaries existed (history reads them).
     Summarize(commands::summarize::Args),

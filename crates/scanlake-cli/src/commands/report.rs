@@ -38,7 +38,6 @@ pub struct Args {
     /// No progress bar and no summary line.
     #[arg(short, long)]
     quiet: bool,
-    /// Scopes the report; each `--rule` here adds a section of that purge rule's candidates per owner instead.
     #[command(flatten)]
     filter: FilterArgs,
     #[command(flatten)]
