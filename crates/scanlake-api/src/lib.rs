@@ -25,6 +25,7 @@ pub mod pipeline;
 pub mod plot;
 pub mod quota;
 pub mod report;
+pub mod report_files;
 pub mod request;
 pub mod runs;
 pub mod settings;

@@ -148,13 +148,14 @@ pub fn dates(view: &DatasetView, request: &PageRequest) -> Result<(ScanDate, Opt
     Ok((acq, compare))
 }
 
+/// The report page, and every report's full table by name (for `with_data`).
+pub struct Built {
+    pub page: Page,
+    pub tables: Vec<(String, Table)>,
+}
+
 /// The report page's sections, gathered.
-pub fn build(
-    view: &DatasetView,
-    request: &PageRequest,
-    settings: &Settings,
-    progress: &dyn Progress,
-) -> Result<(Page, Vec<(String, Table)>, Vec<Table>)> {
+pub fn build(view: &DatasetView, request: &PageRequest, settings: &Settings, progress: &dyn Progress) -> Result<Built> {
     let (acq, compare) = dates(view, request)?;
     let mut scope = request.filter.clone();
     let rules = std::mem::take(&mut scope.rule);
@@ -190,14 +191,15 @@ pub fn build(
         None => format!("Scan of {acq}; the dataset has no earlier scan to compare with."),
     });
 
-    // Usage by user, group and fileset, stacked by access age: one report, summed three ways.
+    // Usage by user, group and fileset, stacked by access age, and access age × size: one
+    // report (one pass over the rows), summed four ways.
     let by_owner = g.run(
-        "age_access_by_uid_gid_fileset",
+        "age_access_by_uid_gid_fileset_size",
         ReportType::Age {
             by: vec![Dimension::Uid, Dimension::Gid, Dimension::Fileset],
             time: TimeField::Access,
             edges: None,
-            size_edges: None,
+            size_edges: Some(scanlake::aggregate::spec::Buckets::default_size().edges().to_vec()),
         },
         &[acq],
         None,
@@ -235,17 +237,7 @@ pub fn build(
         &[acq],
         None,
     )?;
-    let age_sizes = g.run(
-        "age_access_by_size",
-        ReportType::Age {
-            by: vec![],
-            time: TimeField::Access,
-            edges: None,
-            size_edges: Some(scanlake::aggregate::spec::Buckets::default_size().edges().to_vec()),
-        },
-        &[acq],
-        None,
-    )?;
+    let age_sizes = define::sum_by(&by_owner, &["age", "size_class"], &counters)?;
     let mut access_modify = with_column(&access, "time", "access");
     access_modify.rows.extend(with_column(&define::sum_by(&modify, &["age"], &counters)?, "time", "modify").rows);
     let style = BarStyle { series_order: vec![], ..Default::default() };
@@ -359,7 +351,6 @@ pub fn build(
     let mut s = Section { id: "extensions".into(), title: "Extensions".into(), ..Default::default() };
     s.charts.push(chart_of(&ReportType::Extensions { by: vec![], n: None }, &ext, "extensions-chart", &plot)?);
     sections.push(s);
-    let mut purge_tables = Vec::new();
     for rule in &rules {
         let extra = Filter { rule: vec![rule.clone()], ..Default::default() };
         let extra = settings.resolve_filter(&extra, &request.names.source())?;
@@ -388,7 +379,6 @@ pub fn build(
         )?);
         s.tables.push(named(&format!("purge-{}-table", html_id(rule)), "Candidates per owner", &table));
         sections.push(s);
-        purge_tables.push(table);
     }
 
     let mut provenance = vec![("Dataset".to_string(), view.root.display().to_string())];
@@ -422,7 +412,7 @@ pub fn build(
         sections,
         links: Vec::new(),
     };
-    Ok((page, g.tables, purge_tables))
+    Ok(Built { page, tables: g.tables })
 }
 
 fn scope_is_narrowed(f: &Filter) -> bool {
@@ -467,8 +457,8 @@ fn sorted_desc(table: &Table, column: &str) -> Table {
     t
 }
 
-/// Writes the report to `path` (whole or not at all), its tables beside it with `with_data`,
-/// and the per-user pages where asked.
+/// Writes the report to `path` (whole or not at all) and its tables beside it with `with_data`;
+/// per-user pages are `users_page`'s (both: `report_files::write`).
 pub fn write(
     view: &DatasetView,
     request: &PageRequest,
@@ -476,7 +466,7 @@ pub fn write(
     path: &Path,
     progress: &dyn Progress,
 ) -> Result<PageSummary> {
-    let (page, tables, _) = build(view, request, settings, progress)?;
+    let Built { page, tables } = build(view, request, settings, progress)?;
     let (acq, compare) = dates(view, request)?;
     let html = scanlake_charts::page::render(&page);
     scanlake::aggregate::export::write_with(path, |f| Ok(std::io::Write::write_all(f, html.as_bytes())?))?;
@@ -487,10 +477,6 @@ pub fn write(
             crate::export(table, scanlake::aggregate::export::Format::Csv, &dir.join(format!("{name}.csv")))?;
         }
     }
-    let user_pages = match &request.per_user {
-        Some(dir) => crate::users_page::write(view, request, settings, dir, acq, progress)?,
-        None => 0,
-    };
     Ok(PageSummary {
         path: path.to_path_buf(),
         bytes: html.len() as u64,
@@ -499,7 +485,7 @@ pub fn write(
         sections: page.sections.iter().map(|s| s.id.clone()).collect(),
         charts: page.sections.iter().map(|s| s.charts.len()).sum(),
         reports: tables.len(),
-        user_pages,
+        user_pages: 0,
     })
 }
 

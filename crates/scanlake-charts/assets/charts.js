@@ -53,16 +53,50 @@ var scanlakeCharts = (function () {
     (Array.isArray(list) ? list : [list]).forEach(fn);
   }
 
+  // The largest value an axis must reach: stacked series add up per category.
+  function largest(o) {
+    var stacks = {}, max = 0;
+    each(o.series, function (s) {
+      (s.data || []).forEach(function (v, i) {
+        var n = typeof v === 'number' ? v : (v && typeof v.value === 'number' ? v.value : 0);
+        if (s.stack) {
+          var key = s.stack + ':' + i;
+          stacks[key] = (stacks[key] || 0) + Math.max(n, 0);
+          max = Math.max(max, stacks[key]);
+        } else {
+          max = Math.max(max, Math.abs(n));
+        }
+      });
+    });
+    return max;
+  }
+
+  // A tick step of 1, 2 or 5 times a power of ten of a binary unit, for about five ticks.
+  function binaryStep(max) {
+    if (!(max > 0)) return 0;
+    var unit = 1;
+    while (max / unit >= 1024) unit *= 1024;
+    var raw = max / unit / 5, pow = Math.pow(10, Math.floor(Math.log10(raw)));
+    var nice = [1, 2, 5, 10].map(function (m) { return m * pow; }).find(function (m) { return m >= raw; });
+    return nice * unit;
+  }
+
   // The chart's definition with formatters attached. `definition.unit` is the value's unit;
   // `definition.valueAxis` names the axis that carries it ('x' or 'y').
   function option(definition) {
     var o = JSON.parse(JSON.stringify(definition.option));
     var unit = definition.unit;
     o.animation = false;
+    var step = unit === 'bytes' ? binaryStep(largest(o)) : 0;
     each(o[definition.valueAxis === 'x' ? 'xAxis' : 'yAxis'], function (axis) {
       if (axis.type === 'value') {
         axis.axisLabel = axis.axisLabel || {};
         axis.axisLabel.formatter = function (v) { return short(v, unit); };
+        // Ticks at round binary sizes (1 GiB, 2 GiB, 5 GiB …), not at 27.9 GiB.
+        if (step > 0) {
+          axis.interval = step;
+          axis.max = Math.ceil(largest(o) / step) * step || step;
+        }
       }
     });
     o.tooltip = o.tooltip || {};

@@ -2,6 +2,7 @@
 //! and the table of what it shows (one row per mark), which every output can show as a table.
 
 use crate::data::DataTable;
+pub use crate::data::Unit;
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
@@ -13,15 +14,6 @@ pub enum Kind {
     Heatmap,
     Treemap,
     Sunburst,
-}
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "lowercase")]
-pub enum Unit {
-    Bytes,
-    Count,
-    Percent,
-    Text,
 }
 
 /// A heatmap's axes: the labels its cells' indices point at.

@@ -2,10 +2,19 @@
 //! Integers beyond 2^53 travel as decimal strings so that no figure is rounded on its way to a
 //! browser.
 
-use crate::chart::Unit;
 use scanlake::aggregate::cells::{Cell, ColumnType, Table};
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
+
+/// What a column's values are: they decide formatting (digits grouped, binary units).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Unit {
+    Bytes,
+    Count,
+    Percent,
+    Text,
+}
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct DataColumn {

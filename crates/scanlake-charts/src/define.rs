@@ -61,7 +61,17 @@ pub fn bars(id: &str, name: &str, table: &Table, cols: &Columns, style: &BarStyl
     let ci = column(table, cols.category)?;
     let vi = column(table, cols.value)?;
     let si = cols.series.map(|s| column(table, s)).transpose()?;
-    let categories = distinct(table.rows.iter().map(|r| cell_text(&r[ci])), &[]);
+    let mut categories = distinct(table.rows.iter().map(|r| cell_text(&r[ci])), &[]);
+    if style.horizontal {
+        // Groups read largest first, with the rest (`(other)`) last.
+        let mut totals: HashMap<String, f64> = HashMap::new();
+        for row in &table.rows {
+            *totals.entry(cell_text(&row[ci])).or_default() += cell_number(&row[vi]).unwrap_or(0.0);
+        }
+        categories.sort_by(|a, b| {
+            (a == OTHER).cmp(&(b == OTHER)).then(totals[b].partial_cmp(&totals[a]).unwrap_or(std::cmp::Ordering::Equal))
+        });
+    }
     let series = match si {
         Some(si) => {
             let present: Vec<String> = distinct(table.rows.iter().map(|r| cell_text(&r[si])), &[]);

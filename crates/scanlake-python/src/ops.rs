@@ -248,7 +248,8 @@ pub fn run(op: &str, text: &str, progress: &dyn Progress) -> Result<Output, Fail
             let output: PathBuf = args(&a, "output")?;
             let s = settings()?;
             json_out(
-                scanlake_api::page::write(&view, &request, &s, &output, progress).map_err(|e| failure("report", e))?,
+                scanlake_api::report_files::write(&view, &request, &s, &output, progress)
+                    .map_err(|e| failure("report", e))?,
             )
         }
         "query" => {

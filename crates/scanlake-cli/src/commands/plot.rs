@@ -14,19 +14,19 @@ pub struct Args {
     /// The dataset (made by `scanlake convert`).
     dataset: PathBuf,
     /// Groups drawn; the rest is one `(other)` group.
-    #[arg(long, default_value_t = PlotOptions::default().top)]
+    #[arg(long, global = true, default_value_t = PlotOptions::default().top)]
     top: usize,
     /// How directory reports (`du`, `top dirs`) are drawn: treemap or sunburst.
-    #[arg(long, default_value = "treemap")]
+    #[arg(long, global = true, default_value = "treemap")]
     tree: TreeStyle,
     /// A title instead of the report's.
-    #[arg(long)]
+    #[arg(long, global = true)]
     title: Option<String>,
     /// Width in pixels (PNG: twice as many).
-    #[arg(long, default_value_t = scanlake_api::plot::DEFAULT_WIDTH)]
+    #[arg(long, global = true, default_value_t = scanlake_api::plot::DEFAULT_WIDTH)]
     width: u32,
     /// Height in pixels (default: the chart's own, e.g. growing with the bars).
-    #[arg(long, default_value_t = 0)]
+    #[arg(long, global = true, default_value_t = 0)]
     height: u32,
     /// The report to draw, with its options (as `scanlake aggregate` takes them), and `-o FILE.svg|png`.
     #[command(subcommand)]

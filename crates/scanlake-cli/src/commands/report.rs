@@ -6,7 +6,8 @@ use crate::args::{EngineArgs, FilterArgs, absolute};
 use crate::output::Bar;
 use anyhow::{Result, bail};
 use scanlake::dataset::ScanDate;
-use scanlake_api::page::{PageRequest, PageSummary, write};
+use scanlake_api::page::{PageRequest, PageSummary};
+use scanlake_api::report_files::write;
 use std::path::PathBuf;
 use std::process::ExitCode;
 
