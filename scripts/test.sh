@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # Runs the whole test suite. Installs and starts what the tests need first: a Python environment
 # with pyarrow and DuckDB (the independent readers) and Selenium, Debian's ncdu (which reads
-# `export-tree`'s files back), Debian's chromium and chromium-driver (the HTML report's browser tests), the release tools (scripts/release/tools.sh:
-# twine, pypiserver, check-jsonschema, gitlab-ci-local, shellcheck) and a one-node Slurm cluster
+# `export-tree`'s files back), Debian's chromium and chromium-driver (the HTML report's browser
+# tests), the release tools (scripts/release/tools.sh: twine, pypiserver, check-jsonschema,
+# gitlab-ci-local, shellcheck) and a one-node Slurm cluster
 # (Debian's munge and slurm packages, for the batch tests; stopped again on exit). Then builds and
 # runs every test in the release profile, the one the binary is built with, so dependencies compile
 # once; builds the Python wheel, installs it into a fresh environment and runs the Python tests

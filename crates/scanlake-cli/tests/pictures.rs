@@ -121,3 +121,38 @@ fn per_user_pages_one_per_owner_and_an_index() {
     let e = fails(&["report", "lake", "-o", "r.html", "--acq", "2026-11-01,2026-11-08"], d.path());
     assert!(e.contains("hint: give one --acq"), "{e}");
 }
+
+#[test]
+fn a_quota_file_adds_its_section() {
+    let d = tempfile::tempdir().unwrap();
+    lake(d.path(), 5, 300);
+    let header = "mmrepquota::HEADER:version:reserved:reserved:filesystemName:quotaType:id:name:blockUsage:blockQuota:blockLimit:blockInDoubt:blockGrace:filesUsage:filesQuota:filesLimit:filesInDoubt:filesGrace:remarks:quota:defQuota:fid:filesetname:";
+    let entry = "mmrepquota::0:1:::fs1:USR:1000:ann:9216:10240:20480:0:none:2:0:0:0:none:i:on:off:::";
+    std::fs::write(d.path().join("q.txt"), format!("{header}\n{entry}\n")).unwrap();
+    ok(&["report", "lake", "-o", "r.html", "--quota", "q.txt", "-q"], d.path());
+    let html = std::fs::read_to_string(d.path().join("r.html")).unwrap();
+    assert!(html.contains("<section id=\"quota\">") && html.contains("id=\"quota-table\""));
+    let quota = ok(&["quota", "lake", "q.txt", "--format", "csv"], d.path());
+    // The section's table is the quota command's: the same columns, the entry's limit in it.
+    let columns = quota.lines().next().unwrap();
+    for c in columns.split(',') {
+        assert!(html.contains(&format!("{{\"name\":\"{c}\"")), "the quota table lacks {c}");
+    }
+    let start = html.find("<script type=\"application/json\" id=\"scanlake-data\">").unwrap();
+    let data = &html[start..];
+    let data: serde_json::Value =
+        serde_json::from_str(&data[data.find('>').unwrap() + 1..data.find("</script>").unwrap()]).unwrap();
+    let table = &data["tables"].as_array().unwrap().iter().find(|t| t["id"] == "quota-table").unwrap()["table"];
+    let names: Vec<&str> = table["columns"].as_array().unwrap().iter().map(|c| c["name"].as_str().unwrap()).collect();
+    let row = &table["rows"][0];
+    let at = |c: &str| &row[names.iter().position(|n| *n == c).unwrap()];
+    assert_eq!(
+        (at("name"), at("bytes_limit"), at("bytes_used")),
+        (&serde_json::json!("ann"), &serde_json::json!(20971520), &serde_json::json!(9437184))
+    );
+    let cli_row: Vec<&str> = quota.lines().nth(1).unwrap().split(',').collect();
+    assert_eq!(at("scan_allocated").to_string(), cli_row[names.iter().position(|n| *n == "scan_allocated").unwrap()]);
+    let e = fails(&["report", "lake", "-o", "r2.html", "--quota", "missing.txt"], d.path());
+    assert!(e.contains("missing.txt"), "{e}");
+    assert!(!d.path().join("r2.html").exists());
+}
