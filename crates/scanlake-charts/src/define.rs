@@ -258,19 +258,11 @@ pub fn tree(id: &str, name: &str, table: &Table, path: &str, value: &str, kind: 
     let paths: Vec<String> = rows.iter().map(|r| cell_text(&r[pi])).collect();
     let mut children: Vec<Vec<usize>> = vec![Vec::new(); rows.len()];
     let mut roots = Vec::new();
-    let mut stack: Vec<usize> = Vec::new();
-    for (i, p) in paths.iter().enumerate() {
-        while let Some(&top) = stack.last() {
-            if is_under(p, &paths[top]) {
-                break;
-            }
-            stack.pop();
-        }
-        match stack.last() {
-            Some(&parent) => children[parent].push(i),
+    for (i, parent) in parents(&paths).into_iter().enumerate() {
+        match parent {
+            Some(parent) => children[parent].push(i),
             None => roots.push(i),
         }
-        stack.push(i);
     }
     fn node(
         i: usize,
@@ -350,6 +342,23 @@ pub fn tree(id: &str, name: &str, table: &Table, path: &str, value: &str, kind: 
         option,
         table: data,
     })
+}
+
+/// For paths in sorted order, the index of each one's nearest listed ancestor directory.
+fn parents(paths: &[String]) -> Vec<Option<usize>> {
+    let mut stack: Vec<usize> = Vec::new();
+    paths
+        .iter()
+        .enumerate()
+        .map(|(i, p)| {
+            while stack.last().is_some_and(|&top| !is_under(p, &paths[top])) {
+                stack.pop();
+            }
+            let parent = stack.last().copied();
+            stack.push(i);
+            parent
+        })
+        .collect()
 }
 
 fn is_under(path: &str, dir: &str) -> bool {
@@ -461,18 +470,10 @@ pub fn prune_tree(table: &Table, path: &str, value: &str, n: usize) -> Result<Ta
     let mut order: Vec<usize> = (0..table.rows.len()).collect();
     order.sort_by_key(|&i| cell_text(&table.rows[i][pi]));
     // Parent of each row: the nearest listed directory above it.
+    let paths: Vec<String> = order.iter().map(|&i| cell_text(&table.rows[i][pi])).collect();
     let mut parent: Vec<Option<usize>> = vec![None; table.rows.len()];
-    let mut stack: Vec<usize> = Vec::new();
-    for &i in &order {
-        let p = cell_text(&table.rows[i][pi]);
-        while let Some(&top) = stack.last() {
-            if is_under(&p, &cell_text(&table.rows[top][pi])) {
-                break;
-            }
-            stack.pop();
-        }
-        parent[i] = stack.last().copied();
-        stack.push(i);
+    for (k, up) in parents(&paths).into_iter().enumerate() {
+        parent[order[k]] = up.map(|j| order[j]);
     }
     let mut children: HashMap<Option<usize>, Vec<usize>> = HashMap::new();
     for &i in &order {
