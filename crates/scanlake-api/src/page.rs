@@ -76,27 +76,40 @@ pub struct PageSummary {
     pub user_pages: usize,
 }
 
-/// Runs one report of the page, scoped by its filter, and keeps its full table for `--with-data`.
+/// The reports of the page, planned one by one and then run together (sharing passes over the
+/// rows where the engine can); their full tables are kept for `--with-data`.
 struct Gather<'a> {
     view: &'a DatasetView,
     request: &'a PageRequest,
     settings: &'a Settings,
-    progress: &'a dyn Progress,
     scope: Filter,
+    plans: Vec<(String, crate::report::ReportPlan)>,
     tables: Vec<(String, Table)>,
 }
 
 impl Gather<'_> {
-    fn run(&mut self, name: &str, report: ReportType, acq: &[ScanDate], extra: Option<&Filter>) -> Result<Table> {
+    fn add(&mut self, name: &str, report: ReportType, acq: &[ScanDate], extra: Option<&Filter>) -> Result<()> {
         let mut filter = self.scope.clone();
         filter.acq = acq.to_vec();
         if let Some(extra) = extra {
             filter.all.push(extra.clone());
         }
         let request = ReportRequest { report, filter, engine: self.request.engine, names: self.request.names.clone() };
-        let table = crate::report(self.view, &request, &self.request.limits, self.settings, self.progress)?;
-        self.tables.push((name.to_string(), table.clone()));
-        Ok(table)
+        let plan = crate::report::plan(self.view, &request, &self.request.limits, self.settings)?;
+        self.plans.push((name.to_string(), plan));
+        Ok(())
+    }
+
+    fn run(&mut self, progress: &dyn Progress) -> Result<()> {
+        let plans: Vec<_> = std::mem::take(&mut self.plans);
+        let (names, plans): (Vec<String>, Vec<_>) = plans.into_iter().unzip();
+        let tables = crate::report::run_together(self.view, &plans, progress)?;
+        self.tables.extend(names.into_iter().zip(tables));
+        Ok(())
+    }
+
+    fn table(&self, name: &str) -> &Table {
+        &self.tables.iter().find(|(n, _)| n == name).expect("every report of the page was run").1
     }
 }
 
@@ -160,16 +173,48 @@ pub fn build(view: &DatasetView, request: &PageRequest, settings: &Settings, pro
     let mut scope = request.filter.clone();
     let rules = std::mem::take(&mut scope.rule);
     scope.acq.clear();
-    let mut g = Gather { view, request, settings, progress, scope, tables: Vec::new() };
+    let mut g = Gather { view, request, settings, scope, plans: Vec::new(), tables: Vec::new() };
     let top = request.top.max(1);
     let plot = PlotOptions { top, ..Default::default() };
     let history = |by| ReportType::History { by: Some(by), since: None, from_rows: false };
+    let age_size = ReportType::Age {
+        by: vec![Dimension::Uid, Dimension::Gid, Dimension::Fileset],
+        time: TimeField::Access,
+        edges: None,
+        size_edges: Some(scanlake::aggregate::spec::Buckets::default_size().edges().to_vec()),
+    };
+    let depth =
+        request.filter.prefix.first().map(|p| depth_of(p)).unwrap_or(view.manifest.tld_depth.saturating_sub(1)) + 3;
 
-    // History over every scan answers the headline too (from usage summaries where it can).
-    let by_fileset = g.run("history_fileset", history(Dimension::Fileset), &[], None)?;
-    let by_user = g.run("history_uid", history(Dimension::Uid), &[], None)?;
+    // Every report first, then all of them at once: the engine reads the rows of the scan once
+    // for churn, usage, ages, sizes, directories and extensions (history and growth come from the
+    // usage summaries where they can).
+    g.add("history_fileset", history(Dimension::Fileset), &[], None)?;
+    g.add("history_uid", history(Dimension::Uid), &[], None)?;
+    // Usage by user, group and fileset, stacked by access age, and access age × size: one
+    // report, summed four ways.
+    g.add("age_access_by_uid_gid_fileset_size", age_size, &[acq], None)?;
+    let modify = ReportType::Age { by: vec![], time: TimeField::Modify, edges: None, size_edges: None };
+    g.add("age_modify", modify, &[acq], None)?;
+    g.add("du", ReportType::Du { max_depth: Some(depth) }, &[acq], None)?;
+    if let Some(c) = compare {
+        g.add("churn_uid", ReportType::Churn { from: Some(c), to: Some(acq), by: ChurnBy::Uid }, &[], None)?;
+        let growth =
+            ReportType::Growth { by: Some(Dimension::Uid), from: Some(c), to: Some(acq), n: top, from_rows: false };
+        g.add("growth_uid", growth, &[], None)?;
+    }
+    g.add("extensions", ReportType::Extensions { by: vec![], n: Some(top) }, &[acq], None)?;
+    for rule in &rules {
+        let extra = Filter { rule: vec![rule.clone()], ..Default::default() };
+        let extra = settings.resolve_filter(&extra, &request.names.source())?;
+        g.add(&format!("purge_{rule}"), ReportType::Usage { by: vec![Dimension::Uid] }, &[acq], Some(&extra))?;
+    }
+    g.run(progress)?;
+
+    let by_fileset = g.table("history_fileset");
+    let by_user = g.table("history_uid");
     let mut overview = Section { id: "overview".into(), title: "Overview".into(), ..Default::default() };
-    let before = |col: &str| compare.map(|c| total(&by_fileset, col, Some(c)));
+    let before = |col: &str| compare.map(|c| total(by_fileset, col, Some(c)));
     for (label, col, unit) in [
         ("Objects", "objects", Unit::Count),
         ("Files", "files", Unit::Count),
@@ -177,33 +222,21 @@ pub fn build(view: &DatasetView, request: &PageRequest, settings: &Settings, pro
         ("Bytes", "bytes", Unit::Bytes),
         ("Allocated", "allocated", Unit::Bytes),
     ] {
-        overview.figures.push(figure(label, unit, total(&by_fileset, col, Some(acq)), before(col)));
+        overview.figures.push(figure(label, unit, total(by_fileset, col, Some(acq)), before(col)));
     }
-    overview.figures.push(figure("Users", Unit::Count, groups(&by_user, acq), compare.map(|c| groups(&by_user, c))));
+    overview.figures.push(figure("Users", Unit::Count, groups(by_user, acq), compare.map(|c| groups(by_user, c))));
     overview.figures.push(figure(
         "Filesets",
         Unit::Count,
-        groups(&by_fileset, acq),
-        compare.map(|c| groups(&by_fileset, c)),
+        groups(by_fileset, acq),
+        compare.map(|c| groups(by_fileset, c)),
     ));
     overview.notes.push(match compare {
         Some(c) => format!("Scan of {acq}; changes are since the scan of {c}."),
         None => format!("Scan of {acq}; the dataset has no earlier scan to compare with."),
     });
 
-    // Usage by user, group and fileset, stacked by access age, and access age × size: one
-    // report (one pass over the rows), summed four ways.
-    let by_owner = g.run(
-        "age_access_by_uid_gid_fileset_size",
-        ReportType::Age {
-            by: vec![Dimension::Uid, Dimension::Gid, Dimension::Fileset],
-            time: TimeField::Access,
-            edges: None,
-            size_edges: Some(scanlake::aggregate::spec::Buckets::default_size().edges().to_vec()),
-        },
-        &[acq],
-        None,
-    )?;
+    let by_owner = g.table("age_access_by_uid_gid_fileset_size");
     let user_col = if by_owner.column_index("user").is_some() { "user" } else { "uid" };
     let group_col = if by_owner.column_index("group").is_some() { "group" } else { "gid" };
     let counters = ["objects", "files", "bytes", "allocated"];
@@ -215,12 +248,12 @@ pub fn build(view: &DatasetView, request: &PageRequest, settings: &Settings, pro
     let age_report =
         ReportType::Age { by: vec![Dimension::Uid], time: TimeField::Access, edges: None, size_edges: None };
     for (key, what) in [(user_col, "user"), (group_col, "group"), ("fileset", "fileset")] {
-        let table = define::sum_by(&by_owner, &[key, "age"], &counters)?;
+        let table = define::sum_by(by_owner, &[key, "age"], &counters)?;
         let mut chart = chart_of(&age_report, &with_acq(&table, acq), &format!("usage-{what}"), &plot)?;
         chart.title = format!("Bytes by {what}, stacked by access age");
         chart.option["title"]["text"] = serde_json::json!(chart.title);
         usage.charts.push(chart);
-        let per_group = define::sum_by(&by_owner, &[key], &counters)?;
+        let per_group = define::sum_by(by_owner, &[key], &counters)?;
         usage.tables.push(named(
             &format!("usage-{what}-totals"),
             &format!("Totals by {what}"),
@@ -230,16 +263,11 @@ pub fn build(view: &DatasetView, request: &PageRequest, settings: &Settings, pro
 
     // Ages and sizes.
     let mut ages = Section { id: "age".into(), title: "Age and size".into(), ..Default::default() };
-    let access = define::sum_by(&by_owner, &["age"], &counters)?;
-    let modify = g.run(
-        "age_modify",
-        ReportType::Age { by: vec![], time: TimeField::Modify, edges: None, size_edges: None },
-        &[acq],
-        None,
-    )?;
-    let age_sizes = define::sum_by(&by_owner, &["age", "size_class"], &counters)?;
+    let access = define::sum_by(by_owner, &["age"], &counters)?;
+    let modify = g.table("age_modify");
+    let age_sizes = define::sum_by(by_owner, &["age", "size_class"], &counters)?;
     let mut access_modify = with_column(&access, "time", "access");
-    access_modify.rows.extend(with_column(&define::sum_by(&modify, &["age"], &counters)?, "time", "modify").rows);
+    access_modify.rows.extend(with_column(&define::sum_by(modify, &["age"], &counters)?, "time", "modify").rows);
     let style = BarStyle { series_order: vec![], ..Default::default() };
     let mut chart = define::bars(
         "age-bars",
@@ -269,10 +297,7 @@ pub fn build(view: &DatasetView, request: &PageRequest, settings: &Settings, pro
     )?);
 
     // The largest directories.
-    let depth =
-        request.filter.prefix.first().map(|p| depth_of(p)).unwrap_or(view.manifest.tld_depth.saturating_sub(1)) + 3;
-    let du = g.run("du", ReportType::Du { max_depth: Some(depth) }, &[acq], None)?;
-    let pruned = define::prune_tree(&du, "dir", "bytes", top)?;
+    let pruned = define::prune_tree(g.table("du"), "dir", "bytes", top)?;
     let mut dirs = Section { id: "directories".into(), title: "Largest directories".into(), ..Default::default() };
     dirs.notes.push(format!("Directories down to depth {depth}, the {top} largest under each; click to drill down, double-click to go back to the top."));
     dirs.charts.push(define::tree("dirs-treemap", "Largest directories", &pruned, "dir", "bytes", Kind::Treemap)?);
@@ -280,16 +305,15 @@ pub fn build(view: &DatasetView, request: &PageRequest, settings: &Settings, pro
     // Churn since the compared scan.
     let mut sections = vec![overview, usage, ages, dirs];
     if let Some(c) = compare {
-        let churn =
-            g.run("churn_uid", ReportType::Churn { from: Some(c), to: Some(acq), by: ChurnBy::Uid }, &[], None)?;
+        let churn = g.table("churn_uid");
         let mut s = Section { id: "churn".into(), title: format!("What changed since {c}"), ..Default::default() };
         s.charts.push(chart_of(
             &ReportType::Churn { from: None, to: None, by: ChurnBy::Uid },
-            &churn,
+            churn,
             "churn-user",
             &plot,
         )?);
-        s.tables.push(named("churn-table", "Churn by owner (objects and bytes)", &churn));
+        s.tables.push(named("churn-table", "Churn by owner (objects and bytes)", churn));
         sections.push(s);
     }
 
@@ -297,30 +321,25 @@ pub fn build(view: &DatasetView, request: &PageRequest, settings: &Settings, pro
     let mut hist = Section { id: "history".into(), title: "History over every scan".into(), ..Default::default() };
     hist.charts.push(chart_of(
         &history(Dimension::Fileset),
-        &by_fileset,
+        by_fileset,
         "history-fileset",
         &PlotOptions { top: top.min(7), ..plot.clone() },
     )?);
     hist.charts.push(chart_of(
         &history(Dimension::Uid),
-        &by_user,
+        by_user,
         "history-user",
         &PlotOptions { top: top.min(7), ..plot.clone() },
     )?);
-    if let Some(c) = compare {
-        let growth = g.run(
-            "growth_uid",
-            ReportType::Growth { by: Some(Dimension::Uid), from: Some(c), to: Some(acq), n: top, from_rows: false },
-            &[],
-            None,
-        )?;
+    if compare.is_some() {
+        let growth = g.table("growth_uid");
         hist.charts.push(chart_of(
             &ReportType::Growth { by: None, from: None, to: None, n: top, from_rows: false },
-            &growth,
+            growth,
             "growth-user",
             &plot,
         )?);
-        hist.tables.push(named("growth-table", "Fastest growers", &growth));
+        hist.tables.push(named("growth-table", "Fastest growers", growth));
     }
     sections.push(hist);
 
@@ -347,15 +366,12 @@ pub fn build(view: &DatasetView, request: &PageRequest, settings: &Settings, pro
         s.tables.push(named("quota-table", "Quota entries beside the scan's usage", &table));
         sections.push(s);
     }
-    let ext = g.run("extensions", ReportType::Extensions { by: vec![], n: Some(top) }, &[acq], None)?;
+    let ext = g.table("extensions");
     let mut s = Section { id: "extensions".into(), title: "Extensions".into(), ..Default::default() };
-    s.charts.push(chart_of(&ReportType::Extensions { by: vec![], n: None }, &ext, "extensions-chart", &plot)?);
+    s.charts.push(chart_of(&ReportType::Extensions { by: vec![], n: None }, ext, "extensions-chart", &plot)?);
     sections.push(s);
     for rule in &rules {
-        let extra = Filter { rule: vec![rule.clone()], ..Default::default() };
-        let extra = settings.resolve_filter(&extra, &request.names.source())?;
-        let table =
-            g.run(&format!("purge_{rule}"), ReportType::Usage { by: vec![Dimension::Uid] }, &[acq], Some(&extra))?;
+        let table = g.table(&format!("purge_{rule}"));
         let mut s = Section {
             id: format!("purge-{}", html_id(rule)),
             title: format!("Purge candidates: rule {rule}"),
@@ -369,7 +385,7 @@ pub fn build(view: &DatasetView, request: &PageRequest, settings: &Settings, pro
             series: None,
             value: "bytes",
         };
-        let folded = define::fold_other(&table, cols.category, "bytes", top)?;
+        let folded = define::fold_other(table, cols.category, "bytes", top)?;
         s.charts.push(define::bars(
             &format!("purge-{}-chart", html_id(rule)),
             &format!("Bytes the rule {rule} would purge, by owner"),
@@ -377,7 +393,7 @@ pub fn build(view: &DatasetView, request: &PageRequest, settings: &Settings, pro
             &cols,
             &BarStyle { horizontal: true, ..Default::default() },
         )?);
-        s.tables.push(named(&format!("purge-{}-table", html_id(rule)), "Candidates per owner", &table));
+        s.tables.push(named(&format!("purge-{}-table", html_id(rule)), "Candidates per owner", table));
         sections.push(s);
     }
 

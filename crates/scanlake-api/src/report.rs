@@ -135,6 +135,31 @@ pub fn run_rows(view: &DatasetView, plan: &ReportPlan, progress: &dyn Progress) 
     }
 }
 
+/// Runs planned reports together: those the streaming engine computes from rows share passes
+/// over the data ([`scanlake::aggregate::streaming::together`]); the others run alone. Tables in
+/// the order of `plans`, each as [`run`] gives it.
+pub fn run_together(view: &DatasetView, plans: &[ReportPlan], progress: &dyn Progress) -> Result<Vec<Table>> {
+    let shares = |p: &ReportPlan| p.engine.name() == "streaming" && !p.from_summaries;
+    let shared: Vec<&ReportPlan> = plans.iter().filter(|p| shares(p)).collect();
+    let reports: Vec<_> = shared.iter().map(|p| p.resolved.report.clone()).collect();
+    let limits = shared.first().map(|p| p.limits.clone()).unwrap_or_default();
+    let mut aggregated = scanlake::aggregate::streaming::together(view, &reports, &limits, progress)?.into_iter();
+    plans
+        .iter()
+        .map(|plan| {
+            if !shares(plan) {
+                return run(view, plan, progress);
+            }
+            let rows = engine::finish_report(view, &plan.resolved.report, aggregated.next().expect("one per report"))?;
+            match &plan.names {
+                Some(source) => with_names(rows, source),
+                None => Ok(rows),
+            }?
+            .into_table()
+        })
+        .collect()
+}
+
 /// `user` beside `uid` and `group` beside `gid`; each id looked up once.
 pub fn with_names(rows: Rows, source: &NameSource) -> Result<Rows> {
     let names = std::sync::Arc::new(std::sync::Mutex::new(Names::open(source)?));

@@ -536,6 +536,63 @@ fn reports_spilled_to_disk_under_a_tiny_memory_limit_export_byte_identically() {
     assert!(spilled >= 5 * 4, "only {spilled} spilled exports: a test that cannot fail");
 }
 
+/// The labels of the work a computation began.
+#[derive(Default)]
+struct Labels(std::sync::Mutex<Vec<String>>);
+
+impl scanlake::progress::Progress for Labels {
+    fn begin(&self, label: &str, _total: Option<u64>, _unit: scanlake::progress::Unit) {
+        self.0.lock().unwrap().push(label.to_string());
+    }
+}
+
+#[test]
+fn reports_computed_together_export_byte_identically_to_each_computed_alone() {
+    let f = fixture();
+    let view = DatasetView::open(&f.dataset).unwrap();
+    let mut all = reports(&busiest_tld(&view));
+    // The grouped reports and du again over the newer scan alone: these ride churn's merge.
+    let newer: Vec<Report> = all
+        .iter()
+        .filter(|r| matches!(r.kind, ReportKind::Grouped(_) | ReportKind::Du(_)))
+        .map(|r| Report { filter: Filter { acq: vec![NEW], ..r.filter.clone() }, ..r.clone() })
+        .collect();
+    all.extend(newer);
+    let spill = tempfile::tempdir().unwrap();
+    let tiny = Limits { threads: 2, memory_bytes: 64 << 10, spill_dir: Some(spill.path().to_path_buf()) };
+    for limits in [limits(), tiny] {
+        let labels = Labels::default();
+        let together = scanlake::aggregate::streaming::together(&view, &all, &limits, &labels).unwrap();
+        assert_eq!(together.len(), all.len());
+        for (r, aggregated) in all.iter().zip(together) {
+            let alone = run(&StreamingEngine, &view, r, &self::limits()).unwrap();
+            let rows = scanlake::aggregate::engine::finish_report(&view, r, aggregated).unwrap();
+            let mut out = Vec::new();
+            write(rows, Format::Csv, &mut out).unwrap();
+            let expected = render(&alone, Format::Csv).unwrap();
+            assert!(
+                out == expected,
+                "{r:?} differs when computed together:\n{}\nalone:\n{}",
+                String::from_utf8_lossy(&out),
+                String::from_utf8_lossy(&expected)
+            );
+        }
+        // Passes were shared: churn's merge carried the newer scan's reports, and a plain pass
+        // several reports over both scans.
+        let labels = labels.0.into_inner().unwrap();
+        let shared: Vec<&String> = labels.iter().filter(|l| l.ends_with("in one pass")).collect();
+        assert!(
+            shared.iter().any(|l| l.starts_with("churn, ") && l.matches(", ").count() >= 5),
+            "no churn pass carried the newer scan's reports: {labels:?}"
+        );
+        assert!(
+            shared.iter().any(|l| !l.starts_with("churn") && l.matches(", ").count() >= 5),
+            "no plain pass carried several reports: {labels:?}"
+        );
+        assert_eq!(entries_under(spill.path()), 0, "spilled runs left behind");
+    }
+}
+
 #[test]
 fn a_report_needing_an_absent_column_names_it_and_the_show_key() {
     let dir = tempfile::tempdir().unwrap();

@@ -50,15 +50,34 @@ pub fn of_path(path: &[u8]) -> Vec<u8> {
 
 /// The extension group of a base name.
 pub fn of_name(name: &[u8]) -> Vec<u8> {
+    let mut group = Vec::new();
+    write_of_name(name, &mut group);
+    group
+}
+
+/// [`of_name`] into `out` (replacing what it held): no allocation once `out` has room, which
+/// matters when every row of a scan asks.
+pub fn write_of_name(name: &[u8], out: &mut Vec<u8>) {
+    out.clear();
     let stem_at = name.iter().position(|b| *b != b'.').unwrap_or(name.len());
-    let stem = name[stem_at..].to_ascii_lowercase();
-    if let Some(d) = DOUBLE_SUFFIXES.iter().find(|d| stem.len() > d.len() && stem.ends_with(d.as_bytes())) {
-        return d.as_bytes().to_vec();
+    let stem = &name[stem_at..];
+    let last_dot = memchr::memrchr(b'.', stem);
+    // Every double suffix has two dots: most names have one, and skip the list.
+    if last_dot.is_some_and(|i| memchr::memchr(b'.', &stem[..i]).is_some()) {
+        let ends_with =
+            |d: &str| stem.len() > d.len() && stem[stem.len() - d.len()..].eq_ignore_ascii_case(d.as_bytes());
+        if let Some(d) = DOUBLE_SUFFIXES.iter().find(|d| ends_with(d)) {
+            out.extend_from_slice(d.as_bytes());
+            return;
+        }
     }
-    match memchr::memrchr(b'.', &stem) {
-        Some(i) if i + 1 < stem.len() => stem[i..].to_vec(),
-        _ if stem_at > 0 => DOTFILE.as_bytes().to_vec(),
-        _ => NONE.as_bytes().to_vec(),
+    match last_dot {
+        Some(i) if i + 1 < stem.len() => {
+            out.extend_from_slice(&stem[i..]);
+            out.make_ascii_lowercase();
+        }
+        _ if stem_at > 0 => out.extend_from_slice(DOTFILE.as_bytes()),
+        _ => out.extend_from_slice(NONE.as_bytes()),
     }
 }
 
@@ -81,5 +100,14 @@ mod tests {
         assert_eq!(ext(b"a..b"), ".b");
         assert_eq!(of_name(b"caf\xe9.D\xffT"), b".d\xfft");
         assert_eq!(of_path(b"/gpfs/a.b/c"), NONE.as_bytes(), "a directory's dots are not the name's");
+        assert_eq!(ext(b"v1.2.Tar.Gz"), ".tar.gz");
+        assert_eq!(ext(b"notes.v2.TXT"), ".txt", "two dots but no double suffix");
+        assert_eq!(ext(b".tar.gz"), ".gz", "a dotfile's name is the stem, and `tar.gz` has no name before it");
+        // Written into a reused buffer: what it held before is gone.
+        let mut out = b"leftover.longer.than.any".to_vec();
+        write_of_name(b"A.Fa.GZ", &mut out);
+        assert_eq!(out, b".fa.gz");
+        write_of_name(b"x", &mut out);
+        assert_eq!(out, NONE.as_bytes());
     }
 }

@@ -2,7 +2,8 @@
 //! merge of its files) classifies every path with one batch per file in memory.
 
 use super::Tasks;
-use super::columns::{Cols, RowFilter, filter_columns, opt, reader_with_batch};
+use super::columns::{Cols, RowFilter, filter_columns, opt, reader_with_links};
+use super::ride::{Rider, Riding};
 use crate::aggregate::partial::{ChurnCounters, ChurnPartial, Key, Sum};
 use crate::aggregate::spec::{ChurnBy, ChurnReport, Filter};
 use crate::dataset::view::Partition;
@@ -13,6 +14,18 @@ use std::collections::BTreeMap;
 use std::collections::HashMap;
 
 pub fn run(partitions: &[&Partition], report: &ChurnReport, filter: &Filter, tasks: &Tasks) -> Result<ChurnPartial> {
+    run_with(partitions, report, filter, &[], tasks)
+}
+
+/// [`run`], with `riders` folding every batch of the newer scan that the merge reads (each
+/// applying its own filter): reports over exactly that scan, computed in the same pass.
+pub(super) fn run_with(
+    partitions: &[&Partition],
+    report: &ChurnReport,
+    filter: &Filter,
+    riders: &[Riding],
+    tasks: &Tasks,
+) -> Result<ChurnPartial> {
     let mut pairs: BTreeMap<&str, (Option<&Partition>, Option<&Partition>)> = BTreeMap::new();
     for p in partitions {
         let e = pairs.entry(p.tld_text.as_str()).or_default();
@@ -22,14 +35,18 @@ pub fn run(partitions: &[&Partition], report: &ChurnReport, filter: &Filter, tas
             e.1 = Some(p);
         }
     }
-    let pairs: Vec<_> = pairs.into_values().collect();
+    // Largest first, each thread taking the next pair when it is free: the tlds differ in size
+    // many times over, and a large one left to the end would keep one thread busy alone.
+    let mut pairs: Vec<_> = pairs.into_values().collect();
+    let bytes = |p: Option<&Partition>| p.map_or(0, |p| p.files.iter().map(|f| f.bytes).sum::<u64>());
+    pairs.sort_by_key(|(old, new)| std::cmp::Reverse(bytes(*old) + bytes(*new)));
     tasks.begin(pairs.len());
     let joined = |(old, new): &(Option<&Partition>, Option<&Partition>)| {
-        let partial = join(*old, *new, report, filter)?;
+        let partial = join(*old, *new, report, filter, riders)?;
         tasks.done()?;
         Ok(partial)
     };
-    pairs.par_iter().map(joined).try_reduce(ChurnPartial::default, |mut a, b| {
+    pairs.iter().par_bridge().map(joined).try_reduce(ChurnPartial::default, |mut a, b| {
         a.merge(b);
         Ok(a)
     })
@@ -48,10 +65,11 @@ fn join(
     new: Option<&Partition>,
     report: &ChurnReport,
     filter: &Filter,
+    riders: &[Riding],
 ) -> Result<ChurnPartial> {
     let tld = old.or(new).map(|p| p.tld_text.clone()).unwrap_or_default();
-    let mut a = Side::open(old, filter)?;
-    let mut b = Side::open(new, filter)?;
+    let mut a = Side::open(old, filter, &[])?;
+    let mut b = Side::open(new, filter, riders)?;
     let mut groups: HashMap<Key, ChurnCounters> = HashMap::new();
     let key = |r: &Row| match report.by {
         ChurnBy::Tld => Key::Path(tld.clone().into_bytes()),
@@ -105,19 +123,26 @@ fn join(
             }
         }
     }
+    b.finish()?;
     Ok(ChurnPartial { groups })
 }
 
 /// One scan of a tld: the k-way merge of its files, rows the filter drops skipped.
-struct Side {
-    cursors: Vec<Cursor>,
+struct Side<'r> {
+    cursors: Vec<Cursor<'r>>,
     filter: RowFilter,
+    /// Each rider's filter over this scan.
+    rider_filters: Vec<RowFilter>,
 }
 
-struct Cursor {
+struct Cursor<'r> {
     reader: ParquetRecordBatchReader,
     /// Rows of the current batch that the filter kept and the merge has not taken yet.
     rows: std::collections::VecDeque<Row>,
+    /// The riders' folding of this file, each batch as it is read.
+    riders: Vec<Box<dyn Rider + 'r>>,
+    /// Whether the reader reads the identity of hard links (the file may hold one).
+    links: bool,
 }
 
 /// Rows per batch in a merge: a tld can have dozens of files per date, each with a batch open.
@@ -132,19 +157,39 @@ pub(super) fn needed_columns(filter: &Filter) -> Vec<&'static str> {
     columns
 }
 
-impl Side {
-    fn open(p: Option<&Partition>, filter: &Filter) -> Result<Side> {
+impl<'r> Side<'r> {
+    fn open(p: Option<&Partition>, filter: &Filter, riders: &'r [Riding]) -> Result<Side<'r>> {
         let mut cursors = Vec::new();
-        let Some(p) = p else { return Ok(Side { cursors, filter: RowFilter::none() }) };
+        let Some(p) = p else {
+            return Ok(Side { cursors, filter: RowFilter::none(), rider_filters: Vec::new() });
+        };
         let rows = RowFilter::new(filter, p)?;
-        let columns = needed_columns(filter);
+        let rider_filters = riders.iter().map(|r| RowFilter::new(r.filter, p)).collect::<Result<Vec<_>>>()?;
+        let mut columns = needed_columns(filter);
+        for r in riders {
+            columns.extend(r.columns());
+        }
+        columns.sort_unstable();
+        columns.dedup();
+        let link_columns = Riding::link_columns(riders);
         for f in &p.files {
-            let mut c =
-                Cursor { reader: reader_with_batch(&f.path, &columns, MERGE_BATCH_ROWS)?, rows: Default::default() };
-            c.fill(&rows)?;
+            let (reader, links) = reader_with_links(&f.path, &columns, link_columns, MERGE_BATCH_ROWS)?;
+            let riders = riders.iter().map(|r| r.rider(p)).collect();
+            let mut c = Cursor { reader, links, rows: Default::default(), riders };
+            c.fill(&rows, &rider_filters)?;
             cursors.push(c);
         }
-        Ok(Side { cursors, filter: rows })
+        Ok(Side { cursors, filter: rows, rider_filters })
+    }
+
+    /// The merge is over: every file was read to its end, so the riders hand over their groups.
+    fn finish(&mut self) -> Result<()> {
+        for c in &mut self.cursors {
+            for r in &mut c.riders {
+                r.finish()?;
+            }
+        }
+        Ok(())
     }
 
     fn next(&mut self) -> Result<Option<Row>> {
@@ -158,18 +203,21 @@ impl Side {
         let Some(i) = best else { return Ok(None) };
         let row = self.cursors[i].rows.pop_front();
         if self.cursors[i].rows.is_empty() {
-            self.cursors[i].fill(&self.filter)?;
+            self.cursors[i].fill(&self.filter, &self.rider_filters)?;
         }
         Ok(row)
     }
 }
 
-impl Cursor {
-    /// Loads batches until one has a kept row or the file ends.
-    fn fill(&mut self, filter: &RowFilter) -> Result<()> {
+impl Cursor<'_> {
+    /// Loads batches until one has a kept row or the file ends; the riders fold each.
+    fn fill(&mut self, filter: &RowFilter, rider_filters: &[RowFilter]) -> Result<()> {
         while self.rows.is_empty() {
             let Some(batch) = self.reader.next().transpose()? else { return Ok(()) };
             let c = Cols::new(&batch);
+            for (rider, f) in self.riders.iter_mut().zip(rider_filters) {
+                rider.fold(&c, f, self.links)?;
+            }
             for i in 0..batch.num_rows() {
                 if filter.keep(&c, i) {
                     self.rows.push_back(Row {

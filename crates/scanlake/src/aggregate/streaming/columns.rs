@@ -184,15 +184,29 @@ fn clause_keeps(k: &Clause, c: &Cols, i: usize) -> bool {
         && ((k.prefix.is_empty() && k.name.is_none() && k.path_regex.is_none()) || k.path_matches(c.path(i)))
 }
 
-/// A reader of `columns` of one file, all row groups (merges hold a batch per file open at once,
-/// hence their own batch size).
-pub fn reader_with_batch(path: &Path, columns: &[&str], batch_rows: usize) -> Result<ParquetRecordBatchReader> {
+/// A reader of `columns` of one whole file, `batch_rows` rows at a time (a merge holds a batch
+/// per file open at once, hence its own batch size), and of `link_columns` too unless the writer
+/// recorded that no row of the file may be a hard link. Says whether it reads them.
+pub fn reader_with_links(
+    path: &Path,
+    columns: &[&str],
+    link_columns: &[&str],
+    batch_rows: usize,
+) -> Result<(ParquetRecordBatchReader, bool)> {
     let file = File::open(path).with_context(|| format!("cannot open {}", path.display()))?;
     let builder = ParquetRecordBatchReaderBuilder::try_new(file)
         .with_context(|| format!("cannot read {}", path.display()))?
         .with_batch_size(batch_rows);
-    let mask = ProjectionMask::columns(builder.parquet_schema(), columns.iter().copied());
-    builder.with_projection(mask).build().with_context(|| format!("cannot read {}", path.display()))
+    let meta = builder.metadata();
+    let links = !link_columns.is_empty()
+        && link_rows(meta.file_metadata().key_value_metadata(), meta.num_row_groups())
+            .is_none_or(|rows| rows.iter().any(|&n| n > 0));
+    let mask = ProjectionMask::columns(
+        builder.parquet_schema(),
+        columns.iter().chain(if links { link_columns } else { &[] }).copied(),
+    );
+    let reader = builder.with_projection(mask).build().with_context(|| format!("cannot read {}", path.display()))?;
+    Ok((reader, links))
 }
 
 /// One data file: a unit of parallel work. Its footer is read once, when the task starts, so that

@@ -6,7 +6,6 @@
 use super::columns::{Cols, RowFilter, file_tasks, filter_columns, opt};
 use super::{Budget, Tasks};
 use crate::aggregate::partial::{DuCounters, Sum, du_key};
-use crate::aggregate::pathkey;
 use crate::aggregate::spec::{DuReport, Filter};
 use crate::aggregate::spill::{Sorted, Spiller, key_bytes, map_bytes};
 use crate::dataset::view::Partition;
@@ -30,7 +29,14 @@ pub fn run(
         let rows = RowFilter::new(filter, task.partition)?;
         let file = task.open(&rows)?;
         let acq = task.partition.acq.days_since_epoch();
-        let mut walk = Walk { from, to: report.max_depth, stack: Vec::new(), done: FxHashMap::default(), keys: 0 };
+        let mut walk = Walk {
+            from,
+            to: report.max_depth,
+            stack: Vec::new(),
+            done: FxHashMap::default(),
+            keys: 0,
+            cuts: Vec::new(),
+        };
         for &(row_group, _) in &file.row_groups {
             for batch in file.read(row_group, &columns)? {
                 let batch = batch?;
@@ -52,6 +58,51 @@ pub fn run(
     spiller.finish()
 }
 
+/// The report's walk through one file's batches when it rides another pass ([`super::ride`]).
+pub(super) fn rider<'r>(
+    filter: &Filter,
+    report: &DuReport,
+    partition: &Partition,
+    spiller: &'r Spiller<DuCounters>,
+    per_task: usize,
+) -> Box<dyn super::ride::Rider + 'r> {
+    let walk = Walk {
+        from: filter.prefix_depth(),
+        to: report.max_depth,
+        stack: Vec::new(),
+        done: FxHashMap::default(),
+        keys: 0,
+        cuts: Vec::new(),
+    };
+    Box::new(FileRider { walk, acq: partition.acq.days_since_epoch(), spiller, per_task })
+}
+
+struct FileRider<'r> {
+    walk: Walk,
+    acq: i64,
+    spiller: &'r Spiller<DuCounters>,
+    per_task: usize,
+}
+
+impl super::ride::Rider for FileRider<'_> {
+    fn fold(&mut self, c: &Cols, filter: &RowFilter, _links: bool) -> Result<()> {
+        for i in 0..c.rows {
+            if filter.keep(c, i) {
+                self.walk.row(c, i);
+            }
+        }
+        if self.walk.keys + map_bytes(&self.walk.done) > self.per_task {
+            self.spiller.add(self.walk.take_done(self.acq))?;
+        }
+        Ok(())
+    }
+
+    fn finish(&mut self) -> Result<()> {
+        self.walk.close();
+        self.spiller.add(self.walk.take_done(self.acq))
+    }
+}
+
 pub(super) fn needed_columns(filter: &Filter) -> Vec<&'static str> {
     let mut columns = vec!["path", "path_bytes", "kind", "size", "kballoc", "access"];
     columns.extend(filter_columns(filter));
@@ -66,20 +117,33 @@ struct Walk {
     done: FxHashMap<Vec<u8>, DuCounters>,
     /// Heap bytes of `done`'s keys.
     keys: usize,
+    /// Where the slashes of the current row's parent are (kept to reuse its memory).
+    cuts: Vec<usize>,
 }
 
 impl Walk {
     fn row(&mut self, c: &Cols, i: usize) {
         let path = c.path(i);
         let parent = &path[..memchr::memrchr(b'/', path).unwrap_or(0)];
-        let parent_depth = memchr::memchr_iter(b'/', parent).count();
-        let deepest = parent_depth.min(self.to);
-        // Keep the stack entries that are still ancestors of this row, then push the new ones.
+        // The directory at each depth ends at a slash of the parent (pathkey::dir_at's rule).
+        let mut cuts = std::mem::take(&mut self.cuts);
+        cuts.clear();
+        cuts.extend(memchr::memchr_iter(b'/', parent));
+        let dir = |depth: usize| -> &[u8] {
+            match cuts.get(depth).copied().unwrap_or(parent.len()) {
+                0 => b"/",
+                cut => &parent[..cut],
+            }
+        };
+        let deepest = cuts.len().min(self.to);
+        // The stack holds one path's directories, each a prefix of the next: the deepest entry
+        // that is this row's directory at its depth keeps every entry below it. Rows come by
+        // path, so that is mostly the top one.
         let mut keep = 0;
-        for depth in self.from..=deepest {
-            match self.stack.get(depth - self.from) {
-                Some((dir, _)) if dir.as_slice() == pathkey::dir_at(path, depth) => keep += 1,
-                _ => break,
+        if deepest >= self.from {
+            keep = self.stack.len().min(deepest + 1 - self.from);
+            while keep > 0 && self.stack[keep - 1].0.as_slice() != dir(self.from + keep - 1) {
+                keep -= 1;
             }
         }
         while self.stack.len() > keep {
@@ -87,9 +151,10 @@ impl Walk {
         }
         if deepest >= self.from {
             for depth in self.from + keep..=deepest {
-                self.stack.push((pathkey::dir_at(path, depth).to_vec(), DuCounters::default()));
+                self.stack.push((dir(depth).to_vec(), DuCounters::default()));
             }
         }
+        self.cuts = cuts;
         let kind = c.kind(i);
         let row = DuCounters {
             objects: 1,

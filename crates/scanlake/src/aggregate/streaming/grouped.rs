@@ -29,10 +29,59 @@ const NULL: i64 = i64::MIN;
 pub(super) const LINK_COLUMNS: [&str; 4] = ["nlink", "inode", "gen", "snapshot"];
 
 /// Where a task's groups go: groups, and possibly-linked objects.
-struct Out {
+pub(super) struct Out {
     groups: Spiller<Counters>,
     linked: Spiller<MaxSize>,
     per_task: usize,
+}
+
+impl Out {
+    pub(super) fn new(budget: &Budget) -> Out {
+        let spill_dir = budget.spill_dir.as_deref();
+        Out {
+            groups: Spiller::new(budget.results / 2, spill_dir),
+            linked: Spiller::new(budget.results / 2, spill_dir),
+            per_task: budget.per_task,
+        }
+    }
+
+    pub(super) fn finish(self) -> Result<(Sorted<Counters>, Sorted<MaxSize>)> {
+        Ok((self.groups.finish()?, self.linked.finish()?))
+    }
+}
+
+/// The report's folding of one file's batches when it rides another pass ([`super::ride`]).
+pub(super) fn rider<'r>(
+    report: &'r GroupedReport,
+    partition: &Partition,
+    out: &'r Out,
+) -> Box<dyn super::ride::Rider + 'r> {
+    let slots = report.by.len() + usize::from(report.age.is_some()) + usize::from(report.size.is_some());
+    if slots <= 2 {
+        Box::new(FileRider { folder: Folder::<u128>::new(report, partition, None), out })
+    } else {
+        Box::new(FileRider { folder: Folder::<[i64; SLOTS]>::new(report, partition, None), out })
+    }
+}
+
+struct FileRider<'r, K> {
+    folder: Folder<'r, K>,
+    out: &'r Out,
+}
+
+impl<K: Packed> super::ride::Rider for FileRider<'_, K> {
+    fn fold(&mut self, c: &Cols, filter: &RowFilter, links: bool) -> Result<()> {
+        self.folder.links = links;
+        self.folder.fold(c, filter);
+        if self.folder.bytes() > self.out.per_task {
+            self.folder.flush(self.out)?;
+        }
+        Ok(())
+    }
+
+    fn finish(&mut self) -> Result<()> {
+        self.folder.flush(self.out)
+    }
 }
 
 pub fn run(
@@ -45,12 +94,7 @@ pub fn run(
 ) -> Result<(Sorted<Counters>, Sorted<MaxSize>)> {
     let columns = needed_columns(report, filter);
     let work = file_tasks(partitions);
-    let spill_dir = budget.spill_dir.as_deref();
-    let out = Out {
-        groups: Spiller::new(budget.results / 2, spill_dir),
-        linked: Spiller::new(budget.results / 2, spill_dir),
-        per_task: budget.per_task,
-    };
+    let out = Out::new(budget);
     tasks.begin(work.len());
     let slots = report.by.len() + usize::from(report.age.is_some()) + usize::from(report.size.is_some());
     work.par_iter().try_for_each(|task| {
@@ -63,7 +107,7 @@ pub fn run(
         }
         tasks.done()
     })?;
-    Ok((out.groups.finish()?, out.linked.finish()?))
+    out.finish()
 }
 
 fn fold_file<K: Packed>(
@@ -176,6 +220,8 @@ struct Folder<'r, K> {
     linked: FxHashMap<(K, u64, u32, u64), i64>,
     /// Duplicates only: the keys that may have more than one row (the others are left out).
     candidates: Option<&'r Candidates>,
+    /// A row's extension group, reused so that rows allocate nothing.
+    scratch: Vec<u8>,
 }
 
 impl<'r, K: Packed> Folder<'r, K> {
@@ -191,6 +237,7 @@ impl<'r, K: Packed> Folder<'r, K> {
             run: Counters::default(),
             linked: FxHashMap::default(),
             candidates,
+            scratch: Vec::new(),
         }
     }
 
@@ -217,7 +264,10 @@ impl<'r, K: Packed> Folder<'r, K> {
                     Dimension::Kind => text(c.kind(i).map(str::as_bytes)),
                     Dimension::Tld => 0,
                     Dimension::Dir(depth) => text(Some(pathkey::dir_at(c.path(i), *depth))),
-                    Dimension::Ext => text(Some(&extension::of_path(c.path(i)))),
+                    Dimension::Ext => {
+                        extension::write_of_name(base_name(c.path(i)), &mut self.scratch);
+                        text(Some(&self.scratch))
+                    }
                     Dimension::Name => text(Some(base_name(c.path(i)))),
                     Dimension::Size => opt(c.size, i).unwrap_or(NULL),
                 };

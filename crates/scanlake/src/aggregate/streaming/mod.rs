@@ -1,7 +1,8 @@
 //! The streaming engine: reads only the columns a report needs straight from the Parquet files,
 //! in parallel over files, and folds rows into small hash maps (usage, age, size),
 //! per-file directory stacks (du) or a merge-join of two sorted scans (churn). Memory grows with
-//! the number of result groups, never with the number of rows.
+//! the number of result groups, never with the number of rows. Several reports can share one
+//! pass ([`together`]).
 
 mod candidates;
 mod churn;
@@ -9,6 +10,9 @@ pub(crate) mod columns;
 mod du;
 mod files;
 mod grouped;
+mod ride;
+
+pub use ride::together;
 
 use super::engine::{Engine, Limits, empty_partial};
 use super::partial::{Aggregated, Partial};
@@ -55,6 +59,11 @@ impl Budget {
             per_task: memory / 8 / limits.threads.max(1),
             spill_dir: limits.spill_dir.clone(),
         }
+    }
+
+    /// One of `n` reports' shares, when they are computed together.
+    fn shared(&self, n: usize) -> Budget {
+        Budget { results: self.results / n, per_task: self.per_task / n, spill_dir: self.spill_dir.clone() }
     }
 
     /// For a partial that is stored whole: nothing spills.
