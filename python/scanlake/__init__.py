@@ -961,6 +961,12 @@ class Run:
         """Why tasks failed: category, reason, hint, log tails, and how to rerun each."""
         return _call("run_analyze", False, run=str(self.path))
 
+    def stats(self) -> _pa.Table:
+        """What the run cost, one row per stage (as ``scanlake stats``): tasks, attempts, retries,
+        wall time, queue wait, CPU efficiency, peak memory against the request, bytes read and
+        written."""
+        return _table(_call("run_stats", False, run=str(self.path)))
+
 
 def _run_report(spec: Any, index: int) -> Dict[str, Any]:
     if isinstance(spec, str):

@@ -62,6 +62,15 @@ def test_a_run_the_cli_made_opens_in_python(tmp_path, cli):
     run = scanlake.Run.open(tmp_path / "run")
     assert run.status()["status"] == "succeeded"
     assert run.analyze() == []
+    # What it cost: the CLI's table as Arrow, one row per stage, every task measured.
+    stats = run.stats()
+    csv = cli("stats", tmp_path / "run", "--format", "csv").stdout.splitlines()
+    assert stats.column_names == csv[0].split(",")
+    assert stats.column("stage").to_pylist() == [s["name"] for s in run.status()["stages"]]
+    assert stats.num_rows == len(csv) - 1
+    assert stats.column("completed").to_pylist() == stats.column("tasks").to_pylist()
+    assert sum(stats.column("cpu_s").to_pylist()) > 0
+    assert all(r > 0 for r in stats.column("peak_rss").to_pylist())
     with pytest.raises(scanlake.RunError, match="not a scanlake run directory"):
         scanlake.Run.open(tmp_path)
 

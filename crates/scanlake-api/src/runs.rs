@@ -216,10 +216,10 @@ pub fn analyze(run: &Run, rule_files: &[PathBuf], settings: &Settings) -> Result
 /// One task of a run, as its job (or a rerun by hand) does it, recorded as an attempt.
 pub fn run_task(dir: &Path, stage: &str, task: u32, settings: &Settings, log: &dyn Progress) -> Result<()> {
     let mut run = open(dir)?;
-    let attempt = run.begin_task(stage, task)?;
+    let started = run.begin_task(stage, task)?;
     let spec_stage = run.spec.stage(stage).cloned().expect("begin_task checked the stage");
     let result = scanlake_batch::local::TaskRunner::run_task(&Pipeline { settings, log }, &run, &spec_stage, task);
-    run.end_task(attempt, &result)?;
+    run.end_task(started, &result)?;
     result
 }
 
@@ -230,4 +230,60 @@ pub fn finish(dir: &Path) -> Result<Summary> {
     let summary = status::summarize(&run)?;
     notify::notify_if_ended(&run, &summary)?;
     Ok(summary)
+}
+
+/// What a run cost, per stage and in all (`scanlake stats`); docs/batch.md defines each figure.
+pub fn stats(run: &Run) -> Result<scanlake_batch::stats::RunStats> {
+    scanlake_batch::stats::stats(run)
+}
+
+/// The stages' figures as a report table, exported like every report (and Arrow for Python).
+pub fn stats_table(stats: &scanlake_batch::stats::RunStats) -> scanlake::aggregate::table::Table {
+    use scanlake::aggregate::cells::{Cell, Column, ColumnType};
+    let columns = [
+        ("stage", ColumnType::Text),
+        ("tasks", ColumnType::Int),
+        ("completed", ColumnType::Int),
+        ("attempts", ColumnType::Int),
+        ("retries", ColumnType::Int),
+        ("failed_attempts", ColumnType::Int),
+        ("wall_min_s", ColumnType::Float),
+        ("wall_median_s", ColumnType::Float),
+        ("wall_max_s", ColumnType::Float),
+        ("queue_wait_median_s", ColumnType::Float),
+        ("cpu_s", ColumnType::Float),
+        ("cpu_efficiency", ColumnType::Float),
+        ("peak_rss", ColumnType::Bytes),
+        ("memory_requested", ColumnType::Bytes),
+        ("read_bytes", ColumnType::Bytes),
+        ("written_bytes", ColumnType::Bytes),
+    ];
+    // Seconds to the millisecond, ratios to three places: the shortest text of the rounded value.
+    let float = |v: Option<f64>| v.map_or(Cell::Null, |v| Cell::Text(((v * 1000.0).round() / 1000.0).to_string()));
+    let int = |v: Option<i64>| v.map_or(Cell::Null, Cell::Int);
+    let rows = stats
+        .stages
+        .iter()
+        .map(|s| {
+            vec![
+                Cell::Text(s.stage.clone()),
+                Cell::Int(s.tasks.into()),
+                Cell::Int(s.completed.into()),
+                Cell::Int(s.attempts.into()),
+                Cell::Int(s.retries.into()),
+                Cell::Int(s.failed_attempts.into()),
+                float(s.wall_min_s),
+                float(s.wall_median_s),
+                float(s.wall_max_s),
+                float(s.queue_wait_median_s),
+                float(Some(s.cpu_s)),
+                float(s.cpu_efficiency),
+                int(s.peak_rss_bytes),
+                int(s.memory_requested_bytes),
+                Cell::Int(s.read_bytes),
+                Cell::Int(s.written_bytes),
+            ]
+        })
+        .collect();
+    scanlake::aggregate::table::Table { columns: columns.iter().map(|(n, t)| Column::new(n, *t)).collect(), rows }
 }

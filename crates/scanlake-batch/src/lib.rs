@@ -33,10 +33,12 @@ pub mod scheduler;
 pub mod script;
 pub mod slurm;
 pub mod spec;
+pub mod stats;
 pub mod status;
 pub mod store;
 pub mod submit;
 pub mod time;
+pub mod usage;
 
 pub use run::Run;
 pub use spec::{ExecutorKind, RunSpec, SlurmSettings, Stage};

@@ -33,7 +33,8 @@ pub fn run_local(
         }
         for &task in tasks {
             progress.status(&format!("{} {task}/{}", stage.name, stage.tasks));
-            let attempt = run.begin_task(&stage.name, task)?;
+            let started = run.begin_task(&stage.name, task)?;
+            let attempt = started.attempt;
             let result = runner.run_task(run, stage, task);
             if let Err(e) = &result {
                 // Like a job's stderr, so `analyze` can show and classify it.
@@ -47,7 +48,7 @@ pub fn run_local(
                     failed_stages.push(stage.name.clone());
                 }
             }
-            run.end_task(attempt, &result)?;
+            run.end_task(started, &result)?;
             progress.advance(1);
         }
     }

@@ -2,6 +2,7 @@
 
 use crate::spec::{FORMAT_VERSION, RunSpec};
 use crate::store::{Attempt, NewAttempt, Store, Update};
+use crate::usage::Meter;
 use anyhow::{Context, Result, bail};
 use std::fs;
 use std::path::{Path, PathBuf};
@@ -70,8 +71,9 @@ impl Run {
     }
 
     /// Marks the start of a task in this process: the attempt Slurm made it for (from the job's
-    /// environment), or a new `local` attempt (a local run, or a rerun by hand).
-    pub fn begin_task(&mut self, stage: &str, task: u32) -> Result<i64> {
+    /// environment), or a new `local` attempt (a local run, or a rerun by hand); and starts
+    /// measuring what it uses.
+    pub fn begin_task(&mut self, stage: &str, task: u32) -> Result<Started> {
         let Some(s) = self.spec.stage(stage) else {
             bail!(
                 "run {} has no stage '{stage}' (it has {})",
@@ -101,7 +103,7 @@ impl Run {
                     ..Update::default()
                 },
             )?;
-            return Ok(a.id);
+            return Ok(Started { attempt: a.id, meter: Meter::start() });
         }
         let ids = self.store.add_attempts(&[NewAttempt {
             stage,
@@ -114,11 +116,13 @@ impl Run {
             stdout: None,
             stderr: None,
         }])?;
-        Ok(ids[0])
+        Ok(Started { attempt: ids[0], meter: Meter::start() })
     }
 
-    /// Records how a task ended, as the task itself saw it.
-    pub fn end_task(&self, attempt: i64, result: &Result<()>) -> Result<()> {
+    /// Records how a task ended, as the task itself saw it, and what it used.
+    pub fn end_task(&self, started: Started, result: &Result<()>) -> Result<()> {
+        let Started { attempt, meter } = started;
+        self.store.record_usage(attempt, &meter.read())?;
         let update = match result {
             Ok(()) => Update { state: "COMPLETED".into(), exit_code: Some(0), ..Update::default() },
             Err(e) => Update {
@@ -160,6 +164,12 @@ impl Run {
         }
         Ok(out)
     }
+}
+
+/// A task under way in this process: its attempt, and the meter measuring it.
+pub struct Started {
+    pub attempt: i64,
+    meter: Meter,
 }
 
 pub fn hostname() -> String {

@@ -5,7 +5,8 @@
 //! rollback journal with POSIX locks works there (WAL needs shared memory on one host), and a
 //! generous busy timeout lets many array tasks record themselves at once.
 
-use anyhow::{Context, Result};
+use crate::usage::Usage;
+use anyhow::{Context, Result, bail};
 use rusqlite::{Connection, OptionalExtension, params};
 use serde::Serialize;
 use std::path::Path;
@@ -63,7 +64,18 @@ CREATE INDEX IF NOT EXISTS attempt_task ON attempt(stage, task);
 CREATE INDEX IF NOT EXISTS attempt_job ON attempt(job_id);
 CREATE TABLE IF NOT EXISTS event (
     at INTEGER NOT NULL, kind TEXT NOT NULL, detail TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS usage (
+    attempt INTEGER PRIMARY KEY REFERENCES attempt(id),
+    wall_ms INTEGER NOT NULL, user_ms INTEGER NOT NULL, system_ms INTEGER NOT NULL,
+    children_user_ms INTEGER NOT NULL, children_system_ms INTEGER NOT NULL,
+    peak_rss_kib INTEGER, read_bytes INTEGER, written_bytes INTEGER,
+    storage_read_bytes INTEGER, storage_written_bytes INTEGER,
+    threads INTEGER NOT NULL, peak_is_task INTEGER NOT NULL);
 ";
+
+/// The store's layout: 1 had no `usage` table (added, empty, when such a store is opened: its
+/// attempts simply have no figures); 2 has it. A newer store is refused.
+pub const SCHEMA_VERSION: i64 = 2;
 
 const COLUMNS: &str = "id, stage, task, job_id, state, exit_code, signal, reason, host, submitted, started, ended, stdout, stderr, raw_job";
 
@@ -117,7 +129,17 @@ impl Store {
     pub fn open(path: &Path) -> Result<Store> {
         let db = Connection::open(path).with_context(|| format!("cannot open the run's state {}", path.display()))?;
         db.busy_timeout(Duration::from_secs(120))?;
+        let version: i64 = db.pragma_query_value(None, "user_version", |r| r.get(0))?;
+        if version > SCHEMA_VERSION {
+            bail!(
+                "{} is version {version} of the run's state; this scanlake knows up to {SCHEMA_VERSION}\nhint: use the scanlake that made the run, or a newer one",
+                path.display()
+            );
+        }
         db.execute_batch(SCHEMA).with_context(|| format!("cannot set up {}", path.display()))?;
+        if version < SCHEMA_VERSION {
+            db.pragma_update(None, "user_version", SCHEMA_VERSION)?;
+        }
         Ok(Store { db })
     }
 
@@ -217,6 +239,61 @@ impl Store {
         Ok(rows.collect::<rusqlite::Result<_>>()?)
     }
 
+    /// What an attempt used, as the task measured it (once; a second record replaces the first).
+    pub fn record_usage(&self, attempt: i64, u: &Usage) -> Result<()> {
+        self.db.execute(
+            "INSERT OR REPLACE INTO usage(attempt, wall_ms, user_ms, system_ms, children_user_ms,
+                 children_system_ms, peak_rss_kib, read_bytes, written_bytes, storage_read_bytes,
+                 storage_written_bytes, threads, peak_is_task)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13)",
+            params![
+                attempt,
+                u.wall_ms,
+                u.user_ms,
+                u.system_ms,
+                u.children_user_ms,
+                u.children_system_ms,
+                u.peak_rss_kib,
+                u.read_bytes,
+                u.written_bytes,
+                u.storage_read_bytes,
+                u.storage_written_bytes,
+                u.threads,
+                u.peak_is_task
+            ],
+        )?;
+        Ok(())
+    }
+
+    /// Every recorded usage, by attempt id.
+    pub fn usages(&self) -> Result<std::collections::BTreeMap<i64, Usage>> {
+        let mut q = self.db.prepare(
+            "SELECT attempt, wall_ms, user_ms, system_ms, children_user_ms, children_system_ms, peak_rss_kib,
+                    read_bytes, written_bytes, storage_read_bytes, storage_written_bytes, threads, peak_is_task
+             FROM usage",
+        )?;
+        let rows = q.query_map([], |r| {
+            Ok((
+                r.get(0)?,
+                Usage {
+                    wall_ms: r.get(1)?,
+                    user_ms: r.get(2)?,
+                    system_ms: r.get(3)?,
+                    children_user_ms: r.get(4)?,
+                    children_system_ms: r.get(5)?,
+                    peak_rss_kib: r.get(6)?,
+                    read_bytes: r.get(7)?,
+                    written_bytes: r.get(8)?,
+                    storage_read_bytes: r.get(9)?,
+                    storage_written_bytes: r.get(10)?,
+                    threads: r.get(11)?,
+                    peak_is_task: r.get(12)?,
+                },
+            ))
+        })?;
+        Ok(rows.collect::<rusqlite::Result<_>>()?)
+    }
+
     /// The newest attempt of every task that has one.
     pub fn latest(&self) -> Result<Vec<Attempt>> {
         let mut q = self.db.prepare(&format!(
@@ -230,6 +307,34 @@ impl Store {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_store_of_version_1_gains_usage_and_a_newer_one_is_refused() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("state.db");
+        {
+            // What version 1 wrote: no usage table, user_version 0.
+            let db = Connection::open(&path).unwrap();
+            let v1 = SCHEMA.split("CREATE TABLE IF NOT EXISTS usage").next().unwrap();
+            db.execute_batch(v1).unwrap();
+            db.execute("INSERT INTO stage(name, position, tasks) VALUES ('convert', 0, 1)", []).unwrap();
+            db.execute(
+                "INSERT INTO attempt(stage, task, job_id, state) VALUES ('convert', 1, 'local', 'COMPLETED')",
+                [],
+            )
+            .unwrap();
+        }
+        let s = Store::open(&path).unwrap();
+        assert_eq!(s.attempts().unwrap().len(), 1, "the old attempts stay");
+        assert!(s.usages().unwrap().is_empty());
+        let u = Usage { wall_ms: 1500, user_ms: 1200, threads: 2, peak_rss_kib: Some(4096), ..Usage::default() };
+        s.record_usage(1, &u).unwrap();
+        assert_eq!(s.usages().unwrap()[&1], u);
+        drop(s);
+        Connection::open(&path).unwrap().pragma_update(None, "user_version", SCHEMA_VERSION + 1).unwrap();
+        let err = Store::open(&path).err().unwrap().to_string();
+        assert!(err.contains("version 3 of the run's state") && err.contains("hint:"), "{err}");
+    }
 
     #[test]
     fn the_latest_attempt_of_each_task_wins() {

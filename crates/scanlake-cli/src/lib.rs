@@ -64,6 +64,8 @@ pub(crate) enum Command {
     Cancel(commands::cancel::Args),
     /// Why a run's tasks failed, and how to rerun each here.
     Analyze(commands::analyze::Args),
+    /// What a run cost: per stage wall time, CPU efficiency, peak memory, bytes; core-hours.
+    Stats(commands::stats::Args),
     /// What batch jobs run (used by the generated scripts).
     #[command(hide = true)]
     Batch(commands::batch::Args),
@@ -118,6 +120,7 @@ pub fn main(argv: Vec<std::ffi::OsString>) -> ExitCode {
         Command::Resume(args) => commands::resume::run(args, &ctx),
         Command::Cancel(args) => commands::cancel::run(args),
         Command::Analyze(args) => commands::analyze::run(args, &ctx),
+        Command::Stats(args) => commands::stats::run(args),
         Command::Batch(args) => commands::batch::run(args, &ctx),
         Command::Completions(args) => commands::completions::run(args),
         Command::Man(args) => commands::man::run(args),

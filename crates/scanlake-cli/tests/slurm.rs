@@ -257,6 +257,21 @@ fn a_failed_task_is_diagnosed_its_dependents_cancelled_and_resume_finishes_like_
     assert_eq!(attempts(&run_dir, "convert", 1).len(), 1, "a task that succeeded is not run again");
     assert!(ok(&["status", s(&run_dir)], tmp.path()).contains("succeeded, 8/8 tasks done (100%)"));
 
+    // What it cost: every attempt that ran measured itself inside its job; the failed convert
+    // task is one retry, and the cancelled dependents are attempts that never ran.
+    let stats: serde_json::Value = serde_json::from_str(&ok(&["stats", s(&run_dir), "--json"], tmp.path())).unwrap();
+    assert_eq!(stats["executor"], "slurm");
+    let stage = |name: &str| stats["stages"].as_array().unwrap().iter().find(|st| st["stage"] == name).unwrap().clone();
+    let convert = stage("convert");
+    let counts = |st: &serde_json::Value| {
+        ["attempts", "retries", "failed_attempts", "measured", "completed"].map(|k| st[k].as_u64().unwrap())
+    };
+    assert_eq!(counts(&convert), [4, 1, 1, 4, 3], "{convert}");
+    assert_eq!(counts(&stage("publish")), [2, 1, 1, 1, 1]);
+    assert_eq!(counts(&stage("split")), [1, 0, 0, 1, 1]);
+    assert!(convert["queue_wait_median_s"].as_f64().is_some(), "submitted, then started: {convert}");
+    assert!(convert["cpu_s"].as_f64().unwrap() > 0.0 && convert["peak_rss_bytes"].as_i64().unwrap() > 1 << 20);
+
     // The same reports as a clean run of the clean input.
     let clean_run = tmp.path().join("clean-run");
     ok(

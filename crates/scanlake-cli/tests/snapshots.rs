@@ -19,7 +19,7 @@ fn scanlake(args: &[&str], cwd: &Path) -> (Option<i32>, String, String) {
 }
 
 /// Every subcommand, and each report of `aggregate`.
-const COMMANDS: [&str; 36] = [
+const COMMANDS: [&str; 37] = [
     "",
     "convert",
     "split",
@@ -53,6 +53,7 @@ const COMMANDS: [&str; 36] = [
     "resume",
     "cancel",
     "analyze",
+    "stats",
     "fields",
     "completions",
     "man",

@@ -286,6 +286,12 @@ pub fn run(op: &str, text: &str, progress: &dyn Progress) -> Result<Output, Fail
             let run = runs::open(&args::<PathBuf>(&a, "run")?).map_err(|e| failure("run", e))?;
             json_out(runs::cancel(&run).map_err(|e| failure("run", e))?)
         }
+        "run_stats" => {
+            let run = runs::open(&args::<PathBuf>(&a, "run")?).map_err(|e| failure("run", e))?;
+            let stats = runs::stats(&run).map_err(|e| failure("run", e))?;
+            let batch = scanlake_api::to_arrow(&runs::stats_table(&stats)).map_err(|e| failure("internal", e))?;
+            ipc(std::slice::from_ref(&batch), batch.schema()).map_err(|e| failure("internal", e))
+        }
         "run_analyze" => {
             let run = runs::open(&args::<PathBuf>(&a, "run")?).map_err(|e| failure("run", e))?;
             let s = settings()?;

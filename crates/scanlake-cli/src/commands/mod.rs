@@ -16,6 +16,7 @@ pub mod report;
 pub mod resume;
 pub mod run;
 pub mod split;
+pub mod stats;
 pub mod status;
 pub mod summarize;
 pub mod wait;
