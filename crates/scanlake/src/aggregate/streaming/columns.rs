@@ -218,7 +218,6 @@ pub struct Task<'p> {
 
 /// A task's file, open: the row groups its statistics cannot rule out.
 pub struct OpenFile<'p> {
-    pub partition: &'p Partition,
     path: &'p Path,
     meta: ArrowReaderMetadata,
     /// (row group, rows of it that may be hard links where the writer recorded it).
@@ -241,7 +240,7 @@ impl<'p> Task<'p> {
             .map(|g| (g, links.as_ref().map(|l| l[g])))
             .collect();
         let skipped = parquet.num_row_groups() - row_groups.len();
-        Ok(OpenFile { partition: self.partition, path: self.path, meta, row_groups, skipped })
+        Ok(OpenFile { path: self.path, meta, row_groups, skipped })
     }
 }
 

@@ -3,62 +3,16 @@
 //! a [`Spiller`] (each task hands them over when its share of memory is full), so memory is one
 //! stack per task and the spiller's budget, however many directories there are.
 
-use super::columns::{Cols, RowFilter, file_tasks, filter_columns, opt};
-use super::{Budget, Tasks};
+use super::columns::{Cols, RowFilter, filter_columns, opt};
 use crate::aggregate::partial::{DuCounters, Sum, du_key};
 use crate::aggregate::spec::{DuReport, Filter};
-use crate::aggregate::spill::{Sorted, Spiller, key_bytes, map_bytes};
+use crate::aggregate::spill::{Spiller, key_bytes, map_bytes};
 use crate::dataset::view::Partition;
 use anyhow::Result;
-use rayon::prelude::*;
 use rustc_hash::FxHashMap;
 
-pub fn run(
-    partitions: &[&Partition],
-    report: &DuReport,
-    filter: &Filter,
-    tasks: &Tasks,
-    budget: &Budget,
-) -> Result<Sorted<DuCounters>> {
-    let from = filter.prefix_depth();
-    let columns = needed_columns(filter);
-    let work = file_tasks(partitions);
-    let spiller = Spiller::new(budget.results, budget.spill_dir.as_deref());
-    tasks.begin(work.len());
-    work.par_iter().try_for_each(|task| {
-        let rows = RowFilter::new(filter, task.partition)?;
-        let file = task.open(&rows)?;
-        let acq = task.partition.acq.days_since_epoch();
-        let mut walk = Walk {
-            from,
-            to: report.max_depth,
-            stack: Vec::new(),
-            done: FxHashMap::default(),
-            keys: 0,
-            cuts: Vec::new(),
-        };
-        for &(row_group, _) in &file.row_groups {
-            for batch in file.read(row_group, &columns)? {
-                let batch = batch?;
-                let c = Cols::new(&batch);
-                for i in 0..batch.num_rows() {
-                    if rows.keep(&c, i) {
-                        walk.row(&c, i);
-                    }
-                }
-                if walk.keys + map_bytes(&walk.done) > budget.per_task {
-                    spiller.add(walk.take_done(acq))?;
-                }
-            }
-        }
-        walk.close();
-        spiller.add(walk.take_done(acq))?;
-        tasks.done()
-    })?;
-    spiller.finish()
-}
-
-/// The report's walk through one file's batches when it rides another pass ([`super::ride`]).
+/// The report's walk through one file's batches ([`super::ride`] reads them, for this report
+/// alone or with others).
 pub(super) fn rider<'r>(
     filter: &Filter,
     report: &DuReport,

@@ -4,11 +4,12 @@
 //! when it has at most two parts; it becomes a [`Key`] list once per group. Rows come sorted by
 //! path, so neighbours mostly share a key: a run of equal keys is summed before it touches the map.
 //! A task hands its groups to a [`Spiller`] at the end of its file, or sooner when its share of
-//! memory is full (a report by directory can have a group per directory).
+//! memory is full (a report by directory can have a group per directory). The files are read by
+//! [`super::ride::file_pass`], for this report alone or with others.
 
+use super::Budget;
 use super::candidates::Candidates;
-use super::columns::{Cols, OpenFile, RowFilter, file_tasks, filter_columns, opt, opt_str};
-use super::{Budget, Tasks};
+use super::columns::{Cols, RowFilter, filter_columns, opt, opt_str};
 use crate::aggregate::filter::base_name;
 use crate::aggregate::partial::{Counters, Key, Sum, encoded, push_identity};
 use crate::aggregate::spec::{Dimension, Filter, GroupedReport, MAX_GROUPS};
@@ -17,7 +18,6 @@ use crate::aggregate::{extension, pathkey};
 use crate::dataset::view::Partition;
 use crate::dataset::writer::may_be_link;
 use anyhow::Result;
-use rayon::prelude::*;
 use rustc_hash::FxHashMap;
 use std::hash::Hash;
 
@@ -50,17 +50,19 @@ impl Out {
     }
 }
 
-/// The report's folding of one file's batches when it rides another pass ([`super::ride`]).
+/// The report's folding of one file's batches ([`super::ride`] reads them, for this report
+/// alone or for several at once).
 pub(super) fn rider<'r>(
     report: &'r GroupedReport,
     partition: &Partition,
+    candidates: Option<&'r Candidates>,
     out: &'r Out,
 ) -> Box<dyn super::ride::Rider + 'r> {
     let slots = report.by.len() + usize::from(report.age.is_some()) + usize::from(report.size.is_some());
     if slots <= 2 {
-        Box::new(FileRider { folder: Folder::<u128>::new(report, partition, None), out })
+        Box::new(FileRider { folder: Folder::<u128>::new(report, partition, candidates), out })
     } else {
-        Box::new(FileRider { folder: Folder::<[i64; SLOTS]>::new(report, partition, None), out })
+        Box::new(FileRider { folder: Folder::<[i64; SLOTS]>::new(report, partition, candidates), out })
     }
 }
 
@@ -70,6 +72,7 @@ struct FileRider<'r, K> {
 }
 
 impl<K: Packed> super::ride::Rider for FileRider<'_, K> {
+    /// Without a possible link (`links` false), every row's size counts once as it is.
     fn fold(&mut self, c: &Cols, filter: &RowFilter, links: bool) -> Result<()> {
         self.folder.links = links;
         self.folder.fold(c, filter);
@@ -82,55 +85,6 @@ impl<K: Packed> super::ride::Rider for FileRider<'_, K> {
     fn finish(&mut self) -> Result<()> {
         self.folder.flush(self.out)
     }
-}
-
-pub fn run(
-    partitions: &[&Partition],
-    report: &GroupedReport,
-    filter: &Filter,
-    candidates: Option<&Candidates>,
-    tasks: &Tasks,
-    budget: &Budget,
-) -> Result<(Sorted<Counters>, Sorted<MaxSize>)> {
-    let columns = needed_columns(report, filter);
-    let work = file_tasks(partitions);
-    let out = Out::new(budget);
-    tasks.begin(work.len());
-    let slots = report.by.len() + usize::from(report.age.is_some()) + usize::from(report.size.is_some());
-    work.par_iter().try_for_each(|task| {
-        let rows = RowFilter::new(filter, task.partition)?;
-        let file = task.open(&rows)?;
-        if slots <= 2 {
-            fold_file::<u128>(&file, report, &rows, candidates, &columns, &out)?;
-        } else {
-            fold_file::<[i64; SLOTS]>(&file, report, &rows, candidates, &columns, &out)?;
-        }
-        tasks.done()
-    })?;
-    out.finish()
-}
-
-fn fold_file<K: Packed>(
-    file: &OpenFile,
-    report: &GroupedReport,
-    filter: &RowFilter,
-    candidates: Option<&Candidates>,
-    columns: &[&str],
-    out: &Out,
-) -> Result<()> {
-    let mut folder = Folder::<K>::new(report, file.partition, candidates);
-    let with_links: Vec<&str> = columns.iter().copied().chain(LINK_COLUMNS).collect();
-    for &(row_group, link_rows) in &file.row_groups {
-        // Without a possible link in the row group, every row's size counts once as it is.
-        folder.links = link_rows != Some(0);
-        for batch in file.read(row_group, if folder.links { &with_links } else { columns })? {
-            folder.fold(&Cols::new(&batch?), filter);
-            if folder.bytes() > out.per_task {
-                folder.flush(out)?;
-            }
-        }
-    }
-    folder.flush(out)
 }
 
 pub(super) fn needed_columns(report: &GroupedReport, filter: &Filter) -> Vec<&'static str> {

@@ -191,12 +191,11 @@ fn compute(
         (ReportKind::Duplicates(d), _) if whole => {
             let first = Tasks { label: format!("{} on streaming (first pass)", report.name), progress };
             let candidates = candidates::scan(partitions, &report.filter, limits.memory_bytes, &first)?;
-            grouped::run(partitions, &d.grouped, &report.filter, Some(&candidates), &tasks, budget)
-                .map(|(groups, linked)| Aggregated::Grouped { groups, linked })
+            let riding = ride::Riding::grouped(&d.grouped, &report.filter, Some(&candidates), budget);
+            ride::alone(partitions, riding, &tasks)
         }
-        (_, Some(g)) => grouped::run(partitions, g, &report.filter, None, &tasks, budget)
-            .map(|(groups, linked)| Aggregated::Grouped { groups, linked }),
-        (ReportKind::Du(d), _) => du::run(partitions, d, &report.filter, &tasks, budget).map(Aggregated::Du),
+        (_, Some(g)) => ride::alone(partitions, ride::Riding::grouped(g, &report.filter, None, budget), &tasks),
+        (ReportKind::Du(d), _) => ride::alone(partitions, ride::Riding::du(d, &report.filter, budget), &tasks),
         (ReportKind::Churn(c), _) => churn::run(partitions, c, &report.filter, &tasks).map(Aggregated::Churn),
         (ReportKind::Files(f), _) => files::run(partitions, f, &report.filter, &tasks).map(Aggregated::Files),
         (kind, None) => unreachable!("{kind:?} is grouped"),

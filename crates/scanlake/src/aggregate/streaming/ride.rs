@@ -1,15 +1,17 @@
-//! Several reports in as few passes over the rows as possible (what `scanlake report` gathers).
-//! Grouped reports (usage, age, size, extensions) and du *ride* a pass: they read nothing
-//! themselves but fold the batches the pass reads, each with its own filter. The pass is churn's
+//! Passes over the rows, and the reports that ride them. Grouped reports (usage, age, size,
+//! extensions, duplicates) and du read nothing themselves: they fold the batches a pass reads,
+//! each with its own filter. Alone, a report's pass is one read of each of its files
+//! ([`file_pass`]); together ([`together`], what `scanlake report` gathers), reports ride churn's
 //! merge when they cover exactly churn's newer scan, else one read of each file shared by every
-//! report over the same partitions. A rider is the same folding code as the report run alone, fed
-//! the same rows of every file in the same order, so its groups are the same.
+//! report over the same partitions. Either way a report's folding is the same code fed the same
+//! rows of every file in the same order, so its groups are the same.
 
-use super::columns::{Cols, RowFilter, file_tasks, filter_columns};
+use super::candidates::Candidates;
+use super::columns::{Cols, RowFilter, file_tasks};
 use super::{Budget, Tasks, churn, compute, du, grouped};
 use crate::aggregate::engine::Limits;
 use crate::aggregate::partial::{Aggregated, DuCounters};
-use crate::aggregate::spec::{Filter, Report, ReportKind};
+use crate::aggregate::spec::{DuReport, Filter, GroupedReport, Report, ReportKind};
 use crate::aggregate::spill::Spiller;
 use crate::dataset::view::{DatasetView, Partition};
 use crate::progress::Progress;
@@ -32,31 +34,41 @@ pub(crate) struct Riding<'r> {
 }
 
 enum Sink<'r> {
-    Grouped(&'r crate::aggregate::spec::GroupedReport, grouped::Out),
-    Du(&'r crate::aggregate::spec::DuReport, Spiller<DuCounters>, usize),
+    Grouped(&'r GroupedReport, Option<&'r Candidates>, grouped::Out),
+    Du(&'r DuReport, Spiller<DuCounters>, usize),
 }
 
 impl<'r> Riding<'r> {
+    /// A grouped report (duplicates: only the rows of its `candidates`).
+    pub(super) fn grouped(
+        report: &'r GroupedReport,
+        filter: &'r Filter,
+        candidates: Option<&'r Candidates>,
+        budget: &Budget,
+    ) -> Riding<'r> {
+        Riding { filter, sink: Sink::Grouped(report, candidates, grouped::Out::new(budget)) }
+    }
+
+    pub(super) fn du(report: &'r DuReport, filter: &'r Filter, budget: &Budget) -> Riding<'r> {
+        let spiller = Spiller::new(budget.results, budget.spill_dir.as_deref());
+        Riding { filter, sink: Sink::Du(report, spiller, budget.per_task) }
+    }
+
     /// `report` as a rider, if it can be one.
     fn new(report: &'r Report, budget: &Budget) -> Option<Riding<'r>> {
-        let sink = match &report.kind {
-            ReportKind::Grouped(g) => Sink::Grouped(g, grouped::Out::new(budget)),
-            ReportKind::Du(d) => {
-                Sink::Du(d, Spiller::new(budget.results, budget.spill_dir.as_deref()), budget.per_task)
-            }
-            _ => return None,
-        };
-        Some(Riding { filter: &report.filter, sink })
+        match &report.kind {
+            ReportKind::Grouped(g) => Some(Riding::grouped(g, &report.filter, None, budget)),
+            ReportKind::Du(d) => Some(Riding::du(d, &report.filter, budget)),
+            _ => None,
+        }
     }
 
     /// The columns its folding and its filter read.
     pub(super) fn columns(&self) -> Vec<&'static str> {
-        let mut columns = match &self.sink {
-            Sink::Grouped(g, _) => grouped::needed_columns(g, self.filter),
+        match &self.sink {
+            Sink::Grouped(g, ..) => grouped::needed_columns(g, self.filter),
             Sink::Du(..) => du::needed_columns(self.filter),
-        };
-        columns.extend(filter_columns(self.filter));
-        columns
+        }
     }
 
     /// The identity columns of possible hard links, which it reads where a file may hold one.
@@ -67,14 +79,14 @@ impl<'r> Riding<'r> {
     /// Its folding of one file of `partition`.
     pub(super) fn rider<'a>(&'a self, partition: &Partition) -> Box<dyn Rider + 'a> {
         match &self.sink {
-            Sink::Grouped(g, out) => grouped::rider(g, partition, out),
+            Sink::Grouped(g, candidates, out) => grouped::rider(g, partition, *candidates, out),
             Sink::Du(d, spiller, per_task) => du::rider(self.filter, d, partition, spiller, *per_task),
         }
     }
 
-    fn finish(self) -> Result<Aggregated> {
+    pub(super) fn finish(self) -> Result<Aggregated> {
         Ok(match self.sink {
-            Sink::Grouped(_, out) => {
+            Sink::Grouped(_, _, out) => {
                 let (groups, linked) = out.finish()?;
                 Aggregated::Grouped { groups, linked }
             }
@@ -99,20 +111,21 @@ fn identities(partitions: &[&Partition]) -> Vec<usize> {
 }
 
 /// Plans the passes: each churn leads one; a grouped or du report rides the first pass that
-/// covers exactly its partitions, else starts a plain pass; anything else runs alone.
-fn plan(view: &DatasetView, reports: &[Report]) -> (Vec<Pass>, Vec<usize>) {
+/// covers exactly its partitions (`selected[i]`), else starts a plain pass; anything else runs
+/// alone.
+fn plan(reports: &[Report], selected: &[Vec<&Partition>]) -> (Vec<Pass>, Vec<usize>) {
     let mut passes = Vec::new();
     let mut alone = Vec::new();
     for (i, r) in reports.iter().enumerate() {
         if let ReportKind::Churn(c) = &r.kind {
-            let newer: Vec<&Partition> = view.select(r).into_iter().filter(|p| p.acq == c.to).collect();
+            let newer: Vec<&Partition> = selected[i].iter().copied().filter(|p| p.acq == c.to).collect();
             passes.push(Pass { lead: Some(i), covers: identities(&newer), riders: Vec::new() });
         }
     }
     for (i, r) in reports.iter().enumerate() {
         match &r.kind {
             ReportKind::Grouped(_) | ReportKind::Du(_) => {
-                let covers = identities(&view.select(r));
+                let covers = identities(&selected[i]);
                 match passes.iter_mut().find(|p| p.covers == covers) {
                     Some(p) => p.riders.push(i),
                     None => passes.push(Pass { lead: None, covers, riders: vec![i] }),
@@ -137,12 +150,13 @@ pub fn together(
     for r in reports {
         view.check(r)?;
     }
-    let mut all: Vec<&Partition> = reports.iter().flat_map(|r| view.select(r)).collect();
+    let selected: Vec<Vec<&Partition>> = reports.iter().map(|r| view.select(r)).collect();
+    let mut all: Vec<&Partition> = selected.iter().flatten().copied().collect();
     all.sort_unstable_by_key(|p| *p as *const Partition);
     all.dedup_by_key(|p| *p as *const Partition);
     view.verify(&all)?;
 
-    let (passes, alone) = plan(view, reports);
+    let (passes, alone) = plan(reports, &selected);
     let riders_total: usize = passes.iter().map(|p| p.riders.len() + usize::from(p.lead.is_some())).sum();
     let budget = Budget::new(limits).shared(riders_total.max(1));
     let mut out: Vec<Option<Aggregated>> = reports.iter().map(|_| None).collect();
@@ -164,11 +178,10 @@ pub fn together(
                 Some(lead) => {
                     let report = &reports[lead];
                     let ReportKind::Churn(c) = &report.kind else { unreachable!("churn leads") };
-                    let partitions = view.select(report);
-                    let partial = churn::run_with(&partitions, c, &report.filter, &riding, &tasks)?;
+                    let partial = churn::run_with(&selected[lead], c, &report.filter, &riding, &tasks)?;
                     out[lead] = Some(Aggregated::Churn(partial));
                 }
-                None => file_pass(&view.select(&reports[pass.riders[0]]), &riding, &tasks)?,
+                None => file_pass(&selected[pass.riders[0]], &riding, &tasks)?,
             }
             Ok(())
         })?;
@@ -179,13 +192,20 @@ pub fn together(
     }
     for i in alone {
         let report = &reports[i];
-        out[i] = Some(compute(&view.select(report), report, limits, &Budget::new(limits), true, progress)?);
+        out[i] = Some(compute(&selected[i], report, limits, &Budget::new(limits), true, progress)?);
     }
     Ok(out.into_iter().map(|a| a.expect("every report computed")).collect())
 }
 
+/// One report's own pass over its files.
+pub(super) fn alone(partitions: &[&Partition], riding: Riding, tasks: &Tasks) -> Result<Aggregated> {
+    file_pass(partitions, std::slice::from_ref(&riding), tasks)?;
+    riding.finish()
+}
+
 /// One read of each file, in parallel over files, folded by every rider. Row groups are skipped
-/// only when every rider's filter rules them out.
+/// only when every rider's filter rules them out; the identity columns of possible hard links
+/// are read only in row groups that may hold one.
 fn file_pass(partitions: &[&Partition], riding: &[Riding], tasks: &Tasks) -> Result<()> {
     let mut columns: Vec<&str> = riding.iter().flat_map(Riding::columns).collect();
     columns.sort_unstable();
@@ -198,11 +218,10 @@ fn file_pass(partitions: &[&Partition], riding: &[Riding], tasks: &Tasks) -> Res
     let same_filter = riding.windows(2).all(|w| w[0].filter == w[1].filter);
     work.par_iter().try_for_each(|task| {
         let filters = riding.iter().map(|r| RowFilter::new(r.filter, task.partition)).collect::<Result<Vec<_>>>()?;
-        let pruning = if same_filter { RowFilter::new(riding[0].filter, task.partition)? } else { RowFilter::none() };
-        let file = task.open(&pruning)?;
+        let none = RowFilter::none();
+        let file = task.open(if same_filter { &filters[0] } else { &none })?;
         let mut riders: Vec<Box<dyn Rider + '_>> = riding.iter().map(|r| r.rider(task.partition)).collect();
         for &(row_group, link_rows) in &file.row_groups {
-            // As a grouped report reads alone: the identity of links only where there may be one.
             let links = link_rows != Some(0) && !with_links.is_empty();
             for batch in file.read(row_group, if links { &with_links } else { &columns })? {
                 let batch = batch?;
