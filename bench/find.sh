@@ -7,10 +7,5 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-$HOME/.cache/scanlake-target}"
 cargo build --release --locked --quiet -p scanlake-cli
-# DuckDB's own command-line program (PyPI's duckdb-cli), in an environment of its own.
-venv="${SCANLAKE_CACHE:-$HOME/.cache}/scanlake-bench-venv"
-if [ ! -x "$venv/bin/duckdb" ]; then
-  python3 -m venv "$venv" >&2
-  "$venv/bin/pip" install --quiet duckdb-cli >&2
-fi
-exec python3 bench/find_vs_duckdb.py --scanlake "$CARGO_TARGET_DIR/release/scanlake" --duckdb "$venv/bin/duckdb" "$@"
+duckdb="$(bench/duckdb-cli.sh)"
+exec python3 bench/find_vs_duckdb.py --scanlake "$CARGO_TARGET_DIR/release/scanlake" --duckdb "$duckdb" "$@"
