@@ -1,11 +1,13 @@
 #!/usr/bin/env bash
 # Starts a one-node Slurm cluster on localhost for scanlake's integration tests: Debian's munge,
-# slurmctld and slurmd (installed with apt-get if missing), all state under one directory, no
-# systemd, no cgroups. Prints the file to source for SLURM_CONF. Stop it with stop.sh.
+# slurmctld and slurmd, and job accounting (slurmdbd over a MariaDB server of its own on
+# 127.0.0.1), installed with apt-get if missing; all state under one directory, no systemd, no
+# cgroups. Prints the file to source for SLURM_CONF. Stop it with stop.sh.
 #
 #   eval "$(scripts/local-slurm/start.sh)"      # exports SLURM_CONF
 #
-# State directory: $SCANLAKE_SLURM_DIR, default ~/.cache/scanlake-slurm.
+# State directory: $SCANLAKE_SLURM_DIR, default ~/.cache/scanlake-slurm. MariaDB listens on
+# 127.0.0.1:$SCANLAKE_SLURM_DB_PORT (default 16033), slurmdbd on localhost:6819.
 # For its own test: $SCANLAKE_POLICY_RC (default /usr/sbin/policy-rc.d) and
 # SCANLAKE_SLURM_INSTALL_ONLY=1 (stop after installing).
 set -Eeuo pipefail
@@ -15,11 +17,11 @@ log() { echo "local-slurm: $*" >&2; }
 
 install_packages() {
     local missing=()
-    for cmd in munged mungekey slurmctld slurmd sbatch; do
+    for cmd in munged mungekey slurmctld slurmd sbatch slurmdbd sacctmgr mariadbd mariadb-install-db; do
         command -v "$cmd" >/dev/null 2>&1 || missing+=("$cmd")
     done
     [ ${#missing[@]} -eq 0 ] && return
-    log "installing munge and slurm (missing: ${missing[*]})"
+    log "installing munge, slurm and mariadb (missing: ${missing[*]})"
     # Keep apt from starting system-wide daemons (no systemd here; ours run from $dir).
     local rc="${SCANLAKE_POLICY_RC:-/usr/sbin/policy-rc.d}" added=
     if [ ! -e "$rc" ]; then
@@ -27,7 +29,7 @@ install_packages() {
     fi
     DEBIAN_FRONTEND=noninteractive apt-get update -qq >&2
     DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends \
-        munge slurmctld slurmd slurm-client >&2
+        munge slurmctld slurmd slurm-client slurmdbd mariadb-server >&2
     if [ -n "$added" ]; then rm -f "$rc"; fi
 }
 
@@ -35,7 +37,7 @@ running() { [ -f "$1" ] && kill -0 "$(cat "$1")" 2>/dev/null; }
 
 install_packages
 [ "${SCANLAKE_SLURM_INSTALL_ONLY:-}" = 1 ] && exit 0
-mkdir -p "$dir"/{munge,ctld,spool,log}
+mkdir -p "$dir"/{munge,ctld,spool,log,db}
 chmod 711 "$dir" "$dir/munge"   # munged refuses a socket directory without o+x
 chmod 700 "$dir/ctld" "$dir/spool"
 host="$(hostname -s)"
@@ -48,6 +50,41 @@ if ! running "$dir/munge/munged.pid"; then
         --pid-file="$dir/munge/munged.pid" --log-file="$dir/log/munged.log" \
         --seed-file="$dir/munge/munge.seed" >&2
 fi
+
+# Accounting: a MariaDB server of the cluster's own (data in $dir/db, TCP on loopback only) and
+# slurmdbd over it. A datadir is made once; starting it again takes a fraction of a second.
+db_port="${SCANLAKE_SLURM_DB_PORT:-16033}"
+db_socket="$dir/db/mysqld.sock"
+sql() { mariadb --no-defaults --socket="$db_socket" -uroot -e "$1"; }
+if ! running "$dir/db/mysqld.pid"; then
+    if [ ! -d "$dir/db/data/mysql" ]; then
+        rm -rf "$dir/db/data"
+        mariadb-install-db --no-defaults --datadir="$dir/db/data" --user="$(id -un)" \
+            --auth-root-authentication-method=normal --skip-test-db >"$dir/log/mariadb-install.log" 2>&1
+    fi
+    setsid -f mariadbd --no-defaults --datadir="$dir/db/data" --socket="$db_socket" --port="$db_port" \
+        --bind-address=127.0.0.1 --pid-file="$dir/db/mysqld.pid" --log-error="$dir/log/mariadb.log" \
+        --user="$(id -un)" --skip-name-resolve --innodb-buffer-pool-size=32M >/dev/null 2>&1
+    for _ in $(seq 100); do sql "SELECT 1" >/dev/null 2>&1 && break; sleep 0.1; done
+fi
+sql "CREATE DATABASE IF NOT EXISTS slurm_acct_db;
+     CREATE USER IF NOT EXISTS 'slurm'@'127.0.0.1' IDENTIFIED BY 'scanlake';
+     GRANT ALL ON slurm_acct_db.* TO 'slurm'@'127.0.0.1';" >&2
+cat >"$dir/slurmdbd.conf" <<CONF
+AuthType=auth/munge
+AuthInfo=socket=$socket
+DbdHost=localhost
+SlurmUser=$(id -un)
+PidFile=$dir/slurmdbd.pid
+LogFile=$dir/log/slurmdbd.log
+StorageType=accounting_storage/mysql
+StorageHost=127.0.0.1
+StoragePort=$db_port
+StorageUser=slurm
+StoragePass=scanlake
+StorageLoc=slurm_acct_db
+CONF
+chmod 600 "$dir/slurmdbd.conf"
 
 # The node line as slurmd sees the machine (CPUs, sockets, cores, memory).
 node="$(slurmd -C | head -1)"
@@ -67,7 +104,11 @@ SlurmctldLogFile=$dir/log/slurmctld.log
 SlurmdLogFile=$dir/log/slurmd.log
 ProctrackType=proctrack/linuxproc
 TaskPlugin=task/none
-JobAcctGatherType=jobacct_gather/none
+JobAcctGatherType=jobacct_gather/linux
+JobAcctGatherFrequency=task=1
+AccountingStorageType=accounting_storage/slurmdbd
+AccountingStorageHost=localhost
+AccountingStoragePass=$socket
 SelectType=select/cons_tres
 SelectTypeParameters=CR_CPU
 SchedulerParameters=batch_sched_delay=0
@@ -82,6 +123,14 @@ PartitionName=debug Nodes=$host Default=YES MaxTime=INFINITE State=UP
 CONF
 export SLURM_CONF="$dir/slurm.conf"
 echo "export SLURM_CONF=$dir/slurm.conf" >"$dir/env"
+
+# slurmdbd reads slurmdbd.conf beside SLURM_CONF's file. The cluster must be known to it before
+# slurmctld registers.
+running "$dir/slurmdbd.pid" || slurmdbd
+for _ in $(seq 100); do timeout 2 sacctmgr -n -P show cluster >/dev/null 2>&1 && break; sleep 0.1; done
+if ! timeout 5 sacctmgr -n -P show cluster format=cluster 2>/dev/null | grep -qx scanlake; then
+    sacctmgr -i add cluster scanlake >&2
+fi
 
 # By their command names: Slurm picks a daemon's role from argv[0].
 running "$dir/slurmctld.pid" || slurmctld

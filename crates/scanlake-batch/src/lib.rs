@@ -25,6 +25,7 @@
 //! # Ok::<(), anyhow::Error>(())
 //! ```
 
+pub mod accounting;
 pub mod analyze;
 pub mod local;
 pub mod notify;

@@ -1,6 +1,9 @@
-//! `stats`: what a run cost, per stage and in all, from the attempts in its state store and what
-//! each task measured of itself ([`crate::usage`]). Every figure is defined in docs/batch.md.
+//! `stats`: what a run cost, per stage and in all, from the attempts in its state store, what
+//! each task measured of itself ([`crate::usage`]) and, for Slurm runs, Slurm's accounting
+//! ([`crate::accounting`]: queue wait, allocation, requested memory). Every figure is defined in
+//! docs/batch.md.
 
+use crate::accounting::{AccountedJob, Accounting};
 use crate::run::Run;
 use crate::spec::ExecutorKind;
 use crate::store::{Attempt, TERMINAL_OK};
@@ -23,11 +26,14 @@ pub struct StageStats {
     pub failed_attempts: u32,
     /// Attempts that recorded what they used.
     pub measured: u32,
+    /// Attempts Slurm's accounting knows.
+    pub accounted: u32,
     /// Wall time of the completed attempts that measured it (seconds).
     pub wall_min_s: Option<f64>,
     pub wall_median_s: Option<f64>,
     pub wall_max_s: Option<f64>,
-    /// Median of submission → start over the attempts that have both (Slurm's queue).
+    /// Median of submission → start (Slurm's queue): accounting's times where it knows the job,
+    /// else the times the run recorded.
     pub queue_wait_median_s: Option<f64>,
     /// User and system CPU of every measured attempt, children included (seconds).
     pub cpu_s: f64,
@@ -35,7 +41,7 @@ pub struct StageStats {
     pub cpu_efficiency: Option<f64>,
     /// The largest peak resident memory of an attempt.
     pub peak_rss_bytes: Option<i64>,
-    /// The memory asked of Slurm per task (`--mem`), if the run is a Slurm run that asked.
+    /// The memory a task had from Slurm: accounting's ReqMem, else the run's `--mem`.
     pub memory_requested_bytes: Option<i64>,
     /// Bytes read and written through system calls, over the measured attempts.
     pub read_bytes: i64,
@@ -55,10 +61,13 @@ pub struct RunStats {
     pub critical_path_s: f64,
     /// CPU time of every measured attempt.
     pub core_hours_used: f64,
-    /// Wall time × threads allowed of every measured attempt.
+    /// Elapsed × CPUs allocated, from accounting where it knows the job, else the attempt's own
+    /// wall time × threads allowed.
     pub core_hours_allocated: f64,
     /// Where the figures come from.
     pub source: String,
+    /// Slurm's accounting: `on`, `off: WHY` or `not used` (local runs).
+    pub accounting: String,
     pub stages: Vec<StageStats>,
 }
 
@@ -96,10 +105,33 @@ pub fn memory_bytes(text: &str) -> Option<i64> {
 pub fn stats(run: &Run) -> Result<RunStats> {
     let attempts = run.store.attempts()?;
     let usages = run.store.usages()?;
-    Ok(compute(run, &attempts, &usages))
+    let accounting = match run.spec.executor {
+        ExecutorKind::Slurm => {
+            let mut ids: Vec<String> = attempts
+                .iter()
+                .filter(|a| a.job_id != "local" && !a.job_id.is_empty())
+                .map(|a| a.job_id.clone())
+                .collect();
+            ids.sort();
+            ids.dedup();
+            Some(crate::accounting::query(&ids))
+        }
+        ExecutorKind::Local => None,
+    };
+    Ok(compute(run, &attempts, &usages, accounting.as_ref()))
 }
 
-fn compute(run: &Run, attempts: &[Attempt], usages: &BTreeMap<i64, Usage>) -> RunStats {
+fn compute(
+    run: &Run,
+    attempts: &[Attempt],
+    usages: &BTreeMap<i64, Usage>,
+    accounting: Option<&Accounting>,
+) -> RunStats {
+    let jobs: BTreeMap<&str, &AccountedJob> = match accounting {
+        Some(Accounting::Jobs(jobs)) => jobs.iter().map(|j| (j.job_id.as_str(), j)).collect(),
+        _ => BTreeMap::new(),
+    };
+    let accounted = |a: &Attempt| jobs.get(a.job_id.as_str()).copied();
     let requested = match run.spec.executor {
         ExecutorKind::Slurm => run.spec.slurm.memory.as_deref().and_then(memory_bytes),
         ExecutorKind::Local => None,
@@ -119,10 +151,24 @@ fn compute(run: &Run, attempts: &[Attempt], usages: &BTreeMap<i64, Usage>) -> Ru
         let stage_cpu: i64 = measured.iter().map(|(_, u)| u.cpu_ms()).sum();
         let stage_allocated: i64 = measured.iter().map(|(_, u)| u.wall_ms * u.threads.max(1)).sum();
         cpu_ms += stage_cpu;
-        allocated_ms += stage_allocated;
+        allocated_ms += mine
+            .iter()
+            .map(|a| match (accounted(a).and_then(|j| Some(j.elapsed_s? * j.alloc_cpus?)), usages.get(&a.id)) {
+                (Some(core_seconds), _) => core_seconds * 1000,
+                (None, Some(u)) => u.wall_ms * u.threads.max(1),
+                (None, None) => 0,
+            })
+            .sum::<i64>();
         longest.insert(&stage.name, walls.iter().copied().fold(0.0, f64::max));
-        let waits: Vec<f64> =
-            mine.iter().filter_map(|a| Some((a.started? - a.submitted?) as f64).filter(|w| *w >= 0.0)).collect();
+        let waits: Vec<f64> = mine
+            .iter()
+            .filter_map(|a| match accounted(a) {
+                Some(j) => j.queue_wait_s(),
+                None => Some(a.started? - a.submitted?).filter(|w| *w >= 0),
+            })
+            .map(|w| w as f64)
+            .collect();
+        let requested_by_slurm = mine.iter().filter_map(|a| accounted(a)?.requested_memory_bytes).max();
         stages.push(StageStats {
             stage: stage.name.clone(),
             tasks: stage.tasks,
@@ -131,6 +177,7 @@ fn compute(run: &Run, attempts: &[Attempt], usages: &BTreeMap<i64, Usage>) -> Ru
             retries: per_task.values().map(|v| v.len() as u32 - 1).sum(),
             failed_attempts: mine.iter().filter(|a| is_over(&a.state)).count() as u32,
             measured: measured.len() as u32,
+            accounted: mine.iter().filter(|a| accounted(a).is_some()).count() as u32,
             wall_min_s: walls.iter().copied().reduce(f64::min),
             wall_median_s: median(walls.clone()),
             wall_max_s: walls.iter().copied().reduce(f64::max),
@@ -138,7 +185,7 @@ fn compute(run: &Run, attempts: &[Attempt], usages: &BTreeMap<i64, Usage>) -> Ru
             cpu_s: seconds(stage_cpu),
             cpu_efficiency: (stage_allocated > 0).then(|| stage_cpu as f64 / stage_allocated as f64),
             peak_rss_bytes: measured.iter().filter_map(|(_, u)| u.peak_rss_kib).max().map(|k| k * 1024),
-            memory_requested_bytes: requested,
+            memory_requested_bytes: requested_by_slurm.filter(|m| *m > 0).or(requested),
             read_bytes: measured.iter().filter_map(|(_, u)| u.read_bytes).sum(),
             written_bytes: measured.iter().filter_map(|(_, u)| u.written_bytes).sum(),
         });
@@ -157,7 +204,15 @@ fn compute(run: &Run, attempts: &[Attempt], usages: &BTreeMap<i64, Usage>) -> Ru
         critical_path_s,
         core_hours_used: cpu_ms as f64 / 3_600_000.0,
         core_hours_allocated: allocated_ms as f64 / 3_600_000.0,
-        source: "each task's own measurements (/proc of its process)".into(),
+        source: match accounting {
+            Some(Accounting::Jobs(_)) => "each task's own measurements (/proc of its process); queue wait, allocation and requested memory from Slurm's accounting".into(),
+            _ => "each task's own measurements (/proc of its process)".into(),
+        },
+        accounting: match accounting {
+            Some(Accounting::Jobs(_)) => "on".into(),
+            Some(Accounting::Off(why)) => format!("off: {why}"),
+            None => "not used (a local run)".into(),
+        },
         stages,
     }
 }

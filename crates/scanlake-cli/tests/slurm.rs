@@ -158,6 +158,43 @@ fn the_pipeline_on_slurm_equals_the_pipeline_here_and_survives_hostile_paths() {
 /// `bad` is `clean` with every second line in the middle tenth of the file broken (its ` -- `
 /// separator overwritten by as many bytes), so a split into 3 chunks cuts both files at the same
 /// places and only the second chunk is bad.
+/// The job ids (`ARRAYJOB_TASK`) of a stage's attempts, from `state.db` with Python's sqlite3.
+fn attempt_jobs(run: &Path, stage: &str) -> Vec<String> {
+    let script = "import sqlite3,sys,json\n\
+        db=sqlite3.connect(sys.argv[1])\n\
+        print(json.dumps([r[0] for r in db.execute('select job_id from attempt where stage=? order by id',(sys.argv[2],))]))";
+    let out = Command::new("python3").args(["-c", script, s(&run.join("state.db")), stage]).output().unwrap();
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    serde_json::from_slice(&out.stdout).unwrap()
+}
+
+/// (TotalCPU seconds, largest MaxRSS in bytes) of each job, asked of `sacct` here, by position
+/// of the fields this test names.
+fn scanlake_sacct(jobs: &[String]) -> Vec<(f64, i64)> {
+    let out = Command::new("sacct")
+        .env("SLURM_CONF", slurm_conf())
+        .args(["-n", "-P", "-S", "2000-01-01", "--units=K", "-o", "JobID,TotalCPU,MaxRSS", "-j", &jobs.join(",")])
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let mut per_job: std::collections::BTreeMap<String, (f64, i64)> = Default::default();
+    for line in String::from_utf8_lossy(&out.stdout).lines() {
+        let f: Vec<&str> = line.split('|').collect();
+        let (job, step) = f[0].split_once('.').map_or((f[0], false), |(j, _)| (j, true));
+        let e = per_job.entry(job.to_string()).or_default();
+        if !step {
+            // TotalCPU: [D-][H:]M:S(.ms)
+            let secs: f64 =
+                f[1].rsplit(':').enumerate().map(|(i, p)| p.parse::<f64>().unwrap() * 60f64.powi(i as i32)).sum();
+            e.0 = secs;
+        }
+        let rss = f[2].trim_end_matches('K').parse::<f64>().map_or(0, |k| (k * 1024.0) as i64);
+        e.1 = e.1.max(rss);
+    }
+    assert_eq!(per_job.len(), jobs.len(), "sacct knows every job: {per_job:?}");
+    per_job.into_values().collect()
+}
+
 fn break_middle(clean: &Path, bad: &Path) {
     let bytes = read(clean);
     let (from, to) = (bytes.len() * 45 / 100, bytes.len() * 55 / 100);
@@ -271,6 +308,34 @@ fn a_failed_task_is_diagnosed_its_dependents_cancelled_and_resume_finishes_like_
     assert_eq!(counts(&stage("split")), [1, 0, 0, 1, 1]);
     assert!(convert["queue_wait_median_s"].as_f64().is_some(), "submitted, then started: {convert}");
     assert!(convert["cpu_s"].as_f64().unwrap() > 0.0 && convert["peak_rss_bytes"].as_i64().unwrap() > 1 << 20);
+    // Slurm's accounting knows every attempt (the never-started ones too), and its figures for
+    // the same jobs, asked here directly, agree with the tasks' own: CPU within what a job adds
+    // around the task (its shell, the program's start), memory within its sampling.
+    assert_eq!(stats["accounting"], "on", "{stats}");
+    assert_eq!(convert["accounted"].as_u64(), Some(4), "{convert}");
+    let job_ids: Vec<String> = attempt_jobs(&run_dir, "convert");
+    let sacct = scanlake_sacct(&job_ids);
+    let sacct_cpu: f64 = sacct.iter().map(|(cpu, _)| cpu).sum();
+    let own_cpu = convert["cpu_s"].as_f64().unwrap();
+    assert!(own_cpu <= sacct_cpu + 0.05, "tasks {own_cpu} s, sacct {sacct_cpu} s");
+    assert!(sacct_cpu <= own_cpu + 1.0 * job_ids.len() as f64, "tasks {own_cpu} s, sacct {sacct_cpu} s");
+    let sacct_rss = sacct.iter().map(|(_, rss)| *rss).max().unwrap();
+    let own_rss = convert["peak_rss_bytes"].as_i64().unwrap();
+    assert!(sacct_rss <= own_rss + (64 << 20), "sacct {sacct_rss}, tasks {own_rss}");
+
+    // With accounting off, the same run still has the tasks' own figures.
+    let conf = tmp.path().join("no-accounting/slurm.conf");
+    std::fs::create_dir_all(conf.parent().unwrap()).unwrap();
+    let text = std::fs::read_to_string(slurm_conf()).unwrap();
+    std::fs::write(&conf, text.replace("accounting_storage/slurmdbd", "accounting_storage/none")).unwrap();
+    let off =
+        common::scanlake(&["stats", s(&run_dir), "--json"], tmp.path()).env("SLURM_CONF", &conf).output().unwrap();
+    let off: serde_json::Value = serde_json::from_str(&common::succeeded(&["stats"], off)).unwrap();
+    assert!(off["accounting"].as_str().unwrap().starts_with("off: "), "{off}");
+    let off_convert = off["stages"].as_array().unwrap().iter().find(|st| st["stage"] == "convert").unwrap();
+    assert_eq!(off_convert["accounted"].as_u64(), Some(0));
+    assert_eq!(off_convert["cpu_s"], convert["cpu_s"]);
+    assert_eq!(off_convert["measured"].as_u64(), Some(4));
 
     // The same reports as a clean run of the clean input.
     let clean_run = tmp.path().join("clean-run");

@@ -41,13 +41,14 @@ pub fn run(args: Args) -> Result<ExitCode> {
 pub fn summary(s: &RunStats) -> String {
     let wall = s.wall_s.map_or("-".to_string(), |w| format!("{w:.0} s"));
     format!(
-        "run {} ({}): wall {wall}; critical path {} ({:.1} s); {:.3} core-hours used of {:.3} allocated\nfigures: {}\n",
+        "run {} ({}): wall {wall}; critical path {} ({:.1} s); {:.3} core-hours used of {:.3} allocated\nfigures: {}\nSlurm accounting: {}\n",
         s.run,
         s.executor,
         s.critical_path.join(" → "),
         s.critical_path_s,
         s.core_hours_used,
         s.core_hours_allocated,
-        s.source
+        s.source,
+        s.accounting
     )
 }
