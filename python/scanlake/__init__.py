@@ -849,6 +849,16 @@ class Dataset:
             raise TypeError(f"sql must be a string, not {type(sql).__name__}")
         return _table(_call("query", progress, dataset=str(self.path), sql=sql, limits=_limits(threads, memory_mib)))
 
+    def runs(self, *, since: Optional[DateLike] = None) -> _pa.Table:
+        """The dataset's runs, oldest first (as ``scanlake runs``): when each was made, executor,
+        status, wall time, inputs, rows published, core-hours, failed attempts."""
+        return _table(_call("runs_list", False, dataset=str(self.path), since=_date("since", since)))
+
+    def failures(self, *, since: Optional[DateLike] = None) -> List[Dict[str, Any]]:
+        """Every failed attempt of the dataset's runs, grouped by category and stage, most frequent
+        first, each with the runs it happened in and its latest example (as ``scanlake analyze --all``)."""
+        return _call("runs_failures", False, dataset=str(self.path), since=_date("since", since))
+
 
 # --- charts -------------------------------------------------------------------------------
 
@@ -966,6 +976,19 @@ class Run:
         wall time, queue wait, CPU efficiency, peak memory against the request, bytes read and
         written."""
         return _table(_call("run_stats", False, run=str(self.path)))
+
+    def report(self, output: PathLike) -> Dict[str, Any]:
+        """Writes one self-contained HTML page about the run (as ``scanlake report RUN -o FILE``):
+        its figures, a timeline of every attempt, efficiency and memory per stage, the advice and
+        the statistics tables. Returns what was written."""
+        return _call("run_report", False, run=str(self.path), output=_path("output", output))
+
+    def advice(self) -> List[str]:
+        """What the run's figures suggest (as ``scanlake stats`` prints under them): memory asked
+        for and not used, a stage that took most of the wall time, CPU-bound or idle tasks,
+        retries, long queue waits. Rules: ``advice.toml`` beside the configuration file, then
+        the built-in ones."""
+        return _call("run_advice", False, run=str(self.path))
 
 
 def _run_report(spec: Any, index: int) -> Dict[str, Any]:

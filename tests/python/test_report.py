@@ -294,6 +294,49 @@ def test_a_per_user_page_shows_only_that_users_data(browser, written, cli, lake)
     assert f"{listed:,}" in figure
 
 
+def test_a_run_page_draws_every_attempt_and_the_dataset_report_lists_recent_runs(browser, tmp_path, cli):
+    scan = tmp_path / "fs1.2026-11-01.list"
+    scanlake.generate(scan, records=4000, seed=4, directories=True)
+    # A local run of every stage: split, convert, publish, aggregate, merge.
+    run = scanlake.run([scan], tmp_path / "lake", chunks=3, tasks=2, run_dir=tmp_path / "run", progress=False)
+    assert run.status()["status"] == "succeeded"
+    page = tmp_path / "run.html"
+    said = run.report(page)
+    stats = run.stats()
+    assert said["attempts"] == sum(stats.column("attempts").to_pylist())
+    html = page.read_text()
+    assert "default-src 'none'" in html and not re.search(r"""(src|href)=["']https?:""", html)
+    load(browser, page)
+    assert console_errors(browser) == []
+    assert set(requests(browser)) == {page.as_uri()}, "the page fetched nothing but itself"
+    charts = browser.execute_script("return scanlakeReport.data.charts.map(c => [c.id, c.kind, c.table.rows.length])")
+    assert {c[0] for c in charts} == {"timeline-chart", "efficiency-chart", "memory-chart"}
+    for chart_id, kind, rows in charts:
+        items, drawn = browser.execute_script(MARKS, chart_id)
+        assert items == rows == drawn, (chart_id, items, drawn, rows)
+    assert dict((c[0], c[1]) for c in charts)["timeline-chart"] == "gantt"
+    timeline = as_dicts(table_of(browser, "timeline-chart"))
+    assert len(timeline) == said["attempts"]
+    assert {r["task"] for r in timeline} == {f"{s} {t}" for s, n in zip(stats.column("stage").to_pylist(), stats.column("tasks").to_pylist()) for t in range(1, n + 1)}
+    assert all(float(r["end_s"]) >= float(r["start_s"]) >= 0 for r in timeline)
+    # The stage table is `stats`'s, figure for figure.
+    shown = as_dicts(table_of(browser, "stages-table"))
+    assert [r["stage"] for r in shown] == stats.column("stage").to_pylist()
+    assert [int(r["attempts"]) for r in shown] == stats.column("attempts").to_pylist()
+    efficiency = as_dicts(table_of(browser, "efficiency-chart"))
+    for row, expected in zip(efficiency, stats.column("cpu_efficiency").to_pylist()):
+        assert abs(float(row["cpu_efficiency_pct"]) - expected * 100) < 0.01, (row, expected)
+    # The dataset's report shows the run among its recent runs, as `scanlake runs` lists it.
+    lake = scanlake.Dataset(tmp_path / "lake")
+    lake.report(tmp_path / "report.html", progress=False)
+    load(browser, tmp_path / "report.html")
+    assert console_errors(browser) == []
+    recent = as_dicts(table_of(browser, "runs-table"))
+    listed = csv_rows(cli, "runs", tmp_path / "lake")
+    assert [r["run"] for r in recent] == [r["run"] for r in listed] == lake.runs().column("run").to_pylist()
+    assert [r["status"] for r in recent] == ["succeeded"]
+
+
 def test_plot_shows_inline_and_saves_svg_and_png(lake, tmp_path):
     chart = lake.plot("usage", by="uid", top=5)
     assert chart.kind == "bar" and "(other)" in chart.table.column("uid").to_pylist()

@@ -73,6 +73,17 @@ def test_a_run_the_cli_made_opens_in_python(tmp_path, cli):
     assert all(r > 0 for r in stats.column("peak_rss").to_pylist())
     with pytest.raises(scanlake.RunError, match="not a scanlake run directory"):
         scanlake.Run.open(tmp_path)
+    # Advice is a list of sentences (options as keyword arguments); the dataset lists the run.
+    assert isinstance(run.advice(), list) and all("`" not in a.replace("`scanlake", "") for a in run.advice())
+    lake = scanlake.Dataset(tmp_path / "lake")
+    runs = lake.runs()
+    assert runs.column("run").to_pylist() == [run.status()["run"]]
+    assert runs.column("status").to_pylist() == ["succeeded"]
+    assert runs.column("rows").to_pylist() == [sum(1 for l in scan.read_bytes().splitlines() if not l.startswith(b"#"))]
+    assert lake.runs(since="2099-01-01").num_rows == 0
+    assert lake.failures() == []
+    with pytest.raises(scanlake.OptionError):
+        lake.runs(since="yesterday")
 
 
 CONVERT = """

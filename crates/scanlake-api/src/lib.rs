@@ -20,6 +20,7 @@
 pub mod choices;
 pub mod filters;
 pub mod find;
+pub mod ledger;
 pub mod page;
 pub mod pipeline;
 pub mod plot;
@@ -27,6 +28,7 @@ pub mod quota;
 pub mod report;
 pub mod report_files;
 pub mod request;
+pub mod run_page;
 pub mod runs;
 pub mod settings;
 pub mod tree;

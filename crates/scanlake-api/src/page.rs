@@ -397,6 +397,10 @@ pub fn build(view: &DatasetView, request: &PageRequest, settings: &Settings, pro
         sections.push(s);
     }
 
+    if let Some(s) = recent_runs(&view.root) {
+        sections.push(s);
+    }
+
     let mut provenance = vec![("Dataset".to_string(), view.root.display().to_string())];
     for (name, input) in view.manifest.inputs.iter().filter(|(_, i)| i.acq == acq.to_string()) {
         provenance.push((
@@ -429,6 +433,26 @@ pub fn build(view: &DatasetView, request: &PageRequest, settings: &Settings, pro
         links: Vec::new(),
     };
     Ok(Built { page, tables: g.tables })
+}
+
+/// The newest runs of the dataset, as their stores say (Slurm is not asked); none without runs.
+fn recent_runs(dataset: &Path) -> Option<Section> {
+    const SHOWN: usize = 10;
+    let mut runs = crate::ledger::list(dataset, None, false).ok()?;
+    if runs.is_empty() {
+        return None;
+    }
+    let all = runs.len();
+    runs = runs.split_off(all.saturating_sub(SHOWN));
+    runs.reverse();
+    let mut s = Section { id: "runs".into(), title: "Recent runs".into(), ..Default::default() };
+    s.notes.push(format!(
+        "The newest {} of the dataset's {all} run(s), newest first: `scanlake runs DATASET` lists them all, \
+         `scanlake stats RUN` and `scanlake report RUN -o run.html` tell more about one.",
+        runs.len()
+    ));
+    s.tables.push(named("runs-table", "Runs", &crate::ledger::list_table(&runs)));
+    Some(s)
 }
 
 fn scope_is_narrowed(f: &Filter) -> bool {

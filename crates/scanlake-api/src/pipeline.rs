@@ -230,7 +230,7 @@ pub fn check_run(run: &Run) -> Result<()> {
     Ok(())
 }
 
-fn work_of(run: &Run, stage: &Stage) -> Result<Work> {
+pub fn work_of(run: &Run, stage: &Stage) -> Result<Work> {
     let version = stage.work.get("version").and_then(|v| v.as_u64()).unwrap_or(0);
     if version != u64::from(WORK_VERSION) {
         bail!(
@@ -298,6 +298,8 @@ impl TaskRunner for Pipeline<'_> {
                     s.rows,
                     dataset.display()
                 ));
+                let published = crate::ledger::Published { inputs: s.inputs, rows: s.rows };
+                run.store.event(crate::ledger::PUBLISHED, &serde_json::to_string(&published)?)?;
                 if s.failed > 0 {
                     bail!("{} input(s) failed to convert", s.failed);
                 }

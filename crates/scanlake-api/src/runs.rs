@@ -74,7 +74,18 @@ pub fn create(plan: Plan, default_parent: &Path, options: &RunOptions, settings:
     };
     let run = Run::create(&dir, spec)?;
     std::fs::create_dir_all(run.dir.join("reports"))?;
+    register(&run, default_parent);
     Ok(run)
+}
+
+/// A run made outside the dataset's runs directory gets a link there, so that `scanlake runs`
+/// and `analyze --all` find it. Best effort: a dataset the user may not write keeps no link.
+fn register(run: &Run, runs_dir: &Path) {
+    let Ok(parent) = std::fs::canonicalize(run.dir.parent().unwrap_or(&run.dir)) else { return };
+    if std::fs::create_dir_all(runs_dir).is_err() || std::fs::canonicalize(runs_dir).is_ok_and(|d| d == parent) {
+        return;
+    }
+    let _ = std::os::unix::fs::symlink(&run.dir, runs_dir.join(&run.spec.id));
 }
 
 /// Opens a run made by this or another interface; refuses one whose work this library cannot read.
@@ -205,12 +216,13 @@ pub fn cancel(run: &Run) -> Result<Vec<String>> {
 /// file, then the built-in ones.
 pub fn analyze(run: &Run, rule_files: &[PathBuf], settings: &Settings) -> Result<(Summary, Vec<Finding>)> {
     let summary = status(run)?;
-    let mut files = rule_files.to_vec();
-    if let Some(own) = settings.analyze_rules() {
-        files.insert(0, own);
-    }
-    let rules = Rules::load(&files)?;
+    let rules = Rules::load(&rule_files_with_own(rule_files, settings))?;
     Ok((summary, classify(run, &rules)?))
+}
+
+/// `rule_files`, after `analyze.toml` beside the configuration file where there is one.
+pub fn rule_files_with_own(rule_files: &[PathBuf], settings: &Settings) -> Vec<PathBuf> {
+    settings.analyze_rules().into_iter().chain(rule_files.iter().cloned()).collect()
 }
 
 /// One task of a run, as its job (or a rerun by hand) does it, recorded as an attempt.
@@ -232,9 +244,18 @@ pub fn finish(dir: &Path) -> Result<Summary> {
     Ok(summary)
 }
 
-/// What a run cost, per stage and in all (`scanlake stats`); docs/batch.md defines each figure.
-pub fn stats(run: &Run) -> Result<scanlake_batch::stats::RunStats> {
-    scanlake_batch::stats::stats(run)
+/// What a run cost, per stage and in all (`scanlake stats`), with advice from rules in
+/// `advice_files`, then `advice.toml` beside the configuration file, then the built-in ones;
+/// docs/batch.md defines each figure.
+pub fn stats(run: &Run, advice_files: &[PathBuf], settings: &Settings) -> Result<scanlake_batch::stats::RunStats> {
+    let mut files = advice_files.to_vec();
+    if let Some(own) = settings.advice_rules() {
+        files.insert(0, own);
+    }
+    let advisor = scanlake_batch::advice::Advisor::load(&files)?;
+    let mut stats = scanlake_batch::stats::stats(run)?;
+    stats.advice = advisor.advise(&stats);
+    Ok(stats)
 }
 
 /// The stages' figures as a report table, exported like every report (and Arrow for Python).

@@ -255,6 +255,12 @@ impl Settings {
         let dir = config_path()?.parent()?.to_path_buf();
         Some(dir.join("analyze.toml")).filter(|p| p.exists())
     }
+
+    /// Rules for `stats`'s advice beside the configuration file (`advice.toml`), if there are any.
+    pub fn advice_rules(&self) -> Option<PathBuf> {
+        let dir = config_path()?.parent()?.to_path_buf();
+        Some(dir.join("advice.toml")).filter(|p| p.exists())
+    }
 }
 
 #[cfg(test)]

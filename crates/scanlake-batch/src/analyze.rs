@@ -5,6 +5,7 @@
 use crate::run::Run;
 use crate::script;
 use crate::status::is_failure;
+use crate::store::Attempt;
 use anyhow::{Context, Result, bail};
 use regex::Regex;
 use serde::{Deserialize, Serialize};
@@ -128,6 +129,8 @@ pub struct Finding {
     pub signal: Option<i32>,
     pub reason: Option<String>,
     pub host: Option<String>,
+    /// When the attempt ended (seconds since the epoch), where known.
+    pub ended: Option<i64>,
     pub stdout: Option<PathBuf>,
     pub stderr: Option<PathBuf>,
     pub stderr_tail: Vec<String>,
@@ -145,39 +148,46 @@ pub fn tail(path: &Path, lines: usize) -> Vec<String> {
     all[all.len().saturating_sub(lines)..].iter().map(|l| l.to_string()).collect()
 }
 
+/// The tasks whose latest attempt failed, each classified.
 pub fn analyze(run: &Run, rules: &Rules) -> Result<Vec<Finding>> {
-    let mut out = Vec::new();
-    for a in run.task_states()?.into_iter().filter(|a| is_failure(&a.state)) {
-        let stdout = a.stdout.as_ref().map(|p| run.dir.join(p));
-        let stderr = a.stderr.as_ref().map(|p| run.dir.join(p));
-        let stderr_tail = stderr.as_deref().map(|p| tail(p, TAIL_LINES)).unwrap_or_default();
-        let joined = stderr_tail.join("\n");
-        let facts = Facts {
-            state: &a.state,
-            exit_code: a.exit_code,
-            signal: a.signal,
-            reason: a.reason.as_deref().unwrap_or(""),
-            stderr: &joined,
-        };
-        let rule = rules.classify(&facts);
-        out.push(Finding {
-            rerun: script::task_command(&run.spec, &run.dir, &a.stage, &a.task.to_string())?,
-            category: rule.map_or_else(|| "unknown".to_string(), |r| r.category.clone()),
-            hint: rule.and_then(|r| r.hint.clone()),
-            stage: a.stage,
-            task: a.task,
-            job_id: a.job_id,
-            state: a.state,
-            exit_code: a.exit_code,
-            signal: a.signal,
-            reason: a.reason,
-            host: a.host,
-            stdout,
-            stderr,
-            stderr_tail,
-        });
-    }
-    Ok(out)
+    run.task_states()?.into_iter().filter(|a| is_failure(&a.state)).map(|a| finding(run, a, rules)).collect()
+}
+
+/// Every attempt that failed, those a resume made good included: what `analyze --all` counts.
+pub fn every_failed_attempt(run: &Run, rules: &Rules) -> Result<Vec<Finding>> {
+    run.store.attempts()?.into_iter().filter(|a| is_failure(&a.state)).map(|a| finding(run, a, rules)).collect()
+}
+
+fn finding(run: &Run, a: Attempt, rules: &Rules) -> Result<Finding> {
+    let stdout = a.stdout.as_ref().map(|p| run.dir.join(p));
+    let stderr = a.stderr.as_ref().map(|p| run.dir.join(p));
+    let stderr_tail = stderr.as_deref().map(|p| tail(p, TAIL_LINES)).unwrap_or_default();
+    let joined = stderr_tail.join("\n");
+    let facts = Facts {
+        state: &a.state,
+        exit_code: a.exit_code,
+        signal: a.signal,
+        reason: a.reason.as_deref().unwrap_or(""),
+        stderr: &joined,
+    };
+    let rule = rules.classify(&facts);
+    Ok(Finding {
+        rerun: script::task_command(&run.spec, &run.dir, &a.stage, &a.task.to_string())?,
+        category: rule.map_or_else(|| "unknown".to_string(), |r| r.category.clone()),
+        hint: rule.and_then(|r| r.hint.clone()),
+        stage: a.stage,
+        task: a.task,
+        job_id: a.job_id,
+        state: a.state,
+        exit_code: a.exit_code,
+        signal: a.signal,
+        reason: a.reason,
+        host: a.host,
+        ended: a.ended,
+        stdout,
+        stderr,
+        stderr_tail,
+    })
 }
 
 #[cfg(test)]

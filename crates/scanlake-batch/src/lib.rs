@@ -26,6 +26,7 @@
 //! ```
 
 pub mod accounting;
+pub mod advice;
 pub mod analyze;
 pub mod local;
 pub mod notify;

@@ -32,6 +32,8 @@ pub struct StageStats {
     pub wall_min_s: Option<f64>,
     pub wall_median_s: Option<f64>,
     pub wall_max_s: Option<f64>,
+    /// First start to last end of the stage's attempts (seconds).
+    pub span_s: Option<f64>,
     /// Median of submission → start (Slurm's queue): accounting's times where it knows the job,
     /// else the times the run recorded.
     pub queue_wait_median_s: Option<f64>,
@@ -39,6 +41,8 @@ pub struct StageStats {
     pub cpu_s: f64,
     /// CPU time ÷ (wall time × threads allowed), over the measured attempts.
     pub cpu_efficiency: Option<f64>,
+    /// The most threads a measured attempt was allowed.
+    pub threads: Option<i64>,
     /// The largest peak resident memory of an attempt.
     pub peak_rss_bytes: Option<i64>,
     /// The memory a task had from Slurm: accounting's ReqMem, else the run's `--mem`.
@@ -69,6 +73,8 @@ pub struct RunStats {
     /// Slurm's accounting: `on`, `off: WHY` or `not used` (local runs).
     pub accounting: String,
     pub stages: Vec<StageStats>,
+    /// What the figures suggest ([`crate::advice`]), options named `like_this`.
+    pub advice: Vec<String>,
 }
 
 fn seconds(ms: i64) -> f64 {
@@ -119,6 +125,11 @@ pub fn stats(run: &Run) -> Result<RunStats> {
         ExecutorKind::Local => None,
     };
     Ok(compute(run, &attempts, &usages, accounting.as_ref()))
+}
+
+/// The figures from the run's own records alone, asking Slurm nothing (for lists of many runs).
+pub fn recorded(run: &Run) -> Result<RunStats> {
+    Ok(compute(run, &run.store.attempts()?, &run.store.usages()?, None))
 }
 
 fn compute(
@@ -181,9 +192,11 @@ fn compute(
             wall_min_s: walls.iter().copied().reduce(f64::min),
             wall_median_s: median(walls.clone()),
             wall_max_s: walls.iter().copied().reduce(f64::max),
+            span_s: span(&mine),
             queue_wait_median_s: median(waits),
             cpu_s: seconds(stage_cpu),
             cpu_efficiency: (stage_allocated > 0).then(|| stage_cpu as f64 / stage_allocated as f64),
+            threads: measured.iter().map(|(_, u)| u.threads).max(),
             peak_rss_bytes: measured.iter().filter_map(|(_, u)| u.peak_rss_kib).max().map(|k| k * 1024),
             memory_requested_bytes: requested_by_slurm.filter(|m| *m > 0).or(requested),
             read_bytes: measured.iter().filter_map(|(_, u)| u.read_bytes).sum(),
@@ -191,15 +204,11 @@ fn compute(
         });
     }
     let (critical_path, critical_path_s) = critical_path(run, &longest);
-    let first = attempts.iter().filter_map(|a| a.started).min();
-    let last = attempts.iter().filter_map(|a| a.ended).max();
+    let all: Vec<&Attempt> = attempts.iter().collect();
     RunStats {
         run: run.spec.id.clone(),
         executor: run.spec.executor.to_string(),
-        wall_s: match (first, last) {
-            (Some(a), Some(b)) if b >= a => Some((b - a) as f64),
-            _ => None,
-        },
+        wall_s: span(&all),
         critical_path,
         critical_path_s,
         core_hours_used: cpu_ms as f64 / 3_600_000.0,
@@ -214,7 +223,15 @@ fn compute(
             None => "not used (a local run)".into(),
         },
         stages,
+        advice: Vec::new(),
     }
+}
+
+/// First start to last end of `attempts` (seconds).
+fn span(attempts: &[&Attempt]) -> Option<f64> {
+    let first = attempts.iter().filter_map(|a| a.started).min()?;
+    let last = attempts.iter().filter_map(|a| a.ended).max()?;
+    (last >= first).then(|| (last - first) as f64)
 }
 
 /// An attempt that ended otherwise than completed.

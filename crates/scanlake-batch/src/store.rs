@@ -70,12 +70,13 @@ CREATE TABLE IF NOT EXISTS usage (
     children_user_ms INTEGER NOT NULL, children_system_ms INTEGER NOT NULL,
     peak_rss_kib INTEGER, read_bytes INTEGER, written_bytes INTEGER,
     storage_read_bytes INTEGER, storage_written_bytes INTEGER,
-    threads INTEGER NOT NULL, peak_is_task INTEGER NOT NULL);
+    threads INTEGER NOT NULL, peak_is_task INTEGER NOT NULL, started_ms INTEGER);
 ";
 
 /// The store's layout: 1 had no `usage` table (added, empty, when such a store is opened: its
-/// attempts simply have no figures); 2 has it. A newer store is refused.
-pub const SCHEMA_VERSION: i64 = 2;
+/// attempts simply have no figures); 2 has it; 3 adds `usage.started_ms` (a version 2 store gains
+/// the column, empty for the attempts it holds). A newer store is refused.
+pub const SCHEMA_VERSION: i64 = 3;
 
 const COLUMNS: &str = "id, stage, task, job_id, state, exit_code, signal, reason, host, submitted, started, ended, stdout, stderr, raw_job";
 
@@ -137,6 +138,10 @@ impl Store {
             );
         }
         db.execute_batch(SCHEMA).with_context(|| format!("cannot set up {}", path.display()))?;
+        if version == 2 {
+            db.execute_batch("ALTER TABLE usage ADD COLUMN started_ms INTEGER")
+                .with_context(|| format!("cannot update {} to version {SCHEMA_VERSION}", path.display()))?;
+        }
         if version < SCHEMA_VERSION {
             db.pragma_update(None, "user_version", SCHEMA_VERSION)?;
         }
@@ -244,8 +249,8 @@ impl Store {
         self.db.execute(
             "INSERT OR REPLACE INTO usage(attempt, wall_ms, user_ms, system_ms, children_user_ms,
                  children_system_ms, peak_rss_kib, read_bytes, written_bytes, storage_read_bytes,
-                 storage_written_bytes, threads, peak_is_task)
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13)",
+                 storage_written_bytes, threads, peak_is_task, started_ms)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14)",
             params![
                 attempt,
                 u.wall_ms,
@@ -259,7 +264,8 @@ impl Store {
                 u.storage_read_bytes,
                 u.storage_written_bytes,
                 u.threads,
-                u.peak_is_task
+                u.peak_is_task,
+                u.started_ms
             ],
         )?;
         Ok(())
@@ -269,7 +275,8 @@ impl Store {
     pub fn usages(&self) -> Result<std::collections::BTreeMap<i64, Usage>> {
         let mut q = self.db.prepare(
             "SELECT attempt, wall_ms, user_ms, system_ms, children_user_ms, children_system_ms, peak_rss_kib,
-                    read_bytes, written_bytes, storage_read_bytes, storage_written_bytes, threads, peak_is_task
+                    read_bytes, written_bytes, storage_read_bytes, storage_written_bytes, threads, peak_is_task,
+                    started_ms
              FROM usage",
         )?;
         let rows = q.query_map([], |r| {
@@ -288,6 +295,7 @@ impl Store {
                     storage_written_bytes: r.get(10)?,
                     threads: r.get(11)?,
                     peak_is_task: r.get(12)?,
+                    started_ms: r.get(13)?,
                 },
             ))
         })?;
@@ -333,7 +341,34 @@ mod tests {
         drop(s);
         Connection::open(&path).unwrap().pragma_update(None, "user_version", SCHEMA_VERSION + 1).unwrap();
         let err = Store::open(&path).err().unwrap().to_string();
-        assert!(err.contains("version 3 of the run's state") && err.contains("hint:"), "{err}");
+        assert!(err.contains("version 4 of the run's state") && err.contains("hint:"), "{err}");
+    }
+
+    #[test]
+    fn a_store_of_version_2_gains_the_start_of_each_measurement() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("state.db");
+        {
+            let db = Connection::open(&path).unwrap();
+            db.execute_batch(&SCHEMA.replace(", started_ms INTEGER", "")).unwrap();
+            db.pragma_update(None, "user_version", 2).unwrap();
+            db.execute("INSERT INTO stage(name, position, tasks) VALUES ('convert', 0, 1)", []).unwrap();
+            db.execute(
+                "INSERT INTO attempt(stage, task, job_id, state) VALUES ('convert', 1, 'local', 'COMPLETED')",
+                [],
+            )
+            .unwrap();
+            db.execute("INSERT INTO usage VALUES (1, 1500, 1200, 0, 0, 0, 4096, 1, 2, 3, 4, 2, 1)", []).unwrap();
+        }
+        let s = Store::open(&path).unwrap();
+        assert_eq!(s.usages().unwrap()[&1].wall_ms, 1500, "the old figures stay");
+        assert_eq!(s.usages().unwrap()[&1].started_ms, None);
+        let u = Usage { wall_ms: 10, started_ms: Some(1_796_000_000_123), ..Usage::default() };
+        s.record_usage(1, &u).unwrap();
+        assert_eq!(s.usages().unwrap()[&1], u);
+        drop(s);
+        let again = Store::open(&path).unwrap();
+        assert_eq!(again.usages().unwrap()[&1].started_ms, Some(1_796_000_000_123), "opened twice, changed once");
     }
 
     #[test]

@@ -32,6 +32,10 @@ pub struct Usage {
     pub threads: i64,
     /// Whether the peak is the task's own (`false`: the process's since it started).
     pub peak_is_task: bool,
+    /// When the measurement began (milliseconds since the epoch): the store's times are whole
+    /// seconds, too coarse to draw short tasks one after another.
+    #[serde(default)]
+    pub started_ms: Option<i64>,
 }
 
 impl Usage {
@@ -44,6 +48,7 @@ impl Usage {
 /// Measures one task: started before it, read after it.
 pub struct Meter {
     started: Instant,
+    started_ms: Option<i64>,
     cpu: Option<Cpu>,
     io: Option<Io>,
     peak_is_task: bool,
@@ -72,8 +77,10 @@ const MS_PER_TICK: i64 = 10;
 impl Meter {
     pub fn start() -> Meter {
         let peak_is_task = std::fs::write("/proc/self/clear_refs", "5").is_ok();
+        let since_epoch = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH);
         Meter {
             started: Instant::now(),
+            started_ms: since_epoch.ok().map(|d| d.as_millis() as i64),
             cpu: cpu(),
             io: io(),
             peak_is_task,
@@ -107,6 +114,7 @@ impl Meter {
             storage_written_bytes: io_delta.map(|d| d.write_bytes),
             threads: self.threads,
             peak_is_task: self.peak_is_task,
+            started_ms: self.started_ms,
         }
     }
 }

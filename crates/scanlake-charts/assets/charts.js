@@ -109,6 +109,25 @@ var scanlakeCharts = (function () {
         s.label = s.label || {};
         s.label.formatter = function (p) { return p.name + '\n' + short(p.value, unit); };
       });
+    } else if (definition.kind === 'gantt') {
+      // Each item is [lane, start, end]: a bar across that span, three fifths of a lane high.
+      each(o.series, function (s) {
+        s.renderItem = function (params, api) {
+          var lane = api.value(0), from = api.coord([api.value(1), lane]), to = api.coord([api.value(2), lane]);
+          var height = api.size([0, 1])[1] * 0.6;
+          return {
+            type: 'rect',
+            shape: { x: from[0], y: from[1] - height / 2, width: Math.max(to[0] - from[0], 2), height: height },
+            style: api.style(),
+          };
+        };
+      });
+      o.tooltip.formatter = function (p) {
+        var v = p.value, took = Number(v[2]) - Number(v[1]);
+        return '<b>' + escape(p.name) + '</b> (' + escape(p.seriesName) + ')' +
+          (p.data.outcome ? ', ' + escape(p.data.outcome) : '') + '<br>' +
+          Number(v[1]).toFixed(1) + ' s → ' + Number(v[2]).toFixed(1) + ' s: ' + took.toFixed(1) + ' s';
+      };
     } else if (definition.kind === 'heatmap') {
       o.tooltip.formatter = function (p) {
         return '<b>' + escape(definition.categories.y[p.value[1]]) + ' × ' +

@@ -14,6 +14,8 @@ pub enum Kind {
     Heatmap,
     Treemap,
     Sunburst,
+    /// A timeline: a bar per row from its start to its end on its lane (`pegasus-plots`' Gantt).
+    Gantt,
 }
 
 /// A heatmap's axes: the labels its cells' indices point at.

@@ -200,6 +200,77 @@ pub fn lines(id: &str, name: &str, table: &Table, cols: &Columns) -> Result<Char
     })
 }
 
+/// Which columns a timeline draws.
+#[derive(Debug, Clone)]
+pub struct Spans<'a> {
+    /// One row of the chart per distinct value, in the table's order.
+    pub lane: &'a str,
+    /// One colour (and legend entry) per distinct value.
+    pub series: &'a str,
+    /// Where each bar starts and ends on the value axis (seconds).
+    pub start: &'a str,
+    pub end: &'a str,
+    /// A column whose value `failed` draws the bar faded with a red edge.
+    pub outcome: Option<&'a str>,
+}
+
+/// A timeline (Gantt): a bar per row from `start` to `end` on its lane, coloured by series.
+pub fn gantt(id: &str, name: &str, table: &Table, cols: &Spans) -> Result<Chart> {
+    let (li, si, ai, bi) =
+        (column(table, cols.lane)?, column(table, cols.series)?, column(table, cols.start)?, column(table, cols.end)?);
+    let oi = cols.outcome.map(|o| column(table, o)).transpose()?;
+    let lanes = distinct(table.rows.iter().map(|r| cell_text(&r[li])), &[]);
+    let series = distinct(table.rows.iter().map(|r| cell_text(&r[si])), &[]);
+    let mut data: Vec<Vec<Value>> = vec![Vec::new(); series.len()];
+    let mut kept = Vec::new();
+    for row in &table.rows {
+        let (Some(a), Some(b)) = (cell_number(&row[ai]), cell_number(&row[bi])) else { continue };
+        let lane = lanes.iter().position(|l| *l == cell_text(&row[li])).expect("listed");
+        let s = series.iter().position(|x| *x == cell_text(&row[si])).expect("listed");
+        let mut item = json!({ "name": cell_text(&row[li]), "value": [lane, a, b] });
+        if let Some(oi) = oi {
+            let outcome = cell_text(&row[oi]);
+            item["outcome"] = json!(outcome);
+            if outcome == "failed" {
+                item["itemStyle"] = json!({ "opacity": 0.45, "borderColor": "#D55E00", "borderWidth": 2 });
+            }
+        }
+        data[s].push(item);
+        kept.push(row);
+    }
+    let mut columns = vec![li, si, ai, bi];
+    columns.extend(oi);
+    let shown = DataTable::select(table, &columns, &kept);
+    let series_json: Vec<Value> = series
+        .iter()
+        .zip(data)
+        .map(|(name, data)| {
+            json!({ "type": "custom", "name": name, "data": data, "encode": { "x": [1, 2], "y": 0 }, "emphasis": { "focus": "series" } })
+        })
+        .collect();
+    let height = (120 + 22 * lanes.len()).clamp(260, 1200) as u32;
+    let option = json!({
+        "title": title(name), "color": CATEGORICAL, "aria": { "enabled": true },
+        "tooltip": { "trigger": "item", "confine": true },
+        "legend": { "type": "scroll", "top": 30, "left": 8, "right": 8 },
+        "grid": grid(),
+        "xAxis": { "type": "value", "name": "s", "min": 0 },
+        "yAxis": { "type": "category", "data": lanes, "inverse": true, "axisLabel": { "interval": 0 } },
+        "series": series_json,
+    });
+    Ok(Chart {
+        id: id.to_string(),
+        title: name.to_string(),
+        kind: Kind::Gantt,
+        unit: Unit::Count,
+        value_axis: "x".into(),
+        categories: None,
+        height,
+        option,
+        table: shown,
+    })
+}
+
 /// A heatmap: a cell per (x, y) pair with its value, in the given orders where known.
 pub fn heatmap(
     id: &str,

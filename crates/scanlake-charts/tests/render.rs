@@ -31,6 +31,30 @@ fn dirs() -> Table {
     }
 }
 
+fn attempts() -> Table {
+    let rows = [
+        ("split 1", "split", 0.0, 4.5, "completed"),
+        ("convert 1", "convert", 4.5, 9.0, "completed"),
+        ("convert 2", "convert", 4.5, 6.0, "failed"),
+        ("convert 2", "convert", 7.0, 10.0, "completed"),
+    ];
+    Table {
+        columns: vec![
+            Column::new("task", ColumnType::Text),
+            Column::new("stage", ColumnType::Text),
+            Column::new("start_s", ColumnType::Float),
+            Column::new("end_s", ColumnType::Float),
+            Column::new("outcome", ColumnType::Text),
+        ],
+        rows: rows
+            .iter()
+            .map(|(t, s, a, b, o)| {
+                [t.to_string(), s.to_string(), a.to_string(), b.to_string(), o.to_string()].map(Cell::Text).to_vec()
+            })
+            .collect(),
+    }
+}
+
 fn charts() -> Vec<Chart> {
     let t = usage_by_age();
     let cols = Columns { category: "user", series: Some("age"), value: "bytes" };
@@ -44,6 +68,13 @@ fn charts() -> Vec<Chart> {
         define::heatmap("heat", "Age by user", &t, ("age", &[]), ("user", &[]), "bytes").unwrap(),
         define::tree("tree", "Largest directories", &dirs(), "dir", "bytes", Kind::Treemap).unwrap(),
         define::tree("sun", "Largest directories", &dirs(), "dir", "bytes", Kind::Sunburst).unwrap(),
+        define::gantt(
+            "timeline",
+            "Tasks over time",
+            &attempts(),
+            &define::Spans { lane: "task", series: "stage", start: "start_s", end: "end_s", outcome: Some("outcome") },
+        )
+        .unwrap(),
     ]
 }
 
@@ -61,6 +92,12 @@ fn every_kind_draws_its_labels_as_svg() {
             Kind::Treemap => assert!(svg.contains("home") && svg.contains("60.0 GiB"), "{}", chart.id),
             Kind::Sunburst => assert!(svg.contains("alice"), "{}", chart.id),
             Kind::Line => assert!(svg.contains("30d-90d")),
+            Kind::Gantt => {
+                // A lane per task (the retried one once), a bar per attempt.
+                assert!(svg.contains("convert 2") && svg.contains("split 1"), "{svg}");
+                assert_eq!(svg.matches(">convert 2<").count(), 1, "{svg}");
+                assert_eq!(chart.marks(), 4);
+            }
         }
         if chart.id == "bars" {
             // The value axis is labelled in binary units; 9 bars stand for the 9 rows.

@@ -43,7 +43,7 @@ pub(crate) enum Command {
     ExportTree(Box<commands::export_tree::Args>),
     /// Draw one report as an SVG or PNG chart (e.g. `plot DATASET usage --by uid -o usage.svg`).
     Plot(Box<commands::plot::Args>),
-    /// Write one self-contained HTML report of a scan (and with --per-user, a page per owner).
+    /// Write one self-contained HTML report of a scan (with --per-user, a page per owner) or of a run.
     #[command(
         after_help = "In `report`, each --rule adds a section of that purge rule's candidates per owner (and, with --per-user, each owner's list); the other filters narrow the whole report."
     )]
@@ -66,6 +66,8 @@ pub(crate) enum Command {
     Analyze(commands::analyze::Args),
     /// What a run cost: per stage wall time, CPU efficiency, peak memory, bytes; core-hours.
     Stats(commands::stats::Args),
+    /// A dataset's runs: when, how long, outcome, inputs, rows, core-hours.
+    Runs(commands::runs::Args),
     /// What batch jobs run (used by the generated scripts).
     #[command(hide = true)]
     Batch(commands::batch::Args),
@@ -120,7 +122,8 @@ pub fn main(argv: Vec<std::ffi::OsString>) -> ExitCode {
         Command::Resume(args) => commands::resume::run(args, &ctx),
         Command::Cancel(args) => commands::cancel::run(args),
         Command::Analyze(args) => commands::analyze::run(args, &ctx),
-        Command::Stats(args) => commands::stats::run(args),
+        Command::Stats(args) => commands::stats::run(args, &ctx),
+        Command::Runs(args) => commands::runs::run(args),
         Command::Batch(args) => commands::batch::run(args, &ctx),
         Command::Completions(args) => commands::completions::run(args),
         Command::Man(args) => commands::man::run(args),

@@ -153,6 +153,25 @@ mod tests {
     }
 
     #[test]
+    fn every_option_the_built_in_advice_mentions_is_a_flag() {
+        let advisor = scanlake_batch::advice::Advisor::load(&[]).unwrap();
+        let mut shown = Vec::new();
+        for rule in advisor.all() {
+            let text = flags(&rule.text);
+            assert!(unrendered(&text).is_empty(), "{:?} names an option scanlake does not have: {text}", rule.text);
+            shown.push(text);
+        }
+        assert!(shown.iter().any(|t| t.contains("--mem {suggested_memory}")), "{shown:?}");
+        assert!(shown.iter().any(|t| t.contains("more --chunks")), "{shown:?}");
+        assert!(shown.iter().any(|t| t.contains("more --tasks")), "{shown:?}");
+        assert!(
+            shown.iter().any(|t| t.contains("--cpus-per-task") && t.contains("--time-limit") == false),
+            "{shown:?}"
+        );
+        assert!(shown.iter().any(|t| t.contains("--time-limit") && t.contains("--partition")), "{shown:?}");
+    }
+
+    #[test]
     fn library_option_names_become_flags() {
         assert_eq!(
             flags("`max_depth` 0 is too small; `n`; `scanlake resume X`"),

@@ -168,6 +168,15 @@ fn attempt_jobs(run: &Path, stage: &str) -> Vec<String> {
     serde_json::from_slice(&out.stdout).unwrap()
 }
 
+/// Attempts that started, counted in `state.db` with Python's sqlite3.
+fn started_attempts(run: &Path) -> u64 {
+    let script = "import sqlite3,sys\n\
+        print(sqlite3.connect(sys.argv[1]).execute('select count(*) from attempt where started is not null').fetchone()[0])";
+    let out = Command::new("python3").args(["-c", script, s(&run.join("state.db"))]).output().unwrap();
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    String::from_utf8(out.stdout).unwrap().trim().parse().unwrap()
+}
+
 /// (TotalCPU seconds, largest MaxRSS in bytes) of each job, asked of `sacct` here, by position
 /// of the fields this test names.
 fn scanlake_sacct(jobs: &[String]) -> Vec<(f64, i64)> {
@@ -322,6 +331,19 @@ fn a_failed_task_is_diagnosed_its_dependents_cancelled_and_resume_finishes_like_
     let sacct_rss = sacct.iter().map(|(_, rss)| *rss).max().unwrap();
     let own_rss = convert["peak_rss_bytes"].as_i64().unwrap();
     assert!(sacct_rss <= own_rss + (64 << 20), "sacct {sacct_rss}, tasks {own_rss}");
+
+    // Accounting's ReqMem (the whole node: the run asked for no --mem) dwarfs the peak, so the
+    // advice is a --mem the tasks would fit in; and the retry points at analyze --all.
+    let advice: Vec<&str> = stats["advice"].as_array().unwrap().iter().map(|a| a.as_str().unwrap()).collect();
+    assert!(advice.iter().any(|a| a.starts_with("convert tasks peaked at") && a.contains("--mem ")), "{advice:?}");
+    assert!(advice.iter().any(|a| a.starts_with("convert retried tasks 1×")), "{advice:?}");
+    // The run's page draws every attempt the store holds that started.
+    let page = tmp.path().join("run.html");
+    let said: serde_json::Value =
+        serde_json::from_str(&ok(&["report", s(&run_dir), "-o", s(&page), "--json"], tmp.path())).unwrap();
+    let started = started_attempts(&run_dir);
+    assert_eq!(said["attempts"].as_u64(), Some(started), "{said}");
+    assert!(std::fs::read_to_string(&page).unwrap().contains("\"kind\":\"gantt\""));
 
     // With accounting off, the same run still has the tasks' own figures.
     let conf = tmp.path().join("no-accounting/slurm.conf");

@@ -19,7 +19,7 @@ fn scanlake(args: &[&str], cwd: &Path) -> (Option<i32>, String, String) {
 }
 
 /// Every subcommand, and each report of `aggregate`.
-const COMMANDS: [&str; 37] = [
+const COMMANDS: [&str; 38] = [
     "",
     "convert",
     "split",
@@ -54,6 +54,7 @@ const COMMANDS: [&str; 37] = [
     "cancel",
     "analyze",
     "stats",
+    "runs",
     "fields",
     "completions",
     "man",

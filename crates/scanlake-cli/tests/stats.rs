@@ -94,6 +94,18 @@ fn stats_count_what_status_counts_and_what_the_kernel_measured() {
     assert_eq!(path.first(), Some(&"split"), "{stats}");
     assert!(path.contains(&"convert"), "{stats}");
 
+    // Advice: the retry, with the command that groups failures; options spelled as flags.
+    let advice: Vec<&str> = stats["advice"].as_array().unwrap().iter().map(|a| a.as_str().unwrap()).collect();
+    assert!(
+        advice.contains(&"convert retried tasks 1×: `scanlake analyze --all` shows whether the failures recur"),
+        "{advice:?}"
+    );
+    // The run was made outside the dataset: it is listed there all the same.
+    let runs: serde_json::Value = serde_json::from_str(&ok(&["runs", s(&dataset), "--json"], tmp.path())).unwrap();
+    assert_eq!(runs[0]["run"], stats["run"], "{runs}");
+    assert_eq!(runs[0]["status"], "succeeded", "{runs}");
+    assert!((runs[0]["core_hours"].as_f64().unwrap() - used).abs() < 1e-9, "{runs}");
+
     // Exported like every report.
     let csv = ok(&["stats", s(&run_dir), "--format", "csv"], tmp.path());
     let mut lines = csv.lines();

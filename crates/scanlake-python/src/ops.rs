@@ -31,9 +31,22 @@ pub struct Failure {
     pub option: Option<String>,
 }
 
-/// Options as Python spells them: `` `max_depth` `` → `max_depth=`.
+/// Options as Python spells them: `` `max_depth` `` → `max_depth=`, and `` `mem` 2G `` → `mem=2G`.
 fn render(text: &str) -> String {
-    scanlake::options::render_mentions(text, |name| Some(format!("{name}=")))
+    const MARK: char = '\u{1}';
+    let marked = scanlake::options::render_mentions(text, |name| Some(format!("{name}={MARK}")));
+    let mut out = String::with_capacity(marked.len());
+    let mut rest = marked.as_str();
+    while let Some(i) = rest.find(MARK) {
+        out.push_str(&rest[..i]);
+        rest = &rest[i + MARK.len_utf8()..];
+        // A value after the option joins it.
+        if rest.starts_with(' ') && rest[1..].starts_with(|c: char| c.is_ascii_digit()) {
+            rest = &rest[1..];
+        }
+    }
+    out.push_str(rest);
+    out
 }
 
 fn failure(kind: &'static str, e: anyhow::Error) -> Failure {
@@ -288,9 +301,37 @@ pub fn run(op: &str, text: &str, progress: &dyn Progress) -> Result<Output, Fail
         }
         "run_stats" => {
             let run = runs::open(&args::<PathBuf>(&a, "run")?).map_err(|e| failure("run", e))?;
-            let stats = runs::stats(&run).map_err(|e| failure("run", e))?;
+            let stats = runs::stats(&run, &[], &settings()?).map_err(|e| failure("run", e))?;
             let batch = scanlake_api::to_arrow(&runs::stats_table(&stats)).map_err(|e| failure("internal", e))?;
             ipc(std::slice::from_ref(&batch), batch.schema()).map_err(|e| failure("internal", e))
+        }
+        "runs_list" | "runs_failures" => {
+            let dataset = args::<PathBuf>(&a, "dataset")?;
+            let since = args::<Option<String>>(&a, "since")?
+                .map(|s| scanlake_api::ledger::since(&s))
+                .transpose()
+                .map_err(|e| failure("option", e))?;
+            if op == "runs_list" {
+                let list = scanlake_api::ledger::list(&dataset, since, true).map_err(|e| failure("run", e))?;
+                let batch = scanlake_api::to_arrow(&scanlake_api::ledger::list_table(&list))
+                    .map_err(|e| failure("internal", e))?;
+                return ipc(std::slice::from_ref(&batch), batch.schema()).map_err(|e| failure("internal", e));
+            }
+            let (_, groups) = scanlake_api::ledger::recurring_failures(&dataset, since, &[], &settings()?)
+                .map_err(|e| failure("run", e))?;
+            json_out(groups)
+        }
+        "run_report" => {
+            let run = runs::open(&args::<PathBuf>(&a, "run")?).map_err(|e| failure("run", e))?;
+            let mut stats = runs::stats(&run, &[], &settings()?).map_err(|e| failure("run", e))?;
+            stats.advice = stats.advice.iter().map(|a| render(a)).collect();
+            let output = args::<PathBuf>(&a, "output")?;
+            json_out(scanlake_api::run_page::write(&run, &stats, &output).map_err(|e| failure("run", e))?)
+        }
+        "run_advice" => {
+            let run = runs::open(&args::<PathBuf>(&a, "run")?).map_err(|e| failure("run", e))?;
+            let stats = runs::stats(&run, &[], &settings()?).map_err(|e| failure("run", e))?;
+            json_out(stats.advice.iter().map(|a| render(a)).collect::<Vec<_>>())
         }
         "run_analyze" => {
             let run = runs::open(&args::<PathBuf>(&a, "run")?).map_err(|e| failure("run", e))?;

@@ -15,6 +15,7 @@ pub mod quota;
 pub mod report;
 pub mod resume;
 pub mod run;
+pub mod runs;
 pub mod split;
 pub mod stats;
 pub mod status;

@@ -1,5 +1,6 @@
 //! `scanlake report DATASET -o report.html`: one self-contained HTML page after each scan, and
-//! with `--per-user DIR` a small page per owner.
+//! with `--per-user DIR` a small page per owner. `scanlake report RUN -o run.html`: a run's
+//! figures, timeline and efficiency.
 
 use crate::Context;
 use crate::args::{EngineArgs, FilterArgs, absolute};
@@ -13,7 +14,7 @@ use std::process::ExitCode;
 
 #[derive(clap::Args)]
 pub struct Args {
-    /// The dataset (made by `scanlake convert`).
+    /// The dataset (made by `scanlake convert`), or a run directory for a page about that run.
     dataset: PathBuf,
     /// The HTML file to write (atomically).
     #[arg(short, long, value_name = "FILE")]
@@ -46,6 +47,9 @@ pub struct Args {
 }
 
 pub fn run(args: Args, ctx: &Context) -> Result<ExitCode> {
+    if args.dataset.join("run.json").is_file() {
+        return run_page(&args, ctx);
+    }
     let settings = ctx.settings()?;
     let mut filter = args.filter.filter();
     if filter.acq.len() > 1 {
@@ -90,4 +94,32 @@ fn said(s: &PageSummary) -> String {
         s.charts,
         s.reports
     )
+}
+
+/// The page about a run.
+fn run_page(args: &Args, ctx: &Context) -> Result<ExitCode> {
+    if args.per_user.is_some() || args.quota.is_some() || args.compare.is_some() || args.with_data {
+        bail!(
+            "{} is a run: --per-user, --quota, --compare and --with-data are for a dataset's report\nhint: `scanlake report {} -o run.html` alone",
+            args.dataset.display(),
+            args.dataset.display()
+        );
+    }
+    let run = scanlake_api::runs::open(&args.dataset)?;
+    let mut stats = scanlake_api::runs::stats(&run, &[], ctx.settings()?)?;
+    stats.advice = stats.advice.iter().map(|a| crate::output::flags(a)).collect();
+    let summary = scanlake_api::run_page::write(&run, &stats, &args.output)?;
+    if args.json {
+        println!("{}", serde_json::to_string_pretty(&summary)?);
+    } else if !args.quiet {
+        eprintln!(
+            "wrote {} ({} KiB): run {}, {} attempt(s), {} chart(s)",
+            summary.path.display(),
+            summary.bytes / 1024,
+            summary.run,
+            summary.attempts,
+            summary.charts
+        );
+    }
+    Ok(ExitCode::SUCCESS)
 }

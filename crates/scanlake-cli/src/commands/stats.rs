@@ -2,6 +2,7 @@
 //! queue wait, CPU efficiency, peak memory against the request, bytes read and written — and the
 //! run's wall time, critical path and core-hours.
 
+use crate::Context;
 use crate::args::OutputArgs;
 use anyhow::Result;
 use scanlake::aggregate::export::Format;
@@ -17,13 +18,18 @@ pub struct Args {
     /// The run's figures and every stage's as JSON (the stage table alone: --format json).
     #[arg(long, conflicts_with_all = ["format", "output"])]
     pub json: bool,
+    /// An advice rule file to try before the built-in rules (repeatable); `advice.toml` beside
+    /// the configuration file is always tried first (see docs/batch.md).
+    #[arg(long = "advice", value_name = "FILE")]
+    pub advice_files: Vec<PathBuf>,
     #[command(flatten)]
     pub output: OutputArgs,
 }
 
-pub fn run(args: Args) -> Result<ExitCode> {
+pub fn run(args: Args, ctx: &Context) -> Result<ExitCode> {
     let run = Run::open(&args.run)?;
-    let stats = scanlake_api::runs::stats(&run)?;
+    let mut stats = scanlake_api::runs::stats(&run, &args.advice_files, ctx.settings()?)?;
+    stats.advice = stats.advice.iter().map(|a| crate::output::flags(a)).collect();
     if args.json {
         println!("{}", serde_json::to_string_pretty(&stats)?);
         return Ok(ExitCode::SUCCESS);
@@ -34,6 +40,11 @@ pub fn run(args: Args) -> Result<ExitCode> {
         println!();
     }
     args.output.write(table.into())?;
+    if args.output.output.is_some() || args.output.format() == Format::Table {
+        for advice in &stats.advice {
+            eprintln!("advice: {advice}");
+        }
+    }
     Ok(ExitCode::SUCCESS)
 }
 
