@@ -192,7 +192,7 @@ fn compute(
             wall_min_s: walls.iter().copied().reduce(f64::min),
             wall_median_s: median(walls.clone()),
             wall_max_s: walls.iter().copied().reduce(f64::max),
-            span_s: span(&mine),
+            span_s: span(&mine, usages),
             queue_wait_median_s: median(waits),
             cpu_s: seconds(stage_cpu),
             cpu_efficiency: (stage_allocated > 0).then(|| stage_cpu as f64 / stage_allocated as f64),
@@ -208,7 +208,7 @@ fn compute(
     RunStats {
         run: run.spec.id.clone(),
         executor: run.spec.executor.to_string(),
-        wall_s: span(&all),
+        wall_s: span(&all, usages),
         critical_path,
         critical_path_s,
         core_hours_used: cpu_ms as f64 / 3_600_000.0,
@@ -227,11 +227,13 @@ fn compute(
     }
 }
 
-/// First start to last end of `attempts` (seconds).
-fn span(attempts: &[&Attempt]) -> Option<f64> {
-    let first = attempts.iter().filter_map(|a| a.started).min()?;
-    let last = attempts.iter().filter_map(|a| a.ended).max()?;
-    (last >= first).then(|| (last - first) as f64)
+/// First start to last end of `attempts` (seconds): to the millisecond where the tasks measured
+/// themselves, else the store's whole seconds.
+fn span(attempts: &[&Attempt], usages: &BTreeMap<i64, Usage>) -> Option<f64> {
+    let measured = |a: &Attempt| usages.get(&a.id).and_then(|u| Some((u.started_ms?, u.started_ms? + u.wall_ms)));
+    let first = attempts.iter().filter_map(|a| measured(a).map(|m| m.0).or(a.started.map(|s| s * 1000))).min()?;
+    let last = attempts.iter().filter_map(|a| measured(a).map(|m| m.1).or(a.ended.map(|e| e * 1000))).max()?;
+    (last >= first).then(|| (last - first) as f64 / 1000.0)
 }
 
 /// An attempt that ended otherwise than completed.

@@ -164,10 +164,7 @@ mod tests {
         assert!(shown.iter().any(|t| t.contains("--mem {suggested_memory}")), "{shown:?}");
         assert!(shown.iter().any(|t| t.contains("more --chunks")), "{shown:?}");
         assert!(shown.iter().any(|t| t.contains("more --tasks")), "{shown:?}");
-        assert!(
-            shown.iter().any(|t| t.contains("--cpus-per-task") && t.contains("--time-limit") == false),
-            "{shown:?}"
-        );
+        assert!(shown.iter().any(|t| t.contains("--cpus-per-task") && !t.contains("--time-limit")), "{shown:?}");
         assert!(shown.iter().any(|t| t.contains("--time-limit") && t.contains("--partition")), "{shown:?}");
     }
 
