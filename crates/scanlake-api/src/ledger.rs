@@ -2,7 +2,7 @@
 //! over many runs (`scanlake analyze --all`). Runs live in [`runs_dir`]; one made elsewhere
 //! (`run_dir`) is registered there by a symbolic link when it is made.
 
-use crate::pipeline::{Work, work_of};
+use crate::pipeline::{PUBLISHED, Published, Work, work_of};
 use crate::runs::runs_dir;
 use crate::settings::Settings;
 use anyhow::{Context, Result};
@@ -34,15 +34,6 @@ pub struct RunEntry {
     pub core_hours: f64,
     pub failed_attempts: u32,
     pub description: String,
-}
-
-/// What the publish stage records when it has added a run's parts to the dataset.
-pub const PUBLISHED: &str = "published";
-
-#[derive(Serialize, serde::Deserialize)]
-pub struct Published {
-    pub inputs: usize,
-    pub rows: u64,
 }
 
 /// The runs under the dataset's runs directory, oldest first (made since `since`, in seconds since

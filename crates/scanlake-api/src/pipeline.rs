@@ -244,6 +244,16 @@ pub fn work_of(run: &Run, stage: &Stage) -> Result<Work> {
     Ok(stored.work)
 }
 
+/// The event the publish stage records when it has added a run's parts to the dataset (what
+/// `scanlake runs` shows as the run's rows), with a [`Published`] as its detail.
+pub const PUBLISHED: &str = "published";
+
+#[derive(Debug, Serialize, Deserialize)]
+pub struct Published {
+    pub inputs: usize,
+    pub rows: u64,
+}
+
 /// Carries out the tasks of the stages above; says what each did through `log`.
 pub struct Pipeline<'a> {
     pub settings: &'a Settings,
@@ -298,8 +308,8 @@ impl TaskRunner for Pipeline<'_> {
                     s.rows,
                     dataset.display()
                 ));
-                let published = crate::ledger::Published { inputs: s.inputs, rows: s.rows };
-                run.store.event(crate::ledger::PUBLISHED, &serde_json::to_string(&published)?)?;
+                let published = Published { inputs: s.inputs, rows: s.rows };
+                run.store.event(PUBLISHED, &serde_json::to_string(&published)?)?;
                 if s.failed > 0 {
                     bail!("{} input(s) failed to convert", s.failed);
                 }
