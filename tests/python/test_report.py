@@ -325,7 +325,8 @@ def test_a_run_page_draws_every_attempt_and_the_dataset_report_lists_recent_runs
     assert [int(r["attempts"]) for r in shown] == stats.column("attempts").to_pylist()
     efficiency = as_dicts(table_of(browser, "efficiency-chart"))
     for row, expected in zip(efficiency, stats.column("cpu_efficiency").to_pylist()):
-        assert abs(float(row["cpu_efficiency_pct"]) - expected * 100) < 0.01, (row, expected)
+        # The stage table keeps three places (0.571), the chart two of the percentage (57.14).
+        assert abs(float(row["cpu_efficiency_pct"]) - expected * 100) <= 0.051, (row, expected)
     # The dataset's report shows the run among its recent runs, as `scanlake runs` lists it.
     lake = scanlake.Dataset(tmp_path / "lake")
     lake.report(tmp_path / "report.html", progress=False)

@@ -305,7 +305,20 @@ fn a_failed_task_is_diagnosed_its_dependents_cancelled_and_resume_finishes_like_
 
     // What it cost: every attempt that ran measured itself inside its job; the failed convert
     // task is one retry, and the cancelled dependents are attempts that never ran.
-    let stats: serde_json::Value = serde_json::from_str(&ok(&["stats", s(&run_dir), "--json"], tmp.path())).unwrap();
+    // slurmctld hands finished jobs to slurmdbd asynchronously: wait (a while at most) until
+    // accounting knows every attempt of the run before comparing with it.
+    let stats_json =
+        || -> serde_json::Value { serde_json::from_str(&ok(&["stats", s(&run_dir), "--json"], tmp.path())).unwrap() };
+    let mut stats = stats_json();
+    let known =
+        |st: &serde_json::Value| st["stages"].as_array().unwrap().iter().all(|x| x["accounted"] == x["attempts"]);
+    for _ in 0..60 {
+        if known(&stats) {
+            break;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(500));
+        stats = stats_json();
+    }
     assert_eq!(stats["executor"], "slurm");
     let stage = |name: &str| stats["stages"].as_array().unwrap().iter().find(|st| st["stage"] == name).unwrap().clone();
     let convert = stage("convert");
