@@ -702,6 +702,13 @@ class Dataset:
         and growth read them): how many were summarized, present already, or unfit."""
         return _call("summarize", progress, dataset=str(self.path))
 
+    def verify(self, *, progress: bool = True) -> Dict[str, Any]:
+        """Reads back every file of the dataset (as ``scanlake verify``): data and summaries
+        against their checksums, rejects by their Parquet footers. Returns ``checked``,
+        ``checked_bytes``, ``opened`` and ``damaged`` (a list of ``{"file", "problem"}``); damage is
+        reported, not raised."""
+        return _call("verify", progress, dataset=str(self.path))
+
     def explain(self, report: str = "usage", **options: Any) -> str:
         """Which engine a report would run on and why, its limits, and the columns it leaves empty."""
         method = getattr(self, report, None)

@@ -82,6 +82,18 @@ def test_convert_summary_and_split(tmp_path):
     assert s.lines == s.rows + s.rejects + s.skipped and len(s.inputs) == 3
     assert "ConvertSummary" in repr(s) and "3 input(s)" in repr(s)
     assert s.to_dict()["rows"] == s.rows
+    # A scrub from Python: every data file and summary checked, the rejects opened; damage reported.
+    lake = scanlake.Dataset(tmp_path / "lake")
+    data = sorted((tmp_path / "lake").glob("acq=*/tld=*/*.parquet"))
+    summaries = list((tmp_path / "lake" / "_summaries").glob("*.parquet"))
+    found = lake.verify(progress=False)
+    assert found["checked"] == len(data) + len(summaries) and found["damaged"] == []
+    assert found["opened"] == len(list((tmp_path / "lake" / "_rejects").glob("*.parquet"))) > 0
+    body = bytearray(data[0].read_bytes())
+    body[len(body) // 2] ^= 0xFF
+    data[0].write_bytes(bytes(body))
+    damaged = lake.verify(progress=False)["damaged"]
+    assert [d["file"] for d in damaged] == [str(data[0].relative_to(tmp_path / "lake"))]
 
 
 def test_errors_are_scanlake_errors_with_hints(lake, tmp_path):

@@ -87,6 +87,12 @@ pub fn summarize(
     scanlake::aggregate::summary::summarize(dataset, wait, progress)
 }
 
+/// Reads back every file of the dataset: data and summaries against their checksums, rejects
+/// (and data written before checksums) by their Parquet footers (`scanlake verify`).
+pub fn verify(dataset: &Path, progress: &dyn Progress) -> Result<scanlake::dataset::scrub::Scrub> {
+    scanlake::dataset::scrub::scrub(&open(dataset)?, progress)
+}
+
 /// Runs a report here, on the engine the request and settings choose.
 pub fn report(
     view: &DatasetView,

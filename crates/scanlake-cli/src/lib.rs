@@ -68,6 +68,8 @@ pub(crate) enum Command {
     Stats(commands::stats::Args),
     /// A dataset's runs: when, how long, outcome, inputs, rows, core-hours.
     Runs(commands::runs::Args),
+    /// Read back every file of a dataset against its checksum (a scrub).
+    Verify(commands::verify::Args),
     /// What batch jobs run (used by the generated scripts).
     #[command(hide = true)]
     Batch(commands::batch::Args),
@@ -124,6 +126,7 @@ pub fn main(argv: Vec<std::ffi::OsString>) -> ExitCode {
         Command::Analyze(args) => commands::analyze::run(args, &ctx),
         Command::Stats(args) => commands::stats::run(args, &ctx),
         Command::Runs(args) => commands::runs::run(args),
+        Command::Verify(args) => commands::verify::run(args),
         Command::Batch(args) => commands::batch::run(args, &ctx),
         Command::Completions(args) => commands::completions::run(args),
         Command::Man(args) => commands::man::run(args),

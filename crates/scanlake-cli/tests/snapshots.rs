@@ -19,7 +19,7 @@ fn scanlake(args: &[&str], cwd: &Path) -> (Option<i32>, String, String) {
 }
 
 /// Every subcommand, and each report of `aggregate`.
-const COMMANDS: [&str; 38] = [
+const COMMANDS: [&str; 39] = [
     "",
     "convert",
     "split",
@@ -55,6 +55,7 @@ const COMMANDS: [&str; 38] = [
     "analyze",
     "stats",
     "runs",
+    "verify",
     "fields",
     "completions",
     "man",

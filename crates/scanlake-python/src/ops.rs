@@ -118,6 +118,10 @@ pub fn run(op: &str, text: &str, progress: &dyn Progress) -> Result<Output, Fail
             let dataset: PathBuf = args(&a, "dataset")?;
             json_out(scanlake_api::summarize(&dataset, &|_| {}, progress).map_err(|e| failure("dataset", e))?)
         }
+        "verify" => {
+            let dataset: PathBuf = args(&a, "dataset")?;
+            json_out(scanlake_api::verify(&dataset, progress).map_err(|e| failure("dataset", e))?)
+        }
         "info" => {
             let view = open(&args::<PathBuf>(&a, "dataset")?)?;
             let files: Vec<Value> = view

@@ -20,4 +20,5 @@ pub mod split;
 pub mod stats;
 pub mod status;
 pub mod summarize;
+pub mod verify;
 pub mod wait;

@@ -20,6 +20,7 @@ pub mod partition;
 pub mod paths;
 pub mod read;
 pub mod rejects;
+pub mod scrub;
 pub mod view;
 pub mod writer;
 
