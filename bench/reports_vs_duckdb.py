@@ -5,19 +5,23 @@ would type into DuckDB for the same numbers, over the same Parquet files, in the
 Two ways, each at every thread count asked for:
 - in-process: the Python module's call (`scanlake.Dataset(...).usage(...)`, an Arrow table back)
   against DuckDB's Python API (`con.sql(...).arrow()`), both in one interpreter, start-up excluded;
-- whole process: the `scanlake` CLI writing CSV against a Python process that imports DuckDB,
-  runs the query and writes CSV, each measured with wait4() (wall, CPU, peak RSS).
-Best of `--repeat` runs, the contenders alternating; the page cache is warmed first.
+- whole process: the `scanlake` CLI writing CSV against DuckDB's own CLI (`duckdb -c`, PyPI's
+  duckdb-cli: no Python start-up) running the query and writing CSV, each measured with wait4()
+  (wall, CPU, peak RSS, blocks read).
+Medians of `--repeat` runs, the contenders alternating; the page cache is warmed first. With
+`--cold`, every whole-process run also runs once more after dropping the page cache (as root:
+`/proc/sys/vm/drop_caches`), and the table adds its wall time and MiB read from storage.
 
 The dataset (built once in the work directory): two generated scans a week apart (`--rows-per-scan`
 each, `--users` owners, `--tlds` top-level directories, `--hard-links` of the files linked twice), converted with `scanlake convert`.
 
-    bench/reports.sh [--rows-per-scan 5000000] [--threads 1 --threads 2] [--out docs/bench/reports.md]
+    bench/reports.sh [--rows-per-scan 10000000] [--threads 2] [--cold] [--out docs/bench/reports.md]
 """
 
 import argparse
 import json
 import os
+import statistics
 import subprocess
 import sys
 import time
@@ -85,15 +89,10 @@ REPORTS = {
 VIEW = ("CREATE VIEW f AS SELECT * FROM read_parquet('{lake}/acq=*/*/*.parquet', hive_partitioning = true, "
         "union_by_name = true)")
 
-DUCK_PROCESS = r"""
-import duckdb, sys
-lake, sql, threads, out, view = sys.argv[1:6]
-con = duckdb.connect()
-con.execute(f"SET threads = {threads}")
-con.execute("SET TimeZone = 'UTC'")
-con.execute(view.format(lake=lake))
-con.execute(f"COPY ({sql}) TO '{out}' (HEADER, DELIMITER ',')")
-"""
+def duck_script(lake, sql, threads, out):
+    """What a DuckDB CLI user types for one report: settings, the view, the query to CSV."""
+    return (f"SET threads = {threads}; SET TimeZone = 'UTC'; {VIEW.format(lake=lake)}; "
+            f"COPY ({sql}) TO '{out}' (HEADER, DELIMITER ',');")
 
 IN_PROCESS = r"""
 import duckdb, json, sys, time, scanlake
@@ -105,7 +104,7 @@ con.execute("SET TimeZone = 'UTC'")
 con.execute(view.format(lake=lake))
 results = {}
 for name, (method, kwargs, sql) in reports.items():
-    best = {"scanlake": float("inf"), "duckdb": float("inf")}
+    times = {"scanlake": [], "duckdb": []}
     rows = {}
     for _ in range(repeat):
         t = time.perf_counter()
@@ -113,19 +112,27 @@ for name, (method, kwargs, sql) in reports.items():
             table = ds.query(kwargs["sql"], threads=threads, progress=False)
         else:
             table = getattr(ds, method)(**kwargs, threads=threads, progress=False)
-        best["scanlake"] = min(best["scanlake"], time.perf_counter() - t)
+        times["scanlake"].append(time.perf_counter() - t)
         rows["scanlake"] = table.num_rows
         t = time.perf_counter()
         table = con.sql(sql).to_arrow_table()
-        best["duckdb"] = min(best["duckdb"], time.perf_counter() - t)
+        times["duckdb"].append(time.perf_counter() - t)
         rows["duckdb"] = table.num_rows
-    results[name] = {"best": best, "rows": rows}
+    results[name] = {"median": {k: sorted(v)[len(v) // 2] for k, v in times.items()}, "rows": rows}
 print(json.dumps(results))
 """
 
 
-def measured(cmd):
-    """(wall s, CPU s, peak RSS MiB) of one process; fails loudly."""
+def drop_caches():
+    os.sync()
+    with open("/proc/sys/vm/drop_caches", "w") as f:
+        f.write("3\n")
+
+
+def measured(cmd, cold=False):
+    """(wall s, CPU s, peak RSS MiB, MiB read from storage) of one process; fails loudly."""
+    if cold:
+        drop_caches()
     start = time.perf_counter()
     proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
     err = proc.stderr.read()
@@ -133,7 +140,12 @@ def measured(cmd):
     wall = time.perf_counter() - start
     if os.waitstatus_to_exitcode(status) != 0:
         sys.exit(f"failed: {' '.join(cmd)[:300]}\n{err.decode(errors='replace')[-2000:]}")
-    return wall, usage.ru_utime + usage.ru_stime, usage.ru_maxrss / 1024
+    return wall, usage.ru_utime + usage.ru_stime, usage.ru_maxrss / 1024, usage.ru_inblock * 512 / 2**20
+
+
+def median_of(runs):
+    """Each figure's median over runs."""
+    return tuple(statistics.median(r[i] for r in runs) for i in range(len(runs[0])))
 
 
 def build(scanlake, work, rows, users, tlds, links):
@@ -152,12 +164,14 @@ def main():
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--scanlake", required=True)
     ap.add_argument("--python", required=True, help="an interpreter with scanlake and duckdb installed")
-    ap.add_argument("--rows-per-scan", type=int, default=5_000_000)
+    ap.add_argument("--duckdb", required=True, help="DuckDB's CLI (bench/duckdb-cli.sh prints it)")
+    ap.add_argument("--cold", action="store_true", help="also measure each process with the page cache dropped (root)")
+    ap.add_argument("--rows-per-scan", type=int, default=10_000_000)
     ap.add_argument("--users", type=int, default=2000)
     ap.add_argument("--tlds", type=int, default=40, help="top-level directories (partitions per scan)")
     ap.add_argument("--hard-links", type=float, default=0.01, help="fraction of files with a second link")
     ap.add_argument("--threads", type=int, action="append", help="thread counts (default: 1 and all cores)")
-    ap.add_argument("--repeat", type=int, default=2)
+    ap.add_argument("--repeat", type=int, default=5)
     ap.add_argument("--work", default="/tmp/scanlake-bench-reports")
     ap.add_argument("--only", action="append", help="run only these reports")
     ap.add_argument("--out", help="also write the table (Markdown) here")
@@ -173,15 +187,14 @@ def main():
                 pass
     reports = {k: v for k, v in REPORTS.items() if not args.only or k in args.only}
     threads = args.threads or sorted({1, os.cpu_count()})
-    duck_version = subprocess.run([args.python, "-c", "import duckdb; print(duckdb.__version__)"],
-                                  capture_output=True, text=True, check=True).stdout.strip()
+    duck_version = subprocess.run([args.duckdb, "--version"], capture_output=True, text=True, check=True).stdout.strip()
     version = subprocess.run([args.scanlake, "--version"], capture_output=True, text=True, check=True).stdout.strip()
     lines = [f"Dataset: {rows:,} rows in {len(files)} files ({sum(map(os.path.getsize, files)) / 2**20:.0f} MiB), "
-             f"two scans, {args.users} users, {args.tlds} tlds, {args.hard_links:.0%} hard links; {os.cpu_count()} cores; {version}; DuckDB {duck_version}; "
-             f"best of {args.repeat}.", "",
+             f"two scans, {args.users} users, {args.tlds} tlds, {args.hard_links:.0%} hard links; {os.cpu_count()} cores; {version}; DuckDB CLI {duck_version}; "
+             f"medians of {args.repeat}.", "",
              "| report | threads | in-process scanlake s | DuckDB s | ratio | whole process scanlake s (CPU s, RSS MiB) "
-             "| DuckDB s (CPU s, RSS MiB) | ratio |",
-             "|---|---|---|---|---|---|---|---|"]
+             "| DuckDB CLI s (CPU s, RSS MiB) | ratio |" + (" cold scanlake s (MiB read) | cold DuckDB CLI s (MiB read) | ratio |" if args.cold else ""),
+             "|---|---|---|---|---|---|---|---|" + ("---|---|---|" if args.cold else "")]
     print("\n".join(lines), flush=True)
     out_csv = os.path.join(args.work, "out.csv")
     for t in threads:
@@ -192,18 +205,23 @@ def main():
             sys.exit(f"in-process run failed:\n{proc.stderr[-3000:]}")
         inproc = json.loads(proc.stdout.strip().splitlines()[-1])  # the last line: earlier ones are notes
         for name, (words, _, sql) in reports.items():
-            best = {"scanlake": (float("inf"),), "duckdb": (float("inf"),)}
+            warm = {"scanlake": [], "duckdb": []}
+            cold = {"scanlake": [], "duckdb": []}
             cli = [args.scanlake, *[w.format(lake=lake) for w in words], "--threads", str(t), "--format", "csv",
                    "-o", out_csv]
-            duck = [args.python, "-c", DUCK_PROCESS, lake, sql, str(t), out_csv, VIEW]
+            duck = [args.duckdb, "-c", duck_script(lake, sql, t, out_csv)]
             for _ in range(args.repeat):
                 for who, cmd in (("scanlake", cli), ("duckdb", duck)):
-                    m = measured(cmd)
-                    best[who] = min(best[who], m)
-            ip = inproc[name]["best"]
-            s, d = best["scanlake"], best["duckdb"]
+                    warm[who].append(measured(cmd))
+                    if args.cold:
+                        cold[who].append(measured(cmd, cold=True))
+            ip = inproc[name]["median"]
+            s, d = median_of(warm["scanlake"]), median_of(warm["duckdb"])
             line = (f"| {name} | {t} | {ip['scanlake']:.3f} | {ip['duckdb']:.3f} | {ip['scanlake'] / ip['duckdb']:.2f} "
                     f"| {s[0]:.3f} ({s[1]:.2f}, {s[2]:.0f}) | {d[0]:.3f} ({d[1]:.2f}, {d[2]:.0f}) | {s[0] / d[0]:.2f} |")
+            if args.cold:
+                cs, cd = median_of(cold["scanlake"]), median_of(cold["duckdb"])
+                line += f" {cs[0]:.3f} ({cs[3]:.0f}) | {cd[0]:.3f} ({cd[3]:.0f}) | {cs[0] / cd[0]:.2f} |"
             lines.append(line)
             print(line, flush=True)
     if args.out:
