@@ -21,20 +21,7 @@ fn scan(dir: &Path, date: &str, broken: bool) -> PathBuf {
     let path = dir.join(format!("scan_{date}.list"));
     ok(&["gen", "-o", s(&path), "-n", "20000", "--seed", "5", "--acq", date], dir);
     if broken {
-        let clean = std::fs::read(&path).unwrap();
-        let (from, to) = (clean.len() * 40 / 100, clean.len() * 60 / 100);
-        let mut bad = Vec::new();
-        for (i, line) in clean.split_inclusive(|&b| b == b'\n').enumerate() {
-            let mut line = line.to_vec();
-            if (from..to).contains(&bad.len())
-                && i % 2 == 0
-                && let Some(p) = line.windows(4).position(|w| w == b" -- ")
-            {
-                line[p..p + 4].copy_from_slice(b"XXXX");
-            }
-            bad.extend(line);
-        }
-        std::fs::write(&path, bad).unwrap();
+        std::fs::write(&path, common::break_lines(&std::fs::read(&path).unwrap(), 40, 60)).unwrap();
     }
     path
 }

@@ -206,21 +206,7 @@ fn scanlake_sacct(jobs: &[String]) -> Vec<(f64, i64)> {
 
 fn break_middle(clean: &Path, bad: &Path) {
     let bytes = read(clean);
-    let (from, to) = (bytes.len() * 45 / 100, bytes.len() * 55 / 100);
-    let mut out = Vec::with_capacity(bytes.len());
-    let mut at = 0;
-    for (i, line) in bytes.split_inclusive(|&b| b == b'\n').enumerate() {
-        let mut line = line.to_vec();
-        if at >= from
-            && at < to
-            && i % 2 == 0
-            && let Some(p) = line.windows(4).position(|w| w == b" -- ")
-        {
-            line[p..p + 4].copy_from_slice(b"XXXX");
-        }
-        at += line.len();
-        out.extend(line);
-    }
+    let out = common::break_lines(&bytes, 45, 55);
     assert_eq!(out.len(), bytes.len());
     std::fs::create_dir_all(bad.parent().unwrap()).unwrap();
     std::fs::write(bad, out).unwrap();

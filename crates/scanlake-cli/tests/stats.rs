@@ -27,19 +27,7 @@ fn stats_count_what_status_counts_and_what_the_kernel_measured() {
     let input = tmp.path().join("scan_2026-11-01.list");
     ok(&["gen", "-o", s(&input), "-n", "60000", "--seed", "3", "--acq", "2026-11-01", "--directories"], tmp.path());
     // Task 2 of convert fails: half the lines of the middle third lose their separator.
-    let clean = std::fs::read(&input).unwrap();
-    let mut bad = Vec::new();
-    let (from, to) = (clean.len() * 40 / 100, clean.len() * 60 / 100);
-    for (i, line) in clean.split_inclusive(|&b| b == b'\n').enumerate() {
-        let mut line = line.to_vec();
-        if (from..to).contains(&bad.len())
-            && i % 2 == 0
-            && let Some(p) = line.windows(4).position(|w| w == b" -- ")
-        {
-            line[p..p + 4].copy_from_slice(b"XXXX");
-        }
-        bad.extend(line);
-    }
+    let bad = common::break_lines(&std::fs::read(&input).unwrap(), 40, 60);
     let broken = tmp.path().join("broken/scan_2026-11-01.list");
     std::fs::create_dir_all(broken.parent().unwrap()).unwrap();
     std::fs::write(&broken, &bad).unwrap();

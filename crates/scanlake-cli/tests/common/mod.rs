@@ -72,3 +72,21 @@ pub fn fails_with(code: i32, args: &[&str], cwd: &Path) -> String {
     );
     String::from_utf8(out.stderr).unwrap()
 }
+
+/// `bytes` of a LIST file with every other line between `from_pct` and `to_pct` % of its bytes
+/// made malformed (its ` -- ` separator overwritten): a chunk there has too many rejects.
+pub fn break_lines(bytes: &[u8], from_pct: usize, to_pct: usize) -> Vec<u8> {
+    let (from, to) = (bytes.len() * from_pct / 100, bytes.len() * to_pct / 100);
+    let mut out = Vec::with_capacity(bytes.len());
+    for (i, line) in bytes.split_inclusive(|&b| b == b'\n').enumerate() {
+        let mut line = line.to_vec();
+        if (from..to).contains(&out.len())
+            && i % 2 == 0
+            && let Some(p) = line.windows(4).position(|w| w == b" -- ")
+        {
+            line[p..p + 4].copy_from_slice(b"XXXX");
+        }
+        out.extend(line);
+    }
+    out
+}
