@@ -6,7 +6,7 @@ use crate::pipeline::{PUBLISHED, Published, Work, work_of};
 use crate::runs::runs_dir;
 use crate::settings::Settings;
 use anyhow::{Context, Result};
-use scanlake::aggregate::cells::{Cell, Column, ColumnType};
+use scanlake::aggregate::cells::{Cell, ColumnType};
 use scanlake::aggregate::table::Table;
 use scanlake_batch::Run;
 use scanlake_batch::analyze::{Rules, every_failed_attempt};
@@ -148,7 +148,7 @@ pub fn list_table(entries: &[RunEntry]) -> Table {
                 if e.created > 0 { Cell::Text(scanlake_batch::time::show(e.created)) } else { Cell::Null },
                 Cell::Text(e.executor.clone()),
                 Cell::Text(e.status.clone()),
-                e.wall_s.map_or(Cell::Null, |w| Cell::Text(w.to_string())),
+                crate::runs::three_places(e.wall_s),
                 Cell::Text(names.join(" ")),
                 e.rows.map_or(Cell::Null, |r| Cell::Int(r as i64)),
                 Cell::Text(format!("{:.4}", e.core_hours)),
@@ -156,7 +156,7 @@ pub fn list_table(entries: &[RunEntry]) -> Table {
             ]
         })
         .collect();
-    Table { columns: columns.iter().map(|(n, t)| Column::new(n, *t)).collect(), rows }
+    crate::runs::table(&columns, rows)
 }
 
 /// Failures of one category in one stage, over many runs.
@@ -224,8 +224,8 @@ pub fn recurring_failures(
             if group.runs.last() != Some(&e.run) {
                 group.runs.push(e.run.clone());
             }
-            // Runs come oldest first; within a run, the attempt that ended last.
-            if (e.created, example.ended) >= (entries_created(&entries, &group.latest.run), group.latest.ended) {
+            // Runs come oldest first: a later run's failure is newer; within a run, the one that ended last.
+            if group.latest.run != e.run || example.ended >= group.latest.ended {
                 group.latest = example;
             }
         }
@@ -258,8 +258,4 @@ fn error_line(tail: &[String]) -> Option<String> {
     let said = |l: &&String| !l.trim().is_empty() && !l.starts_with("hint:");
     let error = tail.iter().rev().find(|l| l.to_ascii_lowercase().starts_with("error"));
     error.or_else(|| tail.iter().rev().find(said)).cloned()
-}
-
-fn entries_created(entries: &[RunEntry], run: &str) -> i64 {
-    entries.iter().find(|e| e.run == run).map_or(0, |e| e.created)
 }

@@ -3,7 +3,7 @@
 //! per stage, the advice, and the statistics tables. The same page machinery and browser checks
 //! as the dataset report.
 
-use crate::runs::stats_table;
+use crate::runs::{stats_table, table, three_places};
 use anyhow::Result;
 use scanlake::aggregate::cells::{Cell, Column, ColumnType, Table};
 use scanlake_batch::Run;
@@ -50,7 +50,7 @@ pub fn attempts_table(run: &Run) -> Result<Table> {
         ("peak_rss", ColumnType::Bytes),
     ];
     let text = |s: &Option<String>| s.clone().map_or(Cell::Null, Cell::Text);
-    let seconds = |v: f64| Cell::Text(((v * 1000.0).round() / 1000.0).to_string());
+    let seconds = |v: f64| three_places(Some(v));
     let mut rows = Vec::new();
     for a in attempts.iter() {
         let Some(started) = start_ms(a) else { continue };
@@ -82,7 +82,7 @@ pub fn attempts_table(run: &Run) -> Result<Table> {
             usage.and_then(|u| u.peak_rss_kib).map_or(Cell::Null, |k| Cell::Int(k * 1024)),
         ]);
     }
-    Ok(Table { columns: columns.iter().map(|(n, t)| Column::new(n, *t)).collect(), rows })
+    Ok(table(&columns, rows))
 }
 
 fn figure(label: &str, value: String) -> Figure {

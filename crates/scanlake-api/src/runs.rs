@@ -260,7 +260,7 @@ pub fn stats(run: &Run, advice_files: &[PathBuf], settings: &Settings) -> Result
 
 /// The stages' figures as a report table, exported like every report (and Arrow for Python).
 pub fn stats_table(stats: &scanlake_batch::stats::RunStats) -> scanlake::aggregate::table::Table {
-    use scanlake::aggregate::cells::{Cell, Column, ColumnType};
+    use scanlake::aggregate::cells::{Cell, ColumnType};
     let columns = [
         ("stage", ColumnType::Text),
         ("tasks", ColumnType::Int),
@@ -279,8 +279,7 @@ pub fn stats_table(stats: &scanlake_batch::stats::RunStats) -> scanlake::aggrega
         ("read_bytes", ColumnType::Bytes),
         ("written_bytes", ColumnType::Bytes),
     ];
-    // Seconds to the millisecond, ratios to three places: the shortest text of the rounded value.
-    let float = |v: Option<f64>| v.map_or(Cell::Null, |v| Cell::Text(((v * 1000.0).round() / 1000.0).to_string()));
+    let float = three_places;
     let int = |v: Option<i64>| v.map_or(Cell::Null, Cell::Int);
     let rows = stats
         .stages
@@ -306,5 +305,20 @@ pub fn stats_table(stats: &scanlake_batch::stats::RunStats) -> scanlake::aggrega
             ]
         })
         .collect();
-    scanlake::aggregate::table::Table { columns: columns.iter().map(|(n, t)| Column::new(n, *t)).collect(), rows }
+    table(&columns, rows)
+}
+
+/// Seconds to the millisecond, ratios to three places: the shortest text of the rounded value.
+pub fn three_places(v: Option<f64>) -> scanlake::aggregate::cells::Cell {
+    use scanlake::aggregate::cells::Cell;
+    v.map_or(Cell::Null, |v| Cell::Text(((v * 1000.0).round() / 1000.0).to_string()))
+}
+
+/// A report table of these named, typed columns (the run tables: stages, attempts, runs).
+pub fn table(
+    columns: &[(&str, scanlake::aggregate::cells::ColumnType)],
+    rows: Vec<Vec<scanlake::aggregate::cells::Cell>>,
+) -> scanlake::aggregate::table::Table {
+    let columns = columns.iter().map(|(n, t)| scanlake::aggregate::cells::Column::new(n, *t)).collect();
+    scanlake::aggregate::table::Table { columns, rows }
 }
