@@ -325,7 +325,6 @@ impl TaskRunner for Pipeline<'_> {
                     let aggregated = if mine.is_empty() {
                         empty_partial(report).into()
                     } else {
-                        view.verify(&mine)?;
                         plan.engine.aggregate(&view, &mine, report, &plan.limits, &NoProgress)?
                     };
                     let base = at(&partials_dir).join(r.to_string()).join(format!("{task:05}"));

@@ -76,7 +76,6 @@ fn usage_by(
     };
     view.check(&report)?;
     let partitions = view.select(&report);
-    view.verify(&partitions)?;
     match engine.partial(view, &partitions, &report, &settings.limits(limits)?)? {
         Partial::Grouped(p) => Ok(p),
         _ => bail!("the engine returned no grouped usage"),

@@ -85,6 +85,9 @@ pub fn plan(
     }
     explanation.extend(choice.reasons.iter().filter(|_| !from_summaries).map(|r| format!("  - {r}")));
     explanation.push(format!("  - limits: {} threads, {} MiB", limits.threads, limits.memory_bytes >> 20));
+    if !from_summaries {
+        explanation.push(format!("  - {}", view.integrity(&view.select(&resolved.report))));
+    }
     if choice.engine == "streaming" && !from_summaries {
         explanation.push(format!("  - {}", StreamingEngine::reads(&resolved.report)));
         explanation.push(format!("  - {}", StreamingEngine::spills(&limits)));

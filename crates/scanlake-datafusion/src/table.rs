@@ -17,8 +17,8 @@ use datafusion::logical_expr::{Expr, TableProviderFilterPushDown};
 use datafusion::physical_plan::ExecutionPlan;
 use datafusion::physical_plan::empty::EmptyExec;
 use object_store::ObjectMeta;
-use scanlake::dataset::view::Partition;
-use std::fs::File;
+use scanlake::dataset::integrity;
+use scanlake::dataset::view::{DataFile, Partition};
 use std::sync::Arc;
 
 #[derive(Debug)]
@@ -27,36 +27,39 @@ pub struct FilesTable {
     schema: SchemaRef,
     file_schema: SchemaRef,
     files: Vec<PartitionedFile>,
+    /// Each file's footer, checked against the manifest: a scan checks the column chunks it will
+    /// read before DataFusion reads them ([`scanlake::dataset::integrity`]).
+    opened: Vec<integrity::Opened>,
 }
 
 impl FilesTable {
     /// A table over the files of `partitions`.
     pub fn new(partitions: &[&Partition]) -> anyhow::Result<FilesTable> {
+        use rayon::prelude::*;
         let mut schemas = Vec::new();
         let mut files = Vec::new();
-        for p in partitions {
-            for f in &p.files {
-                let reader =
-                    parquet::arrow::arrow_reader::ParquetRecordBatchReaderBuilder::try_new(File::open(&f.path)?)?;
-                let fields: Vec<Field> = reader
-                    .schema()
-                    .fields()
-                    .iter()
-                    .map(|f| f.as_ref().clone().with_metadata(Default::default()))
-                    .collect();
-                schemas.push(Schema::new(fields));
-                let meta = ObjectMeta {
-                    location: object_store::path::Path::from_absolute_path(std::path::absolute(&f.path)?)?,
-                    last_modified: chrono::DateTime::<chrono::Utc>::default(),
-                    size: f.bytes,
-                    e_tag: None,
-                    version: None,
-                };
-                files.push(PartitionedFile::new_from_meta(meta).with_partition_values(vec![
-                    ScalarValue::Date32(Some(p.acq.days_since_epoch() as i32)),
-                    ScalarValue::Utf8(Some(p.tld_text.clone())),
-                ]));
-            }
+        let all: Vec<(&Partition, &DataFile)> =
+            partitions.iter().flat_map(|p| p.files.iter().map(move |f| (*p, f))).collect();
+        let opened: Vec<integrity::Opened> = all
+            .par_iter()
+            .map(|(_, f)| integrity::open(&f.path, f.checksum.as_ref()))
+            .collect::<anyhow::Result<_>>()?;
+        for ((p, f), o) in all.iter().zip(&opened) {
+            let meta = o.reader_metadata(Default::default())?;
+            let fields: Vec<Field> =
+                meta.schema().fields().iter().map(|f| f.as_ref().clone().with_metadata(Default::default())).collect();
+            schemas.push(Schema::new(fields));
+            let meta = ObjectMeta {
+                location: object_store::path::Path::from_absolute_path(std::path::absolute(&f.path)?)?,
+                last_modified: chrono::DateTime::<chrono::Utc>::default(),
+                size: f.bytes,
+                e_tag: None,
+                version: None,
+            };
+            files.push(PartitionedFile::new_from_meta(meta).with_partition_values(vec![
+                ScalarValue::Date32(Some(p.acq.days_since_epoch() as i32)),
+                ScalarValue::Utf8(Some(p.tld_text.clone())),
+            ]));
         }
         // Every known column, so that SQL may name one no file has (it reads as null).
         let known = scanlake::convert::dataset_schema(&scanlake::format::Layout::default());
@@ -66,7 +69,25 @@ impl FilesTable {
         let file_schema = Arc::new(Schema::try_merge(schemas)?);
         let mut fields: Vec<Field> = file_schema.fields().iter().map(|f| f.as_ref().clone()).collect();
         fields.extend(partition_fields());
-        Ok(FilesTable { schema: Arc::new(Schema::new(fields)), file_schema, files })
+        Ok(FilesTable { schema: Arc::new(Schema::new(fields)), file_schema, files, opened })
+    }
+}
+
+impl FilesTable {
+    /// Checks the column chunks of the file columns a scan projects (every column without a
+    /// projection), in parallel, against the digests in each file's footer.
+    fn check_columns(&self, projection: Option<&Vec<usize>>) -> Result<()> {
+        use rayon::prelude::*;
+        let fields = self.file_schema.fields();
+        let columns: Vec<&str> = match projection {
+            Some(p) => p.iter().filter(|&&i| i < fields.len()).map(|&i| fields[i].name().as_str()).collect(),
+            None => fields.iter().map(|f| f.name().as_str()).collect(),
+        };
+        self.opened
+            .par_iter()
+            .filter(|o| o.checks_chunks())
+            .try_for_each(|o| o.check_columns(&columns))
+            .map_err(|e| datafusion::error::DataFusionError::External(e.into()))
     }
 }
 
@@ -94,6 +115,7 @@ impl TableProvider for FilesTable {
         if self.files.is_empty() {
             return Ok(Arc::new(EmptyExec::new(project_schema(&self.schema, projection)?)));
         }
+        self.check_columns(projection)?;
         // Spread files over the target partitions, largest first onto the emptiest group.
         let groups_wanted = state.config().target_partitions().max(1).min(self.files.len());
         let mut order: Vec<&PartitionedFile> = self.files.iter().collect();

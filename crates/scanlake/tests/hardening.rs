@@ -257,6 +257,74 @@ fn a_damaged_data_file_is_an_error_not_wrong_numbers() {
     assert!(err.contains("is damaged or was changed after it was written"), "{err}");
 }
 
+/// Each column chunk of a file: (column, start, length).
+fn column_chunks(file: &Path) -> Vec<(String, u64, u64)> {
+    use parquet::file::reader::{FileReader, SerializedFileReader};
+    let reader = SerializedFileReader::new(std::fs::File::open(file).unwrap()).unwrap();
+    let meta = reader.metadata();
+    let mut chunks = Vec::new();
+    for rg in meta.row_groups() {
+        for c in rg.columns() {
+            let (start, len) = c.byte_range();
+            chunks.push((c.column_path().string(), start, len));
+        }
+    }
+    chunks
+}
+
+#[test]
+fn a_report_checks_exactly_the_columns_it_reads_and_verify_checks_every_one() {
+    let dir = tempfile::tempdir().unwrap();
+    let text: String = (0..50_000).map(|i| line(i, i, &format!("/gpfs/fs1/u/f{i}"))).collect();
+    let input = write(&dir.path().join("fs1.2026-11-01.list"), &text);
+    let lake = dir.path().join("lake");
+    convert_files(&[input], &lake, &ConvertOptions::default());
+    let clean = usage(&lake).unwrap();
+    let file = scanlake::dataset::read::data_files(&lake).unwrap().remove(0);
+    let original = std::fs::read(&file).unwrap();
+    let (mut read, mut unread) = (Vec::new(), Vec::new());
+    for (column, start, len) in column_chunks(&file) {
+        // 4 KiB of garbage (the whole chunk if smaller) in the middle of the chunk.
+        let n = len.min(4096) as usize;
+        let at = (start + (len - n as u64) / 2) as usize;
+        let mut bytes = original.clone();
+        bytes[at..at + n].iter_mut().for_each(|b| *b = !*b);
+        std::fs::write(&file, &bytes).unwrap();
+        match usage(&lake) {
+            Err(e) => {
+                let e = format!("{e:#}");
+                assert!(e.contains(&format!("column '{column}'")) && e.contains(&file.display().to_string()), "{e}");
+                assert!(e.contains("is damaged or was changed after it was written"), "{e}");
+                read.push(column.clone());
+            }
+            Ok(table) => {
+                assert_eq!(table, clean, "damage in '{column}' changed no number, since the report does not read it");
+                unread.push(column.clone());
+            }
+        }
+        let view = DatasetView::open(&lake).unwrap();
+        let found = scanlake::dataset::scrub::scrub(&view, &NoProgress).unwrap();
+        assert_eq!(found.damaged.len(), 1, "verify finds damage in '{column}'");
+        drop(view);
+        std::fs::write(&file, &original).unwrap();
+    }
+    // Usage by uid reads the ids, sizes and kinds (and the link columns where a row may be a link);
+    // never the paths.
+    for column in ["uid", "size", "kind"] {
+        assert!(read.contains(&column.to_string()), "{column} read: {read:?}");
+    }
+    for column in ["path", "path_bytes", "mode", "access", "modify"] {
+        assert!(unread.contains(&column.to_string()), "{column} unread: {unread:?}");
+    }
+    // The footer lists the chunks' digests: every report checks it against the manifest.
+    let mut bytes = original.clone();
+    let at = bytes.len() - 20;
+    bytes[at] = !bytes[at];
+    std::fs::write(&file, &bytes).unwrap();
+    let e = format!("{:#}", usage(&lake).unwrap_err());
+    assert!(e.contains("footer") && e.contains(&file.display().to_string()), "{e}");
+}
+
 #[test]
 fn rejects_beyond_2_gib_are_written_not_a_panic() {
     let dir = tempfile::tempdir().unwrap();

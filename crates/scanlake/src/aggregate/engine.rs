@@ -84,7 +84,6 @@ pub fn run_rows(
 ) -> Result<Rows> {
     view.check(report)?;
     let partitions = view.select(report);
-    view.verify(&partitions)?;
     let aggregated = engine.aggregate(view, &partitions, report, limits, progress)?;
     finish_report(view, report, aggregated)
 }

@@ -219,12 +219,12 @@ impl Summary {
         writer.write(&batch)?;
         let mut hashing = writer.into_inner()?;
         std::io::Write::flush(&mut hashing)?;
-        Ok(Some(FileSum { bytes: hashing.bytes, xxh3: hashing.digest() }))
+        Ok(Some(FileSum { bytes: hashing.bytes, xxh3: hashing.digest(), footer_xxh3: None }))
     }
 
     /// Reads a summary, checking it against its checksum first.
     pub fn read(path: &Path, sum: &FileSum) -> Result<Summary> {
-        crate::dataset::read::verify_file(path, sum)?;
+        crate::dataset::integrity::verify_file(path, sum)?;
         let file = File::open(path).with_context(|| format!("cannot open {}", path.display()))?;
         let reader = ParquetRecordBatchReaderBuilder::try_new(file)
             .and_then(|b| b.build())
@@ -276,7 +276,7 @@ impl Summary {
             let tld = crate::dataset::view::tld_of_file(rel, &entry.long_tlds)?;
             let path = resolver.resolve(rel)?;
             if let Some(sum) = entry.checksums.get(rel) {
-                crate::dataset::read::verify_file(&path, sum)?;
+                crate::dataset::integrity::verify_file(&path, sum)?;
             }
             let mut fold = Fold::new(&tld, tld_depth);
             for batch in crate::dataset::read::read_file(&path, &Fold::COLUMNS)? {

@@ -709,8 +709,10 @@ fn publish(
         .collect();
     let mut rels: Vec<String> = written.iter().map(|w| w.1.clone()).collect();
     rels.sort();
-    let mut checksums: BTreeMap<String, FileSum> =
-        written.iter().map(|(_, rel, w)| (rel.clone(), FileSum { bytes: w.bytes, xxh3: w.xxh3 })).collect();
+    let mut checksums: BTreeMap<String, FileSum> = written
+        .iter()
+        .map(|(_, rel, w)| (rel.clone(), FileSum { bytes: w.bytes, xxh3: w.xxh3, footer_xxh3: Some(w.footer_xxh3) }))
+        .collect();
     files.extend(written.into_iter().map(|(staged, rel, _)| (staged, rel)));
     // The summary goes with the data, in the same commit.
     let summary_staged = staging.join("summary.parquet.tmp");

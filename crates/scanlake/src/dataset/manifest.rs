@@ -44,11 +44,16 @@ pub struct InputIdentity {
     pub fingerprint: String,
 }
 
-/// A data file's size and the xxh3-64 of all its bytes, checked before a report reads it.
+/// A file's size and the xxh3-64 of all its bytes (what `scanlake verify` checks), and for a data
+/// file the xxh3-64 of its Parquet footer, which lists the digest of each column chunk: a report
+/// checks the footer and the chunks it reads (`dataset::integrity`). Files written before chunk
+/// digests have no footer digest and are checked whole.
 #[derive(Debug, Clone, Copy, Serialize, Deserialize, PartialEq, Eq)]
 pub struct FileSum {
     pub bytes: u64,
     pub xxh3: u64,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub footer_xxh3: Option<u64>,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]

@@ -14,6 +14,7 @@
 //! any visible name; whoever next opens the dataset for writing finishes a journal left behind by a
 //! killed process. Staging directories without a journal are deleted on open. See `docs/dataset.md`.
 
+pub mod integrity;
 pub mod lock;
 pub mod manifest;
 pub mod partition;

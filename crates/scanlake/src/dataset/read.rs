@@ -1,11 +1,10 @@
 //! Reading a dataset back: the files its manifest lists, and their columns.
 
-use super::manifest::{FileSum, Manifest};
+use super::manifest::Manifest;
 use anyhow::{Context, Result, bail};
 use arrow::record_batch::RecordBatch;
 use parquet::arrow::ProjectionMask;
 use parquet::arrow::arrow_reader::ParquetRecordBatchReaderBuilder;
-use rayon::prelude::*;
 use std::fs::File;
 use std::path::{Path, PathBuf};
 
@@ -23,40 +22,16 @@ pub fn manifest(root: &Path) -> Result<Manifest> {
 
 /// Every published data file, in a stable order.
 pub fn data_files(root: &Path) -> Result<Vec<PathBuf>> {
-    Ok(checked_files(root)?.into_iter().map(|(p, _)| p).collect())
-}
-
-/// Every published data file with its checksum, if the manifest has one.
-fn checked_files(root: &Path) -> Result<Vec<(PathBuf, Option<FileSum>)>> {
     let m = manifest(root)?;
     let mut files = Vec::new();
     let mut resolver = super::paths::Resolver::new(root);
     for e in m.inputs.values() {
         for f in &e.files {
-            files.push((resolver.resolve(f)?, e.checksums.get(f).copied()));
+            files.push(resolver.resolve(f)?);
         }
     }
-    files.sort_by(|a, b| a.0.cmp(&b.0));
+    files.sort();
     Ok(files)
-}
-
-/// Fails unless `path` has exactly the size and xxh3-64 that `sum` records.
-pub fn verify_file(path: &Path, sum: &FileSum) -> Result<()> {
-    let file = File::open(path).with_context(|| format!("cannot open {}", path.display()))?;
-    // Large reads: `copy` uses a buffered reader's own buffer.
-    let mut file = std::io::BufReader::with_capacity(1 << 20, file);
-    let mut hashing = super::writer::Hashing::new(std::io::sink());
-    std::io::copy(&mut file, &mut hashing).with_context(|| format!("cannot read {}", path.display()))?;
-    let bytes = hashing.bytes;
-    if bytes != sum.bytes || hashing.digest() != sum.xxh3 {
-        bail!(
-            "data file {} is damaged or was changed after it was written: its {} does not match the manifest
-hint: convert the input that produced it again (the manifest names it), or restore the file from a backup",
-            path.display(),
-            if bytes != sum.bytes { "size" } else { "checksum" }
-        );
-    }
-    Ok(())
 }
 
 /// Reads `columns` (all when empty) of one Parquet file.
@@ -70,30 +45,6 @@ pub fn read_file(path: &Path, columns: &[&str]) -> Result<Vec<RecordBatch>> {
         builder.with_projection(mask)
     };
     builder.build()?.map(|b| b.map_err(Into::into)).collect()
-}
-
-/// Folds every data file of the dataset in parallel: `fold` per file, `merge` across files.
-pub fn fold_files<T: Send>(
-    root: &Path,
-    columns: &[&str],
-    init: impl Fn() -> T + Sync + Send,
-    fold: impl Fn(&mut T, &RecordBatch) + Sync + Send,
-    merge: impl Fn(T, T) -> T + Sync + Send,
-) -> Result<T> {
-    let _lease = super::lock::ReadLease::take(root)?;
-    checked_files(root)?
-        .par_iter()
-        .map(|(f, sum)| {
-            if let Some(sum) = sum {
-                verify_file(f, sum)?;
-            }
-            let mut acc = init();
-            for batch in read_file(f, columns)? {
-                fold(&mut acc, &batch);
-            }
-            Ok(acc)
-        })
-        .try_reduce(&init, |a, b| Ok(merge(a, b)))
 }
 
 /// Every row of the dataset as one line of text (`acq`, `tld`, then each column as `name=value`,

@@ -4,7 +4,7 @@
 //! checksum) and the data files of datasets written before checksums by opening their Parquet
 //! footer. What is wrong is listed, never fixed: the hint says how.
 
-use super::read::verify_file;
+use super::integrity::verify_file;
 use super::view::DatasetView;
 use crate::progress::{Progress, Unit, check};
 use anyhow::Result;

@@ -97,15 +97,30 @@ impl DatasetView {
         Ok(DatasetView { root: root.to_path_buf(), manifest, partitions, rows, bytes, columns_seen, lease })
     }
 
-    /// Checks every file of `partitions` against its checksum (in parallel): a file changed or
-    /// damaged after it was written is an error, never wrong numbers.
-    pub fn verify(&self, partitions: &[&Partition]) -> Result<()> {
-        use rayon::prelude::*;
-        let files: Vec<&DataFile> = partitions.iter().flat_map(|p| &p.files).collect();
-        files.par_iter().try_for_each(|f| match &f.checksum {
-            Some(sum) => crate::dataset::read::verify_file(&f.path, sum),
-            None => Ok(()),
-        })
+    /// How the files of `partitions` are checked as a report reads them (`--explain`): by their
+    /// footer and each column chunk read, or, when written before chunk digests, whole.
+    pub fn integrity(&self, partitions: &[&Partition]) -> String {
+        use crate::dataset::integrity::Checking;
+        let mut counts = [0usize; 3];
+        for f in partitions.iter().flat_map(|p| &p.files) {
+            counts[match Checking::of(f.checksum.as_ref()) {
+                Checking::Chunks => 0,
+                Checking::WholeFile => 1,
+                Checking::None => 2,
+            }] += 1;
+        }
+        let mut parts = Vec::new();
+        if counts[0] > 0 {
+            let files = if counts[0] == 1 { "file" } else { "files" };
+            parts.push(format!("{} {files} checked by their footer and the column chunks read", counts[0]));
+        }
+        if counts[1] > 0 {
+            parts.push(format!("{} written before chunk digests checked whole first", counts[1]));
+        }
+        if counts[2] > 0 {
+            parts.push(format!("{} written before checksums not checked", counts[2]));
+        }
+        format!("integrity: {} (`scanlake verify` checks every byte)", parts.join("; "))
     }
 
     /// Scan dates present, ascending.

@@ -101,6 +101,8 @@ pub struct Written {
     pub bytes: u64,
     /// xxh3-64 of the file's bytes, taken as they were written.
     pub xxh3: u64,
+    /// xxh3-64 of its footer, which lists its column chunks' digests (`dataset::integrity`).
+    pub footer_xxh3: u64,
 }
 
 /// Counts and hashes (xxh3-64) what passes through to `inner`: the Parquet writer only appends, so
@@ -109,15 +111,39 @@ pub struct Hashing<W> {
     pub inner: W,
     hasher: xxhash_rust::xxh3::Xxh3,
     pub bytes: u64,
+    /// Bytes written since offset `kept_from`, when keeping them (to digest column chunks).
+    kept: Option<Vec<u8>>,
+    kept_from: u64,
 }
 
 impl<W> Hashing<W> {
     pub fn new(inner: W) -> Hashing<W> {
-        Hashing { inner, hasher: xxhash_rust::xxh3::Xxh3::new(), bytes: 0 }
+        Hashing { inner, hasher: xxhash_rust::xxh3::Xxh3::new(), bytes: 0, kept: None, kept_from: 0 }
+    }
+
+    /// Also keeps what passes, until [`Hashing::forget_before`] drops it.
+    fn keeping(inner: W) -> Hashing<W> {
+        Hashing { kept: Some(Vec::new()), ..Hashing::new(inner) }
     }
 
     pub fn digest(&self) -> u64 {
         self.hasher.digest()
+    }
+
+    /// The xxh3-64 of the kept bytes at `start..start + len` (none when not all are kept).
+    fn digest_of(&self, start: u64, len: u64) -> Option<u64> {
+        let kept = self.kept.as_ref()?;
+        let from = usize::try_from(start.checked_sub(self.kept_from)?).ok()?;
+        kept.get(from..from + len as usize).map(xxhash_rust::xxh3::xxh3_64)
+    }
+
+    /// Drops the kept bytes before offset `end`.
+    fn forget_before(&mut self, end: u64) {
+        if let Some(kept) = &mut self.kept {
+            let n = (end.saturating_sub(self.kept_from) as usize).min(kept.len());
+            kept.drain(..n);
+            self.kept_from += n as u64;
+        }
     }
 }
 
@@ -125,6 +151,9 @@ impl<W: std::io::Write> std::io::Write for Hashing<W> {
     fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
         let n = self.inner.write(buf)?;
         self.hasher.update(&buf[..n]);
+        if let Some(kept) = &mut self.kept {
+            kept.extend_from_slice(&buf[..n]);
+        }
         self.bytes += n as u64;
         Ok(n)
     }
@@ -174,13 +203,15 @@ pub fn write_sorted(batches: &[RecordBatch], base: &SchemaRef, dest: &Path) -> R
 
     let file = File::create(dest).with_context(|| format!("cannot create {}", dest.display()))?;
     let props = data_properties(order.len());
-    let mut writer = ArrowWriter::try_new(Hashing::new(file), schema.clone(), Some(props))?;
+    let mut writer = ArrowWriter::try_new(Hashing::keeping(file), schema.clone(), Some(props))?;
+    let mut chunk_digests = Vec::new();
     // Row groups end exactly every ROW_GROUP_ROWS rows (a multiple of the slice), so that each
     // row group's count of possible links is known.
     for (n, slice) in order.chunks(SORT_SLICE_ROWS).enumerate() {
         let first_of_group = (n * SORT_SLICE_ROWS).is_multiple_of(ROW_GROUP_ROWS);
         if first_of_group {
             writer.flush()?;
+            digest_flushed_chunks(&mut writer, &mut chunk_digests)?;
             link_rows.push(0u64);
         }
         *link_rows.last_mut().expect("pushed") += slice.iter().filter(|&&(b, r)| flags[b][r]).count() as u64;
@@ -195,10 +226,37 @@ pub fn write_sorted(batches: &[RecordBatch], base: &SchemaRef, dest: &Path) -> R
     }
     let link_rows: Vec<String> = link_rows.iter().map(u64::to_string).collect();
     writer.append_key_value_metadata(KeyValue::new(LINK_ROWS_KEY.to_string(), link_rows.join(",")));
+    writer.flush()?;
+    digest_flushed_chunks(&mut writer, &mut chunk_digests)?;
+    writer.append_key_value_metadata(KeyValue::new(
+        super::integrity::CHUNK_DIGESTS_KEY.to_string(),
+        super::integrity::encode(&chunk_digests),
+    ));
     let mut hashing = writer.into_inner()?;
     // Made durable by the commit that publishes it (see `Dataset::commit_all`).
     std::io::Write::flush(&mut hashing)?;
-    Ok(Written { rows: order.len() as u64, bytes: hashing.bytes, xxh3: hashing.digest() })
+    let kept = hashing.kept.as_deref().expect("kept");
+    let footer_xxh3 = super::integrity::footer_digest(kept)?;
+    Ok(Written { rows: order.len() as u64, bytes: hashing.bytes, xxh3: hashing.digest(), footer_xxh3 })
+}
+
+/// Digests the column chunks of the row groups flushed since the last call, from the bytes the
+/// writer kept (it writes a row group's chunks whole, one after another), and forgets those bytes.
+fn digest_flushed_chunks(writer: &mut ArrowWriter<Hashing<File>>, digests: &mut Vec<Vec<u64>>) -> Result<()> {
+    writer.sync()?;
+    while digests.len() < writer.flushed_row_groups().len() {
+        let ranges: Vec<(u64, u64)> =
+            writer.flushed_row_groups()[digests.len()].columns().iter().map(|c| c.byte_range()).collect();
+        let hashing = writer.inner_mut();
+        let group = ranges
+            .iter()
+            .map(|&(start, len)| hashing.digest_of(start, len))
+            .collect::<Option<Vec<u64>>>()
+            .context("a column chunk was not kept for its digest")?;
+        hashing.forget_before(ranges.iter().map(|&(s, l)| s + l).max().unwrap_or(0));
+        digests.push(group);
+    }
+    Ok(())
 }
 
 #[cfg(test)]

@@ -12,7 +12,7 @@ pub use lists::{LIST_COLUMNS, OwnerList, per_user};
 use crate::aggregate::filter::Filter;
 use crate::aggregate::pathkey;
 use crate::aggregate::rows::Rows;
-use crate::aggregate::streaming::columns::{Cols, RowFilter, Task, filter_columns, opt, raw_path, read_row_group};
+use crate::aggregate::streaming::columns::{Checked, Cols, RowFilter, Task, filter_columns, opt, raw_path};
 use crate::aggregate::table::{Cell, Column, ColumnType};
 use crate::dataset::partition::ScanDate;
 use crate::dataset::view::{DatasetView, Partition};
@@ -180,7 +180,6 @@ impl Matches {
         read.sort_unstable();
         read.dedup();
         let parts = partitions(&view, filter, acq);
-        view.verify(&parts)?;
         let pending: std::collections::VecDeque<Partition> = parts.into_iter().cloned().collect();
         let files_total = pending.iter().map(|p| p.files.len() as u64).sum();
         Ok(Matches {
@@ -226,18 +225,11 @@ impl Matches {
             let rows = Arc::new(RowFilter::new(&self.filter, &p)?);
             let tld: Arc<str> = p.tld_text.as_str().into();
             for f in &p.files {
-                let file = Task { partition: &p, path: &f.path }.open(&rows)?;
+                let file = Task { partition: &p, file: f }.open(&rows)?;
                 let row_groups: Vec<usize> = file.row_groups.iter().map(|(g, _)| *g).collect();
                 // Smaller batches when many files of a partition are open at once.
                 let batch_rows = (FIND_BATCH_ROWS * 4 / p.files.len().max(1)).clamp(1024, FIND_BATCH_ROWS);
-                let batches = read_ahead(
-                    f.path.clone(),
-                    file.metadata().clone(),
-                    row_groups,
-                    self.read.clone(),
-                    rows.clone(),
-                    batch_rows,
-                )?;
+                let batches = read_ahead(file.file.clone(), row_groups, self.read.clone(), rows.clone(), batch_rows)?;
                 let mut c = Cursor { batches, batch: None, kept: Vec::new(), at: 0, acq: p.acq, tld: tld.clone() };
                 if c.next_batch()? {
                     let at = self.open.partition_point(|o| o.key() <= c.key());
@@ -307,8 +299,7 @@ impl Cursor {
 /// row `rows` keeps, with those rows; it ends at the end of the file, after an error (sent), or
 /// when the receiver is gone.
 fn read_ahead(
-    file: std::path::PathBuf,
-    meta: parquet::arrow::arrow_reader::ArrowReaderMetadata,
+    file: Checked,
     row_groups: Vec<usize>,
     columns: Vec<&'static str>,
     rows: Arc<RowFilter>,
@@ -319,7 +310,7 @@ fn read_ahead(
         .name("scanlake-find".into())
         .spawn(move || {
             for g in row_groups {
-                let reader = match read_row_group(&file, &meta, g, &columns, batch_rows) {
+                let reader = match file.read_row_group(g, &columns, batch_rows) {
                     Ok(r) => r,
                     Err(e) => {
                         let _ = tx.send(Err(e));
@@ -330,8 +321,9 @@ fn read_ahead(
                     let batch = match batch {
                         Ok(b) => b,
                         Err(e) => {
-                            let _ =
-                                tx.send(Err(anyhow::Error::new(e).context(format!("cannot read {}", file.display()))));
+                            let _ = tx.send(Err(
+                                anyhow::Error::new(e).context(format!("cannot read {}", file.path().display()))
+                            ));
                             return;
                         }
                     };
@@ -480,9 +472,8 @@ pub fn count(
     read.sort_unstable();
     read.dedup();
     let parts: Vec<&Partition> = dates.iter().flat_map(|d| partitions(view, filter, *d)).collect();
-    view.verify(&parts)?;
     let tasks: Vec<Task> =
-        parts.iter().flat_map(|p| p.files.iter().map(move |f| Task { partition: p, path: &f.path })).collect();
+        parts.iter().flat_map(|p| p.files.iter().map(move |f| Task { partition: p, file: f })).collect();
     progress.begin("find --count", Some(tasks.len() as u64), Unit::Tasks);
     let per_file: Vec<(ScanDate, u64, i128)> = tasks
         .par_iter()

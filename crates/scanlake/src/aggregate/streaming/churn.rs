@@ -173,7 +173,7 @@ impl<'r> Side<'r> {
         columns.dedup();
         let link_columns = Riding::link_columns(riders);
         for f in &p.files {
-            let (reader, links) = reader_with_links(&f.path, &columns, link_columns, MERGE_BATCH_ROWS)?;
+            let (reader, links) = reader_with_links(f, &columns, link_columns, MERGE_BATCH_ROWS)?;
             let riders = riders.iter().map(|r| r.rider(p)).collect();
             let mut c = Cursor { reader, links, rows: Default::default(), riders };
             c.fill(&rows, &rider_filters)?;

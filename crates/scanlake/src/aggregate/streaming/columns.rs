@@ -1,7 +1,8 @@
 //! Typed access to the columns of a batch, and the row filter every streaming report applies.
 
 use crate::aggregate::filter::{Clause, Filter, TimeField};
-use crate::dataset::view::Partition;
+use crate::dataset::integrity;
+use crate::dataset::view::{DataFile, Partition};
 use crate::dataset::writer::LINK_ROWS_KEY;
 use anyhow::{Context, Result};
 use arrow::array::{Array, AsArray, BinaryArray, Int64Array, PrimitiveArray, StringArray};
@@ -12,8 +13,6 @@ use arrow::record_batch::RecordBatch;
 use parquet::arrow::ProjectionMask;
 use parquet::arrow::arrow_reader::{ArrowReaderMetadata, ParquetRecordBatchReader, ParquetRecordBatchReaderBuilder};
 use parquet::file::metadata::{KeyValue, RowGroupMetaData};
-use std::fs::File;
-use std::path::Path;
 
 pub const BATCH_ROWS: usize = 64 * 1024;
 
@@ -186,26 +185,28 @@ fn clause_keeps(k: &Clause, c: &Cols, i: usize) -> bool {
 
 /// A reader of `columns` of one whole file, `batch_rows` rows at a time (a merge holds a batch
 /// per file open at once, hence its own batch size), and of `link_columns` too unless the writer
-/// recorded that no row of the file may be a hard link. Says whether it reads them.
+/// recorded that no row of the file may be a hard link. Says whether it reads them. The footer
+/// and each column chunk read are checked ([`integrity`]).
 pub fn reader_with_links(
-    path: &Path,
+    file: &DataFile,
     columns: &[&str],
     link_columns: &[&str],
     batch_rows: usize,
 ) -> Result<(ParquetRecordBatchReader, bool)> {
-    let file = File::open(path).with_context(|| format!("cannot open {}", path.display()))?;
-    let builder = ParquetRecordBatchReaderBuilder::try_new(file)
-        .with_context(|| format!("cannot read {}", path.display()))?
-        .with_batch_size(batch_rows);
-    let meta = builder.metadata();
+    let opened = integrity::open(&file.path, file.checksum.as_ref())?;
+    let meta = opened.reader_metadata(Default::default())?;
+    let parquet = meta.metadata();
     let links = !link_columns.is_empty()
-        && link_rows(meta.file_metadata().key_value_metadata(), meta.num_row_groups())
+        && link_rows(parquet.file_metadata().key_value_metadata(), parquet.num_row_groups())
             .is_none_or(|rows| rows.iter().any(|&n| n > 0));
+    let builder =
+        ParquetRecordBatchReaderBuilder::new_with_metadata(opened.source()?, meta).with_batch_size(batch_rows);
     let mask = ProjectionMask::columns(
         builder.parquet_schema(),
         columns.iter().chain(if links { link_columns } else { &[] }).copied(),
     );
-    let reader = builder.with_projection(mask).build().with_context(|| format!("cannot read {}", path.display()))?;
+    let reader =
+        builder.with_projection(mask).build().with_context(|| format!("cannot read {}", file.path.display()))?;
     Ok((reader, links))
 }
 
@@ -213,65 +214,86 @@ pub fn reader_with_links(
 /// memory holds the footers of the files being read, not of every file of the scan.
 pub struct Task<'p> {
     pub partition: &'p Partition,
-    pub path: &'p Path,
+    pub file: &'p DataFile,
 }
 
-/// A task's file, open: the row groups its statistics cannot rule out.
-pub struct OpenFile<'p> {
-    path: &'p Path,
-    meta: ArrowReaderMetadata,
+/// A task's file, open (its footer checked): the row groups its statistics cannot rule out.
+pub struct OpenFile {
+    pub file: Checked,
     /// (row group, rows of it that may be hard links where the writer recorded it).
     pub row_groups: Vec<(usize, Option<u64>)>,
     /// Row groups ruled out by their statistics.
     pub skipped: usize,
 }
 
-impl<'p> Task<'p> {
-    /// Opens the file and rules out the row groups whose statistics cannot hold a row `f` keeps.
-    pub fn open(&self, f: &RowFilter) -> Result<OpenFile<'p>> {
-        let file = File::open(self.path).with_context(|| format!("cannot open {}", self.path.display()))?;
-        let meta = ArrowReaderMetadata::load(&file, Default::default())
-            .and_then(kind_as_dictionary)
-            .with_context(|| format!("cannot read {}", self.path.display()))?;
-        let parquet = meta.metadata();
-        let links = link_rows(parquet.file_metadata().key_value_metadata(), parquet.num_row_groups());
-        let row_groups: Vec<(usize, Option<u64>)> = (0..parquet.num_row_groups())
-            .filter(|&g| f.clauses.iter().all(|c| wanted(parquet.row_group(g), c)))
-            .map(|g| (g, links.as_ref().map(|l| l[g])))
-            .collect();
-        let skipped = parquet.num_row_groups() - row_groups.len();
-        Ok(OpenFile { path: self.path, meta, row_groups, skipped })
-    }
+/// A data file whose footer was checked and read (with `kind` as a dictionary): row groups are
+/// read from it with each column chunk checked.
+#[derive(Clone)]
+pub struct Checked {
+    opened: integrity::Opened,
+    meta: ArrowReaderMetadata,
 }
 
-impl OpenFile<'_> {
-    /// Reads `columns` of one row group.
-    pub fn read(&self, row_group: usize, columns: &[&str]) -> Result<ParquetRecordBatchReader> {
-        read_row_group(self.path, &self.meta, row_group, columns, BATCH_ROWS)
+impl Checked {
+    pub fn open(file: &DataFile) -> Result<Checked> {
+        let opened = integrity::open(&file.path, file.checksum.as_ref())?;
+        let meta = kind_as_dictionary(opened.reader_metadata(Default::default())?)
+            .with_context(|| format!("cannot read {}", file.path.display()))?;
+        Ok(Checked { opened, meta })
     }
 
     /// The footer, read once (with `kind` as a dictionary).
     pub fn metadata(&self) -> &ArrowReaderMetadata {
         &self.meta
     }
+
+    pub fn path(&self) -> &std::path::Path {
+        &self.opened.path
+    }
+
+    /// Reads `columns` of one row group, `batch_rows` rows at a time.
+    pub fn read_row_group(
+        &self,
+        row_group: usize,
+        columns: &[&str],
+        batch_rows: usize,
+    ) -> Result<ParquetRecordBatchReader> {
+        let builder = ParquetRecordBatchReaderBuilder::new_with_metadata(self.opened.source()?, self.meta.clone())
+            .with_batch_size(batch_rows);
+        let mask = ProjectionMask::columns(builder.parquet_schema(), columns.iter().copied());
+        builder
+            .with_projection(mask)
+            .with_row_groups(vec![row_group])
+            .build()
+            .with_context(|| format!("cannot read {}", self.opened.path.display()))
+    }
 }
 
-/// Reads `columns` of one row group of a file whose footer is `meta`.
-pub fn read_row_group(
-    path: &Path,
-    meta: &ArrowReaderMetadata,
-    row_group: usize,
-    columns: &[&str],
-    batch_rows: usize,
-) -> Result<ParquetRecordBatchReader> {
-    let file = File::open(path).with_context(|| format!("cannot open {}", path.display()))?;
-    let builder = ParquetRecordBatchReaderBuilder::new_with_metadata(file, meta.clone()).with_batch_size(batch_rows);
-    let mask = ProjectionMask::columns(builder.parquet_schema(), columns.iter().copied());
-    builder
-        .with_projection(mask)
-        .with_row_groups(vec![row_group])
-        .build()
-        .with_context(|| format!("cannot read {}", path.display()))
+impl<'p> Task<'p> {
+    /// Opens the file and rules out the row groups whose statistics cannot hold a row `f` keeps.
+    pub fn open(&self, f: &RowFilter) -> Result<OpenFile> {
+        let file = Checked::open(self.file)?;
+        let parquet = file.meta.metadata();
+        let links = link_rows(parquet.file_metadata().key_value_metadata(), parquet.num_row_groups());
+        let row_groups: Vec<(usize, Option<u64>)> = (0..parquet.num_row_groups())
+            .filter(|&g| f.clauses.iter().all(|c| wanted(parquet.row_group(g), c)))
+            .map(|g| (g, links.as_ref().map(|l| l[g])))
+            .collect();
+        let skipped = parquet.num_row_groups() - row_groups.len();
+        Ok(OpenFile { file, row_groups, skipped })
+    }
+}
+
+impl OpenFile {
+    /// Reads `columns` of one row group.
+    pub fn read(&self, row_group: usize, columns: &[&str]) -> Result<ParquetRecordBatchReader> {
+        self.file.read_row_group(row_group, columns, BATCH_ROWS)
+    }
+
+    /// The footer, read once (with `kind` as a dictionary).
+    pub fn metadata(&self) -> &ArrowReaderMetadata {
+        self.file.metadata()
+    }
 }
 
 /// The reader's metadata asking for `kind` as a dictionary: the writer stores it dictionary-encoded
@@ -327,7 +349,7 @@ fn wanted(rg: &RowGroupMetaData, c: &Clause) -> bool {
 
 /// The tasks of a scan: its data files.
 pub fn file_tasks<'p>(partitions: &[&'p Partition]) -> Vec<Task<'p>> {
-    partitions.iter().flat_map(|p| p.files.iter().map(move |file| Task { partition: p, path: &file.path })).collect()
+    partitions.iter().flat_map(|p| p.files.iter().map(move |file| Task { partition: p, file })).collect()
 }
 
 /// The writer's count of rows that may be hard links, per row group ([`crate::dataset::writer`]);
