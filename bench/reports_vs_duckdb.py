@@ -80,6 +80,23 @@ REPORTS = {
                           count(*) FILTER (a.path IS NOT NULL AND b.path IS NOT NULL
                                            AND NOT (a.modify IS DISTINCT FROM b.modify OR a.size IS DISTINCT FROM b.size)) AS unchanged
                         FROM a FULL OUTER JOIN b ON a.tld = b.tld AND a.path = b.path GROUP BY ALL ORDER BY ALL"""),
+    "extensions": (["aggregate", "{lake}", "extensions", "-n", "20"], ("extensions", {"n": 20}),
+                   "SELECT acq, coalesce(regexp_extract(regexp_extract(path, '[^/]*$'), '[^.](\\.[^.]*)$', 1), '') AS ext, "
+                   "count(*) AS objects, sum(size) AS bytes, sum(kballoc) * 1024 AS allocated FROM f WHERE kind = 'file' "
+                   "GROUP BY acq, ext QUALIFY row_number() OVER (PARTITION BY acq ORDER BY bytes DESC) <= 20 ORDER BY acq, bytes DESC"),
+    "duplicates": (["aggregate", "{lake}", "duplicates", "-n", "20"], ("duplicates", {"n": 20}),
+                   "SELECT acq, regexp_extract(path, '[^/]*$') AS name, size, count(*) AS copies, (count(*) - 1) * size AS saved "
+                   "FROM f WHERE kind = 'file' AND size > 0 GROUP BY acq, name, size HAVING count(*) > 1 "
+                   "QUALIFY row_number() OVER (PARTITION BY acq ORDER BY saved DESC) <= 20 ORDER BY acq, saved DESC"),
+    "history by uid": (["aggregate", "{lake}", "history", "--by", "uid"], ("history", {"by": "uid"}),
+                       f"SELECT *, bytes - lag(bytes) OVER (PARTITION BY uid ORDER BY acq) AS bytes_change FROM "
+                       f"(SELECT acq, uid, {COUNTERS} FROM f GROUP BY acq, uid) ORDER BY uid, acq"),
+    "top files": (["aggregate", "{lake}", "top", "files", "-n", "20"], ("top", {"what": "files", "n": 20}),
+                  "SELECT acq, path, size, uid, gid, access, modify FROM f WHERE kind = 'file' "
+                  "QUALIFY row_number() OVER (PARTITION BY acq ORDER BY size DESC) <= 20 ORDER BY acq, size DESC"),
+    "find *.h5 >= 1M": (["find", "{lake}", "--name", "*.h5", "--size-min", "1M"], ("find", {"name": "*.h5", "size_min": "1M"}),
+                        "SELECT path, size, uid, gid, access, modify, \"create\" FROM f WHERE acq = DATE '2026-11-08' "
+                        "AND path LIKE '%.h5' AND size >= 1048576 ORDER BY path"),
     "query GROUP BY uid": (["query", "{lake}", "SELECT uid, count(*) AS n, sum(size) AS bytes FROM files GROUP BY uid"],
                            ("query", {"sql": "SELECT uid, count(*) AS n, sum(size) AS bytes FROM files GROUP BY uid"}),
                            "SELECT uid, count(*) AS n, sum(size) AS bytes FROM f GROUP BY uid"),
@@ -110,6 +127,8 @@ for name, (method, kwargs, sql) in reports.items():
         t = time.perf_counter()
         if method == "query":
             table = ds.query(kwargs["sql"], threads=threads, progress=False)
+        elif method == "find":
+            table = ds.find(**kwargs, progress=False).read_all()
         else:
             table = getattr(ds, method)(**kwargs, threads=threads, progress=False)
         times["scanlake"].append(time.perf_counter() - t)
@@ -207,7 +226,9 @@ def main():
         for name, (words, _, sql) in reports.items():
             warm = {"scanlake": [], "duckdb": []}
             cold = {"scanlake": [], "duckdb": []}
-            cli = [args.scanlake, *[w.format(lake=lake) for w in words], "--threads", str(t), "--format", "csv",
+            # `find` has no --threads: it reads with every core (the tables use all cores).
+            threads_flag = [] if words[0] == "find" else ["--threads", str(t)]
+            cli = [args.scanlake, *[w.format(lake=lake) for w in words], *threads_flag, "--format", "csv",
                    "-o", out_csv]
             duck = [args.duckdb, "-c", duck_script(lake, sql, t, out_csv)]
             for _ in range(args.repeat):

@@ -386,7 +386,7 @@ impl ReportRequest {
                 ReportKind::Grouped(GroupedReport { by: by.clone(), age, size })
             }
             ReportType::Top { what, metric, n, max_depth } => {
-                top = Some(Top { n: *n, column: metric.column().to_string(), other: false });
+                top = Some(Top { n: *n, column: metric.column().to_string(), other: false, all_counters: false });
                 match what {
                     TopWhat::Users => grouped(&[Dimension::Uid], None, None),
                     TopWhat::Groups => grouped(&[Dimension::Gid], None, None),
@@ -431,7 +431,7 @@ impl ReportRequest {
                 if filter.kind.is_empty() {
                     filter.kind.push("file".into());
                 }
-                top = Some(Top { n: *n, column: "bytes_saved".into(), other: false });
+                top = Some(Top { n: *n, column: "bytes_saved".into(), other: false, all_counters: true });
                 ReportKind::Duplicates(DuplicatesReport::new())
             }
             ReportType::Extensions { by, n } => {
@@ -443,7 +443,12 @@ impl ReportRequest {
                         OptionError::new("by", "extensions are grouped by `ext` already; `by` adds others").into()
                     );
                 }
-                top = Some(Top { n: n.unwrap_or(DEFAULT_TOP_N), column: "bytes".into(), other: true });
+                top = Some(Top {
+                    n: n.unwrap_or(DEFAULT_TOP_N),
+                    column: "bytes".into(),
+                    other: true,
+                    all_counters: true,
+                });
                 let by = std::iter::once(Dimension::Ext).chain(by.iter().copied()).collect();
                 ReportKind::Grouped(GroupedReport { by, age: None, size: None })
             }
@@ -486,7 +491,7 @@ impl ReportRequest {
                     );
                 };
                 filter.acq = vec![from, to];
-                top = Some(Top { n: *n, column: "bytes_change".to_string(), other: false });
+                top = Some(Top { n: *n, column: "bytes_change".to_string(), other: false, all_counters: true });
                 let grouped = GroupedReport { by: vec![by.unwrap_or(Dimension::Uid)], age: None, size: None };
                 ReportKind::Growth(GrowthReport { grouped, from, to })
             }

@@ -46,8 +46,15 @@ impl FilesTable {
             .collect::<anyhow::Result<_>>()?;
         for ((p, f), o) in all.iter().zip(&opened) {
             let meta = o.reader_metadata(Default::default())?;
-            let fields: Vec<Field> =
-                meta.schema().fields().iter().map(|f| f.as_ref().clone().with_metadata(Default::default())).collect();
+            // The link column is the streaming engine's shortcut to the identity columns, which
+            // SQL has: not part of the table.
+            let fields: Vec<Field> = meta
+                .schema()
+                .fields()
+                .iter()
+                .filter(|f| f.name() != scanlake::dataset::writer::LINK_COLUMN)
+                .map(|f| f.as_ref().clone().with_metadata(Default::default()))
+                .collect();
             schemas.push(Schema::new(fields));
             let meta = ObjectMeta {
                 location: object_store::path::Path::from_absolute_path(std::path::absolute(&f.path)?)?,

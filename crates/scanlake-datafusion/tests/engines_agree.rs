@@ -232,13 +232,23 @@ fn reports(tld: &str) -> Vec<Report> {
             Filter { kind: vec!["file".into()], ..none() },
             None,
         ),
-        report("top", grouped(vec![Dimension::Uid]), none(), Some(Top { n: 5, column: "bytes".into(), other: false })),
-        report("top", grouped(vec![Dimension::Gid]), none(), Some(Top { n: 3, column: "files".into(), other: false })),
+        report(
+            "top",
+            grouped(vec![Dimension::Uid]),
+            none(),
+            Some(Top { n: 5, column: "bytes".into(), other: false, all_counters: false }),
+        ),
+        report(
+            "top",
+            grouped(vec![Dimension::Gid]),
+            none(),
+            Some(Top { n: 3, column: "files".into(), other: false, all_counters: false }),
+        ),
         report(
             "top",
             ReportKind::Du(DuReport { max_depth: 5, min_depth: 1 }),
             none(),
-            Some(Top { n: 10, column: "bytes".into(), other: false }),
+            Some(Top { n: 10, column: "bytes".into(), other: false, all_counters: false }),
         ),
         report("du", ReportKind::Du(DuReport { max_depth: 4, min_depth: 0 }), none(), None),
         report(
@@ -317,7 +327,7 @@ fn reports(tld: &str) -> Vec<Report> {
             "extensions",
             grouped(vec![Dimension::Ext, Dimension::Uid]),
             Filter { kind: vec!["file".into()], ..none() },
-            Some(Top { n: 4, column: "bytes".into(), other: true }),
+            Some(Top { n: 4, column: "bytes".into(), other: true, all_counters: true }),
         ),
         report(
             "history",
@@ -337,7 +347,7 @@ fn reports(tld: &str) -> Vec<Report> {
                 to: NEW,
             }),
             Filter { acq: vec![OLD, NEW], older: vec![age_of("access=30d")], ..none() },
-            Some(Top { n: 10, column: "bytes_change".into(), other: false }),
+            Some(Top { n: 10, column: "bytes_change".into(), other: false, all_counters: true }),
         ),
         report(
             "churn",
@@ -361,13 +371,13 @@ fn reports(tld: &str) -> Vec<Report> {
             "duplicates",
             ReportKind::Duplicates(DuplicatesReport::new()),
             Filter { kind: vec!["file".into()], ..none() },
-            Some(Top { n: 9, column: "bytes_saved".into(), other: false }),
+            Some(Top { n: 9, column: "bytes_saved".into(), other: false, all_counters: true }),
         ),
         report(
             "duplicates",
             ReportKind::Duplicates(DuplicatesReport::new()),
             Filter { kind: vec!["file".into(), "link".into()], prefix: vec![b"/gpfs/fs1".to_vec()], ..none() },
-            Some(Top { n: 3, column: "bytes_saved".into(), other: false }),
+            Some(Top { n: 3, column: "bytes_saved".into(), other: false, all_counters: true }),
         ),
         report("usage", grouped(vec![Dimension::Name]), Filter { tld: vec![tld.clone()], ..none() }, None),
         report("usage", grouped(vec![Dimension::Size, Dimension::Kind]), none(), None),
@@ -629,4 +639,103 @@ fn a_report_needing_an_absent_column_names_it_and_the_show_key() {
     .unwrap_err()
     .to_string();
     assert_eq!(err, "scan date 2026-11-08 is not in this dataset (it has 2026-11-01)");
+}
+
+/// Rewrites every data file of `dataset` as scanlake wrote them before the link column: without
+/// it, with the same footer keys, and with a whole-file checksum but no footer digest.
+fn drop_link_columns(dataset: &Path) {
+    use parquet::arrow::ArrowWriter;
+    use parquet::arrow::arrow_reader::ParquetRecordBatchReaderBuilder;
+    use scanlake::dataset::writer::{Hashing, LINK_COLUMN};
+    let manifest_path = dataset.join("_scanlake/manifest.json");
+    let mut manifest: serde_json::Value = serde_json::from_slice(&std::fs::read(&manifest_path).unwrap()).unwrap();
+    for entry in manifest["inputs"].as_object_mut().unwrap().values_mut() {
+        let files: Vec<String> =
+            entry["files"].as_array().unwrap().iter().map(|f| f.as_str().unwrap().to_string()).collect();
+        for rel in files {
+            let path = dataset.join(&rel);
+            let reader = ParquetRecordBatchReaderBuilder::try_new(std::fs::File::open(&path).unwrap()).unwrap();
+            let keys = reader.metadata().file_metadata().key_value_metadata().cloned().unwrap_or_default();
+            let schema = reader.schema().clone();
+            let keep: Vec<usize> =
+                (0..schema.fields().len()).filter(|&i| schema.field(i).name() != LINK_COLUMN).collect();
+            assert_eq!(keep.len() + 1, schema.fields().len(), "{rel} has a link column");
+            let batches: Vec<_> = reader.build().unwrap().map(|b| b.unwrap().project(&keep).unwrap()).collect();
+            let mut writer =
+                ArrowWriter::try_new(Hashing::new(std::fs::File::create(&path).unwrap()), batches[0].schema(), None)
+                    .unwrap();
+            for b in &batches {
+                writer.write(b).unwrap();
+            }
+            // The writer makes its own Arrow schema; chunk digests came later than the link column.
+            let dropped = [scanlake::dataset::integrity::CHUNK_DIGESTS_KEY, "ARROW:schema"];
+            for kv in keys.into_iter().filter(|kv| !dropped.contains(&kv.key.as_str())) {
+                writer.append_key_value_metadata(kv);
+            }
+            let hashing = writer.into_inner().unwrap();
+            entry["checksums"][&rel] = serde_json::json!({ "bytes": hashing.bytes, "xxh3": hashing.digest() });
+        }
+    }
+    std::fs::write(&manifest_path, serde_json::to_vec(&manifest).unwrap()).unwrap();
+}
+
+#[test]
+fn files_written_before_the_link_column_count_links_once_the_same_way() {
+    let f = fixture();
+    let dir = tempfile::tempdir().unwrap();
+    let old = dir.path().join("lake");
+    let copied = std::process::Command::new("cp").arg("-a").arg(&f.dataset).arg(&old).status().unwrap();
+    assert!(copied.success());
+    drop_link_columns(&old);
+    let usage = report("usage", grouped(vec![Dimension::Uid, Dimension::Tld]), Filter::default(), None);
+    let csv = |dataset: &Path, engine: &dyn Engine| {
+        let view = DatasetView::open(dataset).unwrap();
+        render(&run(engine, &view, &usage, &limits()).unwrap(), Format::Csv).unwrap()
+    };
+    let now = csv(&f.dataset, &StreamingEngine);
+    assert_eq!(csv(&old, &StreamingEngine), now, "nlink, inode, gen and snapshot give what the link column gives");
+    assert_eq!(csv(&old, &DataFusionEngine), now);
+    let view = DatasetView::open(&old).unwrap();
+    let said = view.integrity(&view.partitions.iter().collect::<Vec<_>>());
+    assert!(said.contains("written before chunk digests checked whole first"), "{said}");
+}
+
+#[test]
+fn a_ranking_computes_what_it_ranks_and_shows_only_that() {
+    let f = fixture();
+    let view = DatasetView::open(&f.dataset).unwrap();
+    let usage = run(
+        &StreamingEngine,
+        &view,
+        &report("usage", grouped(vec![Dimension::Uid]), Filter::default(), None),
+        &limits(),
+    )
+    .unwrap();
+    let value = |t: &Table, row: &[Cell], name: &str| row[t.column_index(name).unwrap()].clone();
+    for (column, shown) in [
+        ("bytes", vec!["acq", "uid", "objects", "bytes"]),
+        ("files", vec!["acq", "uid", "objects", "files", "dirs", "bytes"]),
+        ("allocated", vec!["acq", "uid", "objects", "bytes", "allocated"]),
+    ] {
+        let top = Top { n: 5, column: column.into(), other: false, all_counters: false };
+        for engine in [&StreamingEngine as &dyn Engine, &DataFusionEngine] {
+            let t = run(
+                engine,
+                &view,
+                &report("top", grouped(vec![Dimension::Uid]), Filter::default(), Some(top.clone())),
+                &limits(),
+            )
+            .unwrap();
+            let names: Vec<&str> = t.columns.iter().map(|c| c.name.as_str()).collect();
+            assert_eq!(names, shown, "ranked by {column} on {}", engine.name());
+            assert_eq!(t.rows.len(), 10, "5 per scan date");
+            // Each figure is usage's for that uid.
+            for row in &t.rows {
+                let same = usage.rows.iter().find(|u| u[..2] == row[..2]).expect("the uid is in usage");
+                for name in &shown[2..] {
+                    assert_eq!(value(&t, row, name), value(&usage, same, name), "{name} of {:?}", &row[..2]);
+                }
+            }
+        }
+    }
 }

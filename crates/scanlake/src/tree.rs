@@ -183,7 +183,7 @@ impl BatchCols {
         let c = &Cols::new(batch);
         let kind = match &c.kind {
             None => KindCodes::Missing,
-            Some(KindColumn::Coded { keys, names }) => {
+            Some(KindColumn::Coded { keys, names, .. }) => {
                 KindCodes::Coded { keys: (*keys).clone(), kinds: names.iter().map(|n| Kind::of(*n)).collect() }
             }
             Some(KindColumn::Plain(s)) => KindCodes::Plain((*s).clone()),

@@ -8,7 +8,7 @@ use super::partial::{Aggregated, ChurnCounters, Counters, Key, Partial, Sum};
 use super::pathkey;
 use super::rows::Rows;
 use super::sortkey;
-use super::spec::{ChurnBy, Dimension, GroupedReport, Report, ReportKind};
+use super::spec::{ChurnBy, Counted, Dimension, GroupedReport, Report, ReportKind};
 use super::spill::MaxSize;
 use crate::format::time;
 use anyhow::{Result, bail};
@@ -36,11 +36,13 @@ pub fn finish_rows(report: &Report, aggregated: Aggregated) -> Result<Rows> {
     let rows = match (&report.kind, aggregated) {
         (ReportKind::Grouped(g), Aggregated::Grouped { groups, linked }) => {
             let mut columns = grouped_key_columns(g);
-            columns.extend(GROUPED_COUNTERS.map(|(n, t)| col(n, t)));
+            // What a ranking does not compute, it does not show (`Report::counted`).
+            let counted = report.counted();
+            columns.extend(GROUPED_COUNTERS.iter().filter(|(n, _)| counted.has(n)).map(|&(n, t)| col(n, t)));
             let g = g.clone();
             let rows = with_links(groups, linked).map(move |entry| {
                 let (key, c) = entry?;
-                grouped_row(&g, key, &c)
+                grouped_row(&g, key, &c, counted)
             });
             Rows::new(columns, rows)
         }
@@ -151,10 +153,10 @@ const GROUPED_COUNTERS: [(&str, ColumnType); 6] = [
     ("unique_bytes", ColumnType::Bytes),
 ];
 
-fn grouped_row(g: &GroupedReport, key: Vec<Key>, c: &Counters) -> Result<Vec<Cell>> {
+fn grouped_row(g: &GroupedReport, key: Vec<Key>, c: &Counters, counted: Counted) -> Result<Vec<Cell>> {
     let mut cells = grouped_key_cells(g, key);
     let sums = [c.objects, c.files, c.dirs, c.bytes, c.allocated, c.unique_bytes];
-    for (sum, (name, _)) in sums.into_iter().zip(GROUPED_COUNTERS) {
+    for (sum, (name, _)) in sums.into_iter().zip(GROUPED_COUNTERS).filter(|(_, (name, _))| counted.has(name)) {
         cells.push(exact(sum, name)?);
     }
     Ok(cells)

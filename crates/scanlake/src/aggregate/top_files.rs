@@ -93,6 +93,11 @@ impl Best {
         self.rows.truncate(self.n);
     }
 
+    /// The ranks of the rows held, best first.
+    pub fn ranks(&self) -> impl Iterator<Item = i64> + '_ {
+        self.rows.iter().map(|(r, _)| *r)
+    }
+
     pub fn into_rows(self) -> impl Iterator<Item = FileRow> {
         self.rows.into_iter().map(|(_, r)| r)
     }

@@ -3,7 +3,7 @@
 use anyhow::{Context, Result};
 use arrow::array::{Array, ArrayRef, AsArray, new_null_array};
 use arrow::compute::interleave;
-use arrow::datatypes::{Field, Schema, SchemaRef};
+use arrow::datatypes::{DataType, Field, Schema, SchemaRef};
 use arrow::record_batch::RecordBatch;
 use parquet::arrow::ArrowWriter;
 use parquet::basic::{Compression, Encoding, ZstdLevel};
@@ -63,6 +63,9 @@ fn build_properties(small: bool) -> WriterProperties {
     // codec: `inode` is read by every report that counts hard links once.
     b = b.set_column_encoding(ColumnPath::from("path"), Encoding::DELTA_BYTE_ARRAY);
     b = b.set_column_compression(ColumnPath::from("path"), zstd);
+    // Nulls but for possible hard links, each value unique: nothing to gain from either.
+    b = b.set_column_dictionary_enabled(ColumnPath::from(LINK_COLUMN), false);
+    b = b.set_column_compression(ColumnPath::from(LINK_COLUMN), Compression::UNCOMPRESSED);
     for col in ["inode", "create", "modify", "change"] {
         b = b.set_column_encoding(ColumnPath::from(col), Encoding::DELTA_BINARY_PACKED);
         b = b.set_column_compression(ColumnPath::from(col), Compression::UNCOMPRESSED);
@@ -77,8 +80,49 @@ pub const LINK_ROWS_KEY: &str = "scanlake.link_rows";
 
 /// Whether a row may be one of several hard links to an object: directories cannot be, and an
 /// object with `nlink` 1 is not; anything else (a missing `nlink` included) may be.
-pub fn may_be_link(kind: Option<&str>, nlink: Option<i64>) -> bool {
-    kind != Some("dir") && nlink != Some(1)
+pub fn may_be_link(is_dir: bool, nlink: Option<i64>) -> bool {
+    !is_dir && nlink != Some(1)
+}
+
+/// The column that holds, for each row that may be a hard link, the identity of its object
+/// (`inode`, `gen`, `snapshot`: [`LINK_IDENTITY_BYTES`] bytes, little-endian), null for every other
+/// row. Counting linked objects once reads this one column, nearly all nulls, instead of four
+/// columns of every row (`docs/schema.md`); files written before it have none, and readers use
+/// `nlink`, `inode`, `gen` and `snapshot` there.
+pub const LINK_COLUMN: &str = "link";
+pub const LINK_IDENTITY_BYTES: i32 = 20;
+
+/// A linked object's identity as [`LINK_COLUMN`] stores it.
+pub fn link_identity(inode: u64, generation: u32, snapshot: u64) -> [u8; LINK_IDENTITY_BYTES as usize] {
+    let mut id = [0u8; LINK_IDENTITY_BYTES as usize];
+    id[..8].copy_from_slice(&inode.to_le_bytes());
+    id[8..12].copy_from_slice(&generation.to_le_bytes());
+    id[12..].copy_from_slice(&snapshot.to_le_bytes());
+    id
+}
+
+/// (inode, gen, snapshot) from a [`LINK_COLUMN`] value.
+pub fn parse_link_identity(id: &[u8]) -> (u64, u32, u64) {
+    let u64_at = |at: usize| u64::from_le_bytes(id[at..at + 8].try_into().expect("8 bytes"));
+    (u64_at(0), u32::from_le_bytes(id[8..12].try_into().expect("4 bytes")), u64_at(12))
+}
+
+/// The [`LINK_COLUMN`] of a batch whose rows `flags` says may be links (missing ids read as 0).
+fn link_column(batch: &RecordBatch, flags: &[bool]) -> Result<ArrayRef> {
+    use arrow::datatypes::{UInt32Type, UInt64Type};
+    let u64s = |name: &str| batch.column_by_name(name).and_then(|a| a.as_primitive_opt::<UInt64Type>());
+    let (inode, snapshot) = (u64s("inode"), u64s("snapshot"));
+    let generation = batch.column_by_name("gen").and_then(|a| a.as_primitive_opt::<UInt32Type>());
+    let value = |a: Option<&arrow::array::PrimitiveArray<UInt64Type>>, r: usize| {
+        a.filter(|a| a.is_valid(r)).map_or(0, |a| a.value(r))
+    };
+    let ids = flags.iter().enumerate().map(|(r, &may_be)| {
+        may_be.then(|| {
+            let g = generation.filter(|a| a.is_valid(r)).map_or(0, |a| a.value(r));
+            link_identity(value(inode, r), g, value(snapshot, r))
+        })
+    });
+    Ok(Arc::new(arrow::array::FixedSizeBinaryArray::try_from_sparse_iter_with_size(ids, LINK_IDENTITY_BYTES)?))
 }
 
 /// Rows of each batch that may be hard links.
@@ -89,7 +133,7 @@ fn link_flags(batch: &RecordBatch) -> Vec<bool> {
         .map(|r| {
             let kind = kind.and_then(|k| k.is_valid(r).then(|| k.value(r)));
             let nlink = nlink.and_then(|n| n.is_valid(r).then(|| n.value(r)));
-            may_be_link(kind, nlink)
+            may_be_link(kind == Some("dir"), nlink)
         })
         .collect()
 }
@@ -176,19 +220,28 @@ pub fn write_sorted(batches: &[RecordBatch], base: &SchemaRef, dest: &Path) -> R
         .iter()
         .flat_map(|b| b.schema().fields().iter().skip(base.fields().len()).cloned().collect::<Vec<_>>())
         .collect();
-    let schema: SchemaRef = Arc::new(Schema::new(base.fields().iter().cloned().chain(extras).collect::<Vec<_>>()));
+    let link_field = Arc::new(Field::new(LINK_COLUMN, DataType::FixedSizeBinary(LINK_IDENTITY_BYTES), true));
+    let schema: SchemaRef =
+        Arc::new(Schema::new(base.fields().iter().cloned().chain(extras).chain([link_field]).collect::<Vec<_>>()));
+    let flags: Vec<Vec<bool>> = batches.iter().map(link_flags).collect();
     let columns: Vec<Vec<ArrayRef>> = schema
         .fields()
         .iter()
         .map(|f| {
             batches
                 .iter()
-                .map(|b| {
-                    b.column_by_name(f.name()).cloned().unwrap_or_else(|| new_null_array(f.data_type(), b.num_rows()))
+                .zip(&flags)
+                .map(|(b, flags)| {
+                    if f.name() == LINK_COLUMN {
+                        return link_column(b, flags);
+                    }
+                    Ok(b.column_by_name(f.name())
+                        .cloned()
+                        .unwrap_or_else(|| new_null_array(f.data_type(), b.num_rows())))
                 })
-                .collect()
+                .collect::<Result<Vec<_>>>()
         })
-        .collect();
+        .collect::<Result<Vec<_>>>()?;
 
     // Sort (key, batch, row) triples: the comparison reads the key slices directly.
     let mut keyed: Vec<(&[u8], u32, u32)> = Vec::with_capacity(batches.iter().map(RecordBatch::num_rows).sum());
@@ -198,7 +251,6 @@ pub fn write_sorted(batches: &[RecordBatch], base: &SchemaRef, dest: &Path) -> R
     keyed.sort_unstable();
     let order: Vec<(usize, usize)> = keyed.iter().map(|&(_, b, r)| (b as usize, r as usize)).collect();
     drop(keyed);
-    let flags: Vec<Vec<bool>> = batches.iter().map(link_flags).collect();
     let mut link_rows = Vec::new();
 
     let file = File::create(dest).with_context(|| format!("cannot create {}", dest.display()))?;
@@ -314,6 +366,48 @@ mod tests {
         let (path, raw, kind) = codecs(SMALL_FILE_ROWS);
         assert!(zstd(path) && zstd(raw), "{path:?} {raw:?}");
         assert_eq!(kind, Compression::UNCOMPRESSED, "low-cardinality columns are never compressed");
+    }
+
+    #[test]
+    fn the_link_column_holds_the_identity_of_possible_links_only() {
+        use arrow::array::{FixedSizeBinaryArray, UInt32Array, UInt64Array};
+        let dir = tempfile::tempdir().unwrap();
+        let base = batch(300, 7);
+        let n = base.num_rows();
+        let schema = base.schema();
+        let mut columns: Vec<(&str, ArrayRef)> =
+            schema.fields().iter().map(|f| f.name().as_str()).zip(base.columns().iter().cloned()).collect();
+        columns.push(("inode", Arc::new(UInt64Array::from_iter_values((0..n as u64).map(|i| i + 1 + (1 << 40))))));
+        columns.push(("gen", Arc::new(UInt32Array::from_iter_values((0..n as u32).map(|i| i * 3)))));
+        columns.push(("snapshot", Arc::new(UInt64Array::from_iter_values((0..n as u64).map(|i| i % 2)))));
+        let b = RecordBatch::try_from_iter(columns).unwrap();
+        let file = dir.path().join("l.parquet");
+        write_sorted(std::slice::from_ref(&b), &b.schema(), &file).unwrap();
+        let read = crate::dataset::read::read_file(&file, &[]).unwrap();
+        let read = arrow::compute::concat_batches(&read[0].schema(), &read).unwrap();
+        let col = |name: &str| read.column_by_name(name).unwrap().clone();
+        let link = col(LINK_COLUMN);
+        let link = link.as_any().downcast_ref::<FixedSizeBinaryArray>().unwrap();
+        let (kind, nlink) = (col("kind"), col("nlink"));
+        let (inode, generation, snapshot) = (col("inode"), col("gen"), col("snapshot"));
+        let mut links = 0;
+        for r in 0..read.num_rows() {
+            let may_be = may_be_link(
+                kind.as_string::<i32>().value(r) == "dir",
+                Some(nlink.as_primitive::<arrow::datatypes::Int64Type>().value(r)),
+            );
+            assert_eq!(link.is_valid(r), may_be, "row {r}");
+            if may_be {
+                links += 1;
+                let expected = (
+                    inode.as_primitive::<arrow::datatypes::UInt64Type>().value(r),
+                    generation.as_primitive::<arrow::datatypes::UInt32Type>().value(r),
+                    snapshot.as_primitive::<arrow::datatypes::UInt64Type>().value(r),
+                );
+                assert_eq!(parse_link_identity(link.value(r)), expected);
+            }
+        }
+        assert!(links > 0 && links < read.num_rows(), "{links}");
     }
 
     #[test]

@@ -142,6 +142,10 @@ pub struct Matches {
     filter: Filter,
     /// Partitions not opened yet, in tld byte order.
     pending: std::collections::VecDeque<Partition>,
+    /// The next partitions, their files already being read ahead (not yet merged): while one
+    /// partition's rows are handed out, the next one's are read, instead of every partition
+    /// starting cold when the last one ends.
+    started: std::collections::VecDeque<Started>,
     /// Open files, ordered by their current row's path: the next row is the first file's.
     open: Vec<Cursor>,
     /// Whether the first file's row was handed out, to move on before the next.
@@ -187,6 +191,7 @@ impl Matches {
             read,
             filter: filter.clone(),
             pending,
+            started: Default::default(),
             open: Vec::new(),
             taken: false,
             files_total,
@@ -214,23 +219,36 @@ impl Matches {
         &self.columns
     }
 
-    /// Opens partitions while one may hold a row before the smallest open one.
-    fn open_due(&mut self) -> Result<()> {
-        loop {
-            let Some(next) = self.pending.front() else { return Ok(()) };
-            if self.open.first().is_some_and(|c| c.key() <= next.tld.as_slice()) {
-                return Ok(());
-            }
-            let p = self.pending.pop_front().expect("a pending partition");
+    /// Starts reading the next partitions ahead, up to [`PARTITIONS_AHEAD`] of them.
+    fn start_ahead(&mut self) -> Result<()> {
+        while self.started.len() < PARTITIONS_AHEAD {
+            let Some(p) = self.pending.pop_front() else { return Ok(()) };
             let rows = Arc::new(RowFilter::new(&self.filter, &p)?);
             let tld: Arc<str> = p.tld_text.as_str().into();
+            let mut cursors = Vec::new();
             for f in &p.files {
                 let file = Task { partition: &p, file: f }.open(&rows)?;
                 let row_groups: Vec<usize> = file.row_groups.iter().map(|(g, _)| *g).collect();
                 // Smaller batches when many files of a partition are open at once.
                 let batch_rows = (FIND_BATCH_ROWS * 4 / p.files.len().max(1)).clamp(1024, FIND_BATCH_ROWS);
                 let batches = read_ahead(file.file.clone(), row_groups, self.read.clone(), rows.clone(), batch_rows)?;
-                let mut c = Cursor { batches, batch: None, kept: Vec::new(), at: 0, acq: p.acq, tld: tld.clone() };
+                cursors.push(Cursor { batches, batch: None, kept: Vec::new(), at: 0, acq: p.acq, tld: tld.clone() });
+            }
+            self.started.push_back(Started { tld: p.tld, cursors });
+        }
+        Ok(())
+    }
+
+    /// Opens partitions while one may hold a row before the smallest open one.
+    fn open_due(&mut self) -> Result<()> {
+        loop {
+            self.start_ahead()?;
+            let Some(next) = self.started.front() else { return Ok(()) };
+            if self.open.first().is_some_and(|c| c.key() <= next.tld.as_slice()) {
+                return Ok(());
+            }
+            let started = self.started.pop_front().expect("a started partition");
+            for mut c in started.cursors {
                 if c.next_batch()? {
                     let at = self.open.partition_point(|o| o.key() <= c.key());
                     self.open.insert(at, c);
@@ -269,6 +287,16 @@ impl Matches {
             tld: &c.tld,
         }))
     }
+}
+
+/// How many partitions are read ahead of the one being merged.
+const PARTITIONS_AHEAD: usize = 2;
+
+/// A partition whose files are being read ahead.
+struct Started {
+    /// Its raw tld: no row of it comes before this.
+    tld: Vec<u8>,
+    cursors: Vec<Cursor>,
 }
 
 impl Cursor {

@@ -10,6 +10,7 @@ use crate::dataset::view::Partition;
 use anyhow::Result;
 use parquet::arrow::arrow_reader::ParquetRecordBatchReader;
 use rayon::prelude::*;
+use rustc_hash::FxHashMap;
 use std::collections::BTreeMap;
 use std::collections::HashMap;
 
@@ -68,32 +69,44 @@ fn join(
     riders: &[Riding],
 ) -> Result<ChurnPartial> {
     let tld = old.or(new).map(|p| p.tld_text.clone()).unwrap_or_default();
-    let mut a = Side::open(old, filter, &[])?;
-    let mut b = Side::open(new, filter, riders)?;
-    let mut groups: HashMap<Key, ChurnCounters> = HashMap::new();
+    let mut a = Side::open(old, report, filter, &[])?;
+    let mut b = Side::open(new, report, filter, riders)?;
+    // Counters by the group's small key (every row of this join has the same tld), made
+    // report keys once at the end: no key is built or hashed as text per row.
+    let mut groups: FxHashMap<Option<u32>, ChurnCounters> = FxHashMap::default();
     let key = |r: &Row| match report.by {
-        ChurnBy::Tld => Key::Path(tld.clone().into_bytes()),
-        ChurnBy::Uid => r.uid.map_or(Key::Null, |u| Key::Int(i64::from(u))),
+        ChurnBy::Tld => None,
+        ChurnBy::Uid => r.uid,
     };
     // Runs of equal paths pair up as a SQL full outer join does (paths repeat only when one
-    // scan date holds overlapping inputs): every old row with every new row.
-    let (mut olds, mut news) = (Vec::new(), Vec::new());
+    // scan date holds overlapping inputs): every old row with every new row. The run's path is
+    // its first row's, compared in place.
+    let (mut olds, mut news): (Vec<Row>, Vec<Row>) = (Vec::new(), Vec::new());
     let (mut x, mut y) = (a.next()?, b.next()?);
     loop {
-        let path = match (&x, &y) {
+        let old_first = match (&x, &y) {
             (None, None) => break,
-            (Some(r), None) => r.path.clone(),
-            (None, Some(s)) => s.path.clone(),
-            (Some(r), Some(s)) => r.path.clone().min(s.path.clone()),
+            (Some(_), None) => true,
+            (None, Some(_)) => false,
+            (Some(r), Some(s)) => r.path <= s.path,
         };
         olds.clear();
         news.clear();
-        while x.as_ref().is_some_and(|r| r.path == path) {
+        if old_first {
             olds.push(x.take().expect("old row"));
             x = a.next()?;
+            while x.as_ref().is_some_and(|r| r.path == olds[0].path) {
+                olds.push(x.take().expect("old row"));
+                x = a.next()?;
+            }
         }
-        while y.as_ref().is_some_and(|s| s.path == path) {
-            news.push(y.take().expect("new row"));
+        while y.as_ref().is_some_and(|s| olds.first().is_none_or(|o| s.path == o.path)) {
+            let s = y.take().expect("new row");
+            if news.first().is_some_and(|n: &Row| n.path != s.path) {
+                y = Some(s);
+                break;
+            }
+            news.push(s);
             y = b.next()?;
         }
         if news.is_empty() {
@@ -124,12 +137,24 @@ fn join(
         }
     }
     b.finish()?;
+    let groups = groups
+        .into_iter()
+        .map(|(k, c)| {
+            let key = match report.by {
+                ChurnBy::Tld => Key::Path(tld.clone().into_bytes()),
+                ChurnBy::Uid => k.map_or(Key::Null, |u| Key::Int(i64::from(u))),
+            };
+            (key, c)
+        })
+        .collect::<HashMap<Key, ChurnCounters>>();
     Ok(ChurnPartial { groups })
 }
 
 /// One scan of a tld: the k-way merge of its files, rows the filter drops skipped.
 struct Side<'r> {
     cursors: Vec<Cursor<'r>>,
+    /// The cursors that have a next row, by its path.
+    order: Vec<usize>,
     filter: RowFilter,
     /// Each rider's filter over this scan.
     rider_filters: Vec<RowFilter>,
@@ -148,38 +173,41 @@ struct Cursor<'r> {
 /// Rows per batch in a merge: a tld can have dozens of files per date, each with a batch open.
 const MERGE_BATCH_ROWS: usize = 4096;
 
-pub(super) const COLUMNS: &[&str] = &["path", "path_bytes", "size", "modify", "uid", "gid", "fileset", "kind"];
-
-/// What a side reads: the join's columns and the filter's.
-pub(super) fn needed_columns(filter: &Filter) -> Vec<&'static str> {
-    let mut columns = COLUMNS.to_vec();
+/// What a side reads: the join's columns (`uid` only to group by it) and the filter's.
+pub(super) fn needed_columns(report: &ChurnReport, filter: &Filter) -> Vec<&'static str> {
+    let mut columns = vec!["path", "path_bytes", "size", "modify"];
+    if report.by == ChurnBy::Uid {
+        columns.push("uid");
+    }
     columns.extend(filter_columns(filter));
     columns
 }
 
 impl<'r> Side<'r> {
-    fn open(p: Option<&Partition>, filter: &Filter, riders: &'r [Riding]) -> Result<Side<'r>> {
+    fn open(p: Option<&Partition>, report: &ChurnReport, filter: &Filter, riders: &'r [Riding]) -> Result<Side<'r>> {
         let mut cursors = Vec::new();
         let Some(p) = p else {
-            return Ok(Side { cursors, filter: RowFilter::none(), rider_filters: Vec::new() });
+            return Ok(Side { cursors, order: Vec::new(), filter: RowFilter::none(), rider_filters: Vec::new() });
         };
         let rows = RowFilter::new(filter, p)?;
         let rider_filters = riders.iter().map(|r| RowFilter::new(r.filter, p)).collect::<Result<Vec<_>>>()?;
-        let mut columns = needed_columns(filter);
+        let mut columns = needed_columns(report, filter);
         for r in riders {
             columns.extend(r.columns());
         }
         columns.sort_unstable();
         columns.dedup();
-        let link_columns = Riding::link_columns(riders);
+        let want_links = Riding::want_links(riders);
         for f in &p.files {
-            let (reader, links) = reader_with_links(f, &columns, link_columns, MERGE_BATCH_ROWS)?;
+            let (reader, links) = reader_with_links(f, &columns, want_links, MERGE_BATCH_ROWS)?;
             let riders = riders.iter().map(|r| r.rider(p)).collect();
             let mut c = Cursor { reader, links, rows: Default::default(), riders };
             c.fill(&rows, &rider_filters)?;
             cursors.push(c);
         }
-        Ok(Side { cursors, filter: rows, rider_filters })
+        let mut order: Vec<usize> = (0..cursors.len()).filter(|&i| !cursors[i].rows.is_empty()).collect();
+        order.sort_by(|&a, &b| cursors[a].front().cmp(cursors[b].front()));
+        Ok(Side { cursors, order, filter: rows, rider_filters })
     }
 
     /// The merge is over: every file was read to its end, so the riders hand over their groups.
@@ -192,24 +220,33 @@ impl<'r> Side<'r> {
         Ok(())
     }
 
+    /// The row with the smallest path of every file's next: the cursors are kept in the order
+    /// of their next paths, so taking one costs a binary search to put its cursor back (about
+    /// log2(files) path comparisons), not a comparison with every file's.
     fn next(&mut self) -> Result<Option<Row>> {
-        let best = self
-            .cursors
-            .iter()
-            .enumerate()
-            .filter_map(|(i, c)| c.rows.front().map(|r| (i, r)))
-            .min_by(|a, b| a.1.path.cmp(&b.1.path))
-            .map(|(i, _)| i);
-        let Some(i) = best else { return Ok(None) };
+        let Some(&i) = self.order.first() else { return Ok(None) };
         let row = self.cursors[i].rows.pop_front();
         if self.cursors[i].rows.is_empty() {
             self.cursors[i].fill(&self.filter, &self.rider_filters)?;
+        }
+        self.order.remove(0);
+        if !self.cursors[i].rows.is_empty() {
+            let cursors = &self.cursors;
+            let front = cursors[i].front();
+            // After equal paths: the merge stays stable across files.
+            let at = self.order.partition_point(|&j| cursors[j].front() <= front);
+            self.order.insert(at, i);
         }
         Ok(row)
     }
 }
 
 impl Cursor<'_> {
+    /// The path of the next row (the cursor has one).
+    fn front(&self) -> &[u8] {
+        &self.rows.front().expect("a row").path
+    }
+
     /// Loads batches until one has a kept row or the file ends; the riders fold each.
     fn fill(&mut self, filter: &RowFilter, rider_filters: &[RowFilter]) -> Result<()> {
         while self.rows.is_empty() {

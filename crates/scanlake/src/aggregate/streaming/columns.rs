@@ -3,9 +3,9 @@
 use crate::aggregate::filter::{Clause, Filter, TimeField};
 use crate::dataset::integrity;
 use crate::dataset::view::{DataFile, Partition};
-use crate::dataset::writer::LINK_ROWS_KEY;
+use crate::dataset::writer::{LINK_COLUMN, LINK_ROWS_KEY, may_be_link, parse_link_identity};
 use anyhow::{Context, Result};
-use arrow::array::{Array, AsArray, BinaryArray, Int64Array, PrimitiveArray, StringArray};
+use arrow::array::{Array, AsArray, BinaryArray, FixedSizeBinaryArray, Int64Array, PrimitiveArray, StringArray};
 use arrow::datatypes::{
     DataType, Field, Int32Type, Int64Type, Schema, TimestampMicrosecondType, UInt32Type, UInt64Type,
 };
@@ -37,6 +37,8 @@ pub struct Cols<'a> {
     pub change: Option<&'a PrimitiveArray<TimestampMicrosecondType>>,
     pub create: Option<&'a PrimitiveArray<TimestampMicrosecondType>>,
     pub misc: Option<&'a StringArray>,
+    /// Identities of possible hard links (`writer::LINK_COLUMN`), in files that have it.
+    pub link: Option<&'a FixedSizeBinaryArray>,
 }
 
 impl<'a> Cols<'a> {
@@ -62,12 +64,44 @@ impl<'a> Cols<'a> {
             change: c("change").and_then(|a| a.as_primitive_opt()),
             create: c("create").and_then(|a| a.as_primitive_opt()),
             misc: c("misc").and_then(|a| a.as_string_opt()),
+            link: c(LINK_COLUMN).and_then(|a| a.as_fixed_size_binary_opt()),
+        }
+    }
+
+    /// The identity (inode, gen, snapshot) of row `i`'s object if it may be one of several hard
+    /// links, else none: from the link column where the file has one, else from `kind`, `nlink`
+    /// and the identity columns (missing ids read as 0).
+    pub fn link_identity(&self, i: usize) -> Option<(u64, u32, u64)> {
+        match self.link {
+            Some(l) => l.is_valid(i).then(|| parse_link_identity(l.value(i))),
+            None => may_be_link(self.kind_class(i) == KindClass::Dir, opt(self.nlink, i)).then(|| {
+                (
+                    opt(self.inode, i).unwrap_or(0),
+                    opt(self.generation, i).unwrap_or(0),
+                    opt(self.snapshot, i).unwrap_or(0),
+                )
+            }),
         }
     }
 
     /// The `kind` of row `i`.
     pub fn kind(&self, i: usize) -> Option<&'a str> {
         self.kind.as_ref().and_then(|k| k.get(i))
+    }
+
+    /// Row `i`'s kind as the counters see it, without comparing strings per row.
+    pub fn kind_class(&self, i: usize) -> KindClass {
+        match &self.kind {
+            None => KindClass::Other,
+            Some(KindColumn::Coded { keys, classes, .. }) => {
+                if keys.is_valid(i) {
+                    classes.get(keys.value(i) as usize).copied().unwrap_or(KindClass::Other)
+                } else {
+                    KindClass::Other
+                }
+            }
+            Some(k @ KindColumn::Plain(_)) => KindClass::of(k.get(i)),
+        }
     }
 
     /// A time column by field.
@@ -101,15 +135,40 @@ pub fn raw_path<'a>(path: Option<&'a StringArray>, path_bytes: Option<&'a Binary
 /// was a tenth of a grouped report's time.
 pub enum KindColumn<'a> {
     Plain(&'a StringArray),
-    Coded { keys: &'a PrimitiveArray<Int32Type>, names: Vec<Option<&'a str>> },
+    /// Dictionary codes, with each code's name and class worked out once per batch.
+    Coded {
+        keys: &'a PrimitiveArray<Int32Type>,
+        names: Vec<Option<&'a str>>,
+        classes: Vec<KindClass>,
+    },
+}
+
+/// What the counters tell apart: files, directories, everything else (a missing kind included).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum KindClass {
+    File,
+    Dir,
+    Other,
+}
+
+impl KindClass {
+    pub fn of(kind: Option<&str>) -> KindClass {
+        match kind {
+            Some("file") => KindClass::File,
+            Some("dir") => KindClass::Dir,
+            _ => KindClass::Other,
+        }
+    }
 }
 
 impl<'a> KindColumn<'a> {
     fn of(a: &'a dyn Array) -> Option<KindColumn<'a>> {
         if let Some(d) = a.as_dictionary_opt::<Int32Type>() {
             let values = d.values().as_string_opt::<i32>()?;
-            let names = (0..values.len()).map(|v| values.is_valid(v).then(|| values.value(v))).collect();
-            return Some(KindColumn::Coded { keys: d.keys(), names });
+            let names: Vec<Option<&str>> =
+                (0..values.len()).map(|v| values.is_valid(v).then(|| values.value(v))).collect();
+            let classes = names.iter().map(|n| KindClass::of(*n)).collect();
+            return Some(KindColumn::Coded { keys: d.keys(), names, classes });
         }
         a.as_string_opt().map(KindColumn::Plain)
     }
@@ -117,7 +176,7 @@ impl<'a> KindColumn<'a> {
     fn get(&self, i: usize) -> Option<&'a str> {
         match self {
             KindColumn::Plain(s) => s.is_valid(i).then(|| s.value(i)),
-            KindColumn::Coded { keys, names } => {
+            KindColumn::Coded { keys, names, .. } => {
                 if keys.is_valid(i) {
                     names.get(keys.value(i) as usize).copied().flatten()
                 } else {
@@ -183,19 +242,27 @@ fn clause_keeps(k: &Clause, c: &Cols, i: usize) -> bool {
         && ((k.prefix.is_empty() && k.name.is_none() && k.path_regex.is_none()) || k.path_matches(c.path(i)))
 }
 
+/// The columns that tell possible hard links apart in a file of `schema`: its link column, or in
+/// files written before it, `nlink` and the identity columns.
+pub fn link_columns(schema: &Schema) -> &'static [&'static str] {
+    const OLD: [&str; 4] = ["nlink", "inode", "gen", "snapshot"];
+    if schema.column_with_name(LINK_COLUMN).is_some() { &[LINK_COLUMN] } else { &OLD }
+}
+
 /// A reader of `columns` of one whole file, `batch_rows` rows at a time (a merge holds a batch
-/// per file open at once, hence its own batch size), and of `link_columns` too unless the writer
-/// recorded that no row of the file may be a hard link. Says whether it reads them. The footer
-/// and each column chunk read are checked ([`integrity`]).
+/// per file open at once, hence its own batch size), and, when `want_links`, of its
+/// [`link_columns`] too unless the writer recorded that no row of the file may be a hard link.
+/// Says whether it reads them. The footer and each column chunk read are checked ([`integrity`]).
 pub fn reader_with_links(
     file: &DataFile,
     columns: &[&str],
-    link_columns: &[&str],
+    want_links: bool,
     batch_rows: usize,
 ) -> Result<(ParquetRecordBatchReader, bool)> {
     let opened = integrity::open(&file.path, file.checksum.as_ref())?;
     let meta = opened.reader_metadata(Default::default())?;
     let parquet = meta.metadata();
+    let link_columns = if want_links { link_columns(meta.schema()) } else { &[] };
     let links = !link_columns.is_empty()
         && link_rows(parquet.file_metadata().key_value_metadata(), parquet.num_row_groups())
             .is_none_or(|rows| rows.iter().any(|&n| n > 0));

@@ -9,14 +9,13 @@
 
 use super::Budget;
 use super::candidates::Candidates;
-use super::columns::{Cols, RowFilter, filter_columns, opt, opt_str};
+use super::columns::{Cols, KindClass, RowFilter, filter_columns, opt, opt_str};
 use crate::aggregate::filter::base_name;
 use crate::aggregate::partial::{Counters, Key, Sum, encoded, push_identity};
-use crate::aggregate::spec::{Dimension, Filter, GroupedReport, MAX_GROUPS};
+use crate::aggregate::spec::{Counted, Dimension, Filter, GroupedReport, MAX_GROUPS};
 use crate::aggregate::spill::{MaxSize, Sorted, Spiller, key_bytes, map_bytes};
 use crate::aggregate::{extension, pathkey};
 use crate::dataset::view::Partition;
-use crate::dataset::writer::may_be_link;
 use anyhow::Result;
 use rustc_hash::FxHashMap;
 use std::hash::Hash;
@@ -25,8 +24,6 @@ const MICROS_PER_DAY: i64 = 86_400_000_000;
 /// `[groups…, age, size]`, the parts a report uses, in that order.
 const SLOTS: usize = MAX_GROUPS + 2;
 const NULL: i64 = i64::MIN;
-/// The columns that identify a linked object, read only where a row group may hold one.
-pub(super) const LINK_COLUMNS: [&str; 4] = ["nlink", "inode", "gen", "snapshot"];
 
 /// Where a task's groups go: groups, and possibly-linked objects.
 pub(super) struct Out {
@@ -57,24 +54,27 @@ pub(super) fn rider<'r>(
     partition: &Partition,
     candidates: Option<&'r Candidates>,
     out: &'r Out,
+    counts_links: bool,
 ) -> Box<dyn super::ride::Rider + 'r> {
     let slots = report.by.len() + usize::from(report.age.is_some()) + usize::from(report.size.is_some());
     if slots <= 2 {
-        Box::new(FileRider { folder: Folder::<u128>::new(report, partition, candidates), out })
+        Box::new(FileRider { folder: Folder::<u128>::new(report, partition, candidates), out, counts_links })
     } else {
-        Box::new(FileRider { folder: Folder::<[i64; SLOTS]>::new(report, partition, candidates), out })
+        Box::new(FileRider { folder: Folder::<[i64; SLOTS]>::new(report, partition, candidates), out, counts_links })
     }
 }
 
 struct FileRider<'r, K> {
     folder: Folder<'r, K>,
     out: &'r Out,
+    /// Whether linked objects are told apart (else every row counts as itself).
+    counts_links: bool,
 }
 
 impl<K: Packed> super::ride::Rider for FileRider<'_, K> {
     /// Without a possible link (`links` false), every row's size counts once as it is.
     fn fold(&mut self, c: &Cols, filter: &RowFilter, links: bool) -> Result<()> {
-        self.folder.links = links;
+        self.folder.links = links && self.counts_links;
         self.folder.fold(c, filter);
         if self.folder.bytes() > self.out.per_task {
             self.folder.flush(self.out)?;
@@ -87,8 +87,16 @@ impl<K: Packed> super::ride::Rider for FileRider<'_, K> {
     }
 }
 
-pub(super) fn needed_columns(report: &GroupedReport, filter: &Filter) -> Vec<&'static str> {
-    let mut cols = vec!["size", "kballoc", "kind"];
+/// The columns a grouped report computing `counted` reads (besides the link identities).
+pub(super) fn needed_columns(report: &GroupedReport, counted: Counted, filter: &Filter) -> Vec<&'static str> {
+    let mut cols = vec!["size"];
+    if counted.allocated {
+        cols.push("kballoc");
+    }
+    // Links: files written before the link column tell directories (never links) by their kind.
+    if counted.kinds || counted.links {
+        cols.push("kind");
+    }
     for d in &report.by {
         match d {
             Dimension::Dir(_) | Dimension::Ext | Dimension::Name => cols.extend(["path", "path_bytes"]),
@@ -241,24 +249,19 @@ impl<'r, K: Packed> Folder<'r, K> {
                 self.end_run();
                 self.run_key = Some(key);
             }
-            let kind = c.kind(i);
+            let kind = c.kind_class(i);
             let size = size.unwrap_or(0);
             let run = &mut self.run;
             run.objects += 1;
             match kind {
-                Some("file") => run.files += 1,
-                Some("dir") => run.dirs += 1,
-                _ => {}
+                KindClass::File => run.files += 1,
+                KindClass::Dir => run.dirs += 1,
+                KindClass::Other => {}
             }
             run.bytes += Sum::from(size);
             run.allocated += Sum::from(opt(c.kballoc, i).unwrap_or(0)) * 1024;
-            if self.links && may_be_link(kind, opt(c.nlink, i)) {
-                let id = (
-                    key,
-                    opt(c.inode, i).unwrap_or(0),
-                    opt(c.generation, i).unwrap_or(0),
-                    opt(c.snapshot, i).unwrap_or(0),
-                );
+            if let Some((inode, generation, snapshot)) = self.links.then(|| c.link_identity(i)).flatten() {
+                let id = (key, inode, generation, snapshot);
                 let e = self.linked.entry(id).or_insert(size);
                 *e = (*e).max(size);
             } else {

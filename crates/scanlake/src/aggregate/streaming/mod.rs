@@ -16,7 +16,7 @@ pub use ride::together;
 
 use super::engine::{Engine, Limits, empty_partial};
 use super::partial::{Aggregated, Partial};
-use super::spec::{Report, ReportKind};
+use super::spec::{Counted, Report, ReportKind};
 use crate::dataset::view::{DatasetView, Partition};
 use crate::progress::{NoProgress, Progress, Unit};
 use anyhow::{Context, Result};
@@ -107,18 +107,18 @@ impl StreamingEngine {
     /// hard-link identity columns.
     pub fn reads(report: &Report) -> String {
         let mut columns = match (&report.kind, report.kind.grouped()) {
-            (_, Some(g)) => grouped::needed_columns(g, &report.filter),
-            (ReportKind::Churn(_), _) => churn::needed_columns(&report.filter),
+            (_, Some(g)) => grouped::needed_columns(g, report.counted(), &report.filter),
+            (ReportKind::Churn(c), _) => churn::needed_columns(c, &report.filter),
             (ReportKind::Files(f), _) => files::needed_columns(f, &report.filter),
             _ => du::needed_columns(&report.filter),
         };
         columns.sort_unstable();
         columns.dedup();
         let mut said = format!("reads columns {}", columns.join(", "));
-        if report.kind.grouped().is_some() {
+        if report.kind.grouped().is_some() && report.counted().links {
             said.push_str(&format!(
-                "; {} only in row groups that may hold a hard link (unique_bytes counts each linked object once)",
-                grouped::LINK_COLUMNS.join(", ")
+                "; {} only in row groups that may hold a hard link (unique_bytes counts each linked object once; files written before it: nlink, inode, gen, snapshot)",
+                crate::dataset::writer::LINK_COLUMN
             ));
         }
         if let ReportKind::Duplicates(_) = report.kind {
@@ -191,10 +191,13 @@ fn compute(
         (ReportKind::Duplicates(d), _) if whole => {
             let first = Tasks { label: format!("{} on streaming (first pass)", report.name), progress };
             let candidates = candidates::scan(partitions, &report.filter, limits.memory_bytes, &first)?;
-            let riding = ride::Riding::grouped(&d.grouped, &report.filter, Some(&candidates), budget);
+            let riding = ride::Riding::grouped(&d.grouped, &report.filter, Some(&candidates), Counted::ALL, budget);
             ride::alone(partitions, riding, &tasks)
         }
-        (_, Some(g)) => ride::alone(partitions, ride::Riding::grouped(g, &report.filter, None, budget), &tasks),
+        (_, Some(g)) => {
+            let riding = ride::Riding::grouped(g, &report.filter, None, report.counted(), budget);
+            ride::alone(partitions, riding, &tasks)
+        }
         (ReportKind::Du(d), _) => ride::alone(partitions, ride::Riding::du(d, &report.filter, budget), &tasks),
         (ReportKind::Churn(c), _) => churn::run(partitions, c, &report.filter, &tasks).map(Aggregated::Churn),
         (ReportKind::Files(f), _) => files::run(partitions, f, &report.filter, &tasks).map(Aggregated::Files),

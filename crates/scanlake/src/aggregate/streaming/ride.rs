@@ -7,11 +7,11 @@
 //! rows of every file in the same order, so its groups are the same.
 
 use super::candidates::Candidates;
-use super::columns::{Cols, RowFilter, file_tasks};
+use super::columns::{Cols, RowFilter, file_tasks, link_columns};
 use super::{Budget, Tasks, churn, compute, du, grouped};
 use crate::aggregate::engine::Limits;
 use crate::aggregate::partial::{Aggregated, DuCounters};
-use crate::aggregate::spec::{DuReport, Filter, GroupedReport, Report, ReportKind};
+use crate::aggregate::spec::{Counted, DuReport, Filter, GroupedReport, Report, ReportKind};
 use crate::aggregate::spill::Spiller;
 use crate::dataset::view::{DatasetView, Partition};
 use crate::progress::Progress;
@@ -34,19 +34,22 @@ pub(crate) struct Riding<'r> {
 }
 
 enum Sink<'r> {
-    Grouped(&'r GroupedReport, Option<&'r Candidates>, grouped::Out),
+    /// The report, its candidates, where its groups go, the counters it computes.
+    Grouped(&'r GroupedReport, Option<&'r Candidates>, grouped::Out, Counted),
     Du(&'r DuReport, Spiller<DuCounters>, usize),
 }
 
 impl<'r> Riding<'r> {
-    /// A grouped report (duplicates: only the rows of its `candidates`).
+    /// A grouped report (duplicates: only the rows of its `candidates`) computing `counted`
+    /// ([`Report::counted`]).
     pub(super) fn grouped(
         report: &'r GroupedReport,
         filter: &'r Filter,
         candidates: Option<&'r Candidates>,
+        counted: Counted,
         budget: &Budget,
     ) -> Riding<'r> {
-        Riding { filter, sink: Sink::Grouped(report, candidates, grouped::Out::new(budget)) }
+        Riding { filter, sink: Sink::Grouped(report, candidates, grouped::Out::new(budget), counted) }
     }
 
     pub(super) fn du(report: &'r DuReport, filter: &'r Filter, budget: &Budget) -> Riding<'r> {
@@ -57,7 +60,7 @@ impl<'r> Riding<'r> {
     /// `report` as a rider, if it can be one.
     fn new(report: &'r Report, budget: &Budget) -> Option<Riding<'r>> {
         match &report.kind {
-            ReportKind::Grouped(g) => Some(Riding::grouped(g, &report.filter, None, budget)),
+            ReportKind::Grouped(g) => Some(Riding::grouped(g, &report.filter, None, report.counted(), budget)),
             ReportKind::Du(d) => Some(Riding::du(d, &report.filter, budget)),
             _ => None,
         }
@@ -66,27 +69,28 @@ impl<'r> Riding<'r> {
     /// The columns its folding and its filter read.
     pub(super) fn columns(&self) -> Vec<&'static str> {
         match &self.sink {
-            Sink::Grouped(g, ..) => grouped::needed_columns(g, self.filter),
+            Sink::Grouped(g, _, _, counted) => grouped::needed_columns(g, *counted, self.filter),
             Sink::Du(..) => du::needed_columns(self.filter),
         }
     }
 
-    /// The identity columns of possible hard links, which it reads where a file may hold one.
-    pub(super) fn link_columns(riding: &[Riding]) -> &'static [&'static str] {
-        if riding.iter().any(|r| matches!(r.sink, Sink::Grouped(..))) { &grouped::LINK_COLUMNS } else { &[] }
+    /// Whether any of `riding` counts linked objects once: then the columns that tell possible
+    /// hard links apart are read where a file may hold one ([`super::columns::link_columns`]).
+    pub(super) fn want_links(riding: &[Riding]) -> bool {
+        riding.iter().any(|r| matches!(r.sink, Sink::Grouped(.., Counted { links: true, .. })))
     }
 
     /// Its folding of one file of `partition`.
     pub(super) fn rider<'a>(&'a self, partition: &Partition) -> Box<dyn Rider + 'a> {
         match &self.sink {
-            Sink::Grouped(g, candidates, out) => grouped::rider(g, partition, *candidates, out),
+            Sink::Grouped(g, candidates, out, counted) => grouped::rider(g, partition, *candidates, out, counted.links),
             Sink::Du(d, spiller, per_task) => du::rider(self.filter, d, partition, spiller, *per_task),
         }
     }
 
     pub(super) fn finish(self) -> Result<Aggregated> {
         Ok(match self.sink {
-            Sink::Grouped(_, _, out) => {
+            Sink::Grouped(_, _, out, _) => {
                 let (groups, linked) = out.finish()?;
                 Aggregated::Grouped { groups, linked }
             }
@@ -209,9 +213,7 @@ fn file_pass(partitions: &[&Partition], riding: &[Riding], tasks: &Tasks) -> Res
     let mut columns: Vec<&str> = riding.iter().flat_map(Riding::columns).collect();
     columns.sort_unstable();
     columns.dedup();
-    let link_columns = Riding::link_columns(riding);
-    let with_links: Vec<&str> =
-        if link_columns.is_empty() { Vec::new() } else { columns.iter().chain(link_columns).copied().collect() };
+    let want_links = Riding::want_links(riding);
     let work = file_tasks(partitions);
     tasks.begin(work.len());
     let same_filter = riding.windows(2).all(|w| w[0].filter == w[1].filter);
@@ -220,6 +222,11 @@ fn file_pass(partitions: &[&Partition], riding: &[Riding], tasks: &Tasks) -> Res
         let none = RowFilter::none();
         let file = task.open(if same_filter { &filters[0] } else { &none })?;
         let mut riders: Vec<Box<dyn Rider + '_>> = riding.iter().map(|r| r.rider(task.partition)).collect();
+        let with_links: Vec<&str> = if want_links {
+            columns.iter().chain(link_columns(file.metadata().schema())).copied().collect()
+        } else {
+            Vec::new()
+        };
         for &(row_group, link_rows) in &file.row_groups {
             let links = link_rows != Some(0) && !with_links.is_empty();
             for batch in file.read(row_group, if links { &with_links } else { &columns })? {
