@@ -173,8 +173,16 @@ impl Buckets {
     }
 
     /// The bucket of a value: the number of edges at or below it.
+    #[inline]
     pub fn bucket(&self, value: i64) -> u32 {
-        self.edges.partition_point(|&e| e <= value) as u32
+        // The edges are sorted: those at or below the value are its bucket. Counting them all
+        // compiles to a few vector compares, where a binary search is a chain of dependent
+        // branches (a third of the `size` report's fold).
+        if self.edges.len() <= 32 {
+            self.edges.iter().map(|&e| u32::from(e <= value)).sum()
+        } else {
+            self.edges.partition_point(|&e| e <= value) as u32
+        }
     }
 
     /// `<30d`, `30d-90d`, …, `>=2555d`; `<1KiB`, `1KiB-10KiB`, …

@@ -355,9 +355,10 @@ fn read_ahead(
                             return;
                         }
                     };
-                    let cols = Cols::new(&batch);
-                    let kept: Vec<u32> =
-                        (0..batch.num_rows()).filter(|&i| rows.keep(&cols, i)).map(|i| i as u32).collect();
+                    let kept: Vec<u32> = match rows.mask(&Cols::new(&batch)) {
+                        Some(mask) => (0..mask.len() as u32).filter(|&i| mask[i as usize]).collect(),
+                        None => (0..batch.num_rows() as u32).collect(),
+                    };
                     if !kept.is_empty() && tx.send(Ok((Loaded::new(batch), kept))).is_err() {
                         return;
                     }
@@ -513,8 +514,9 @@ pub fn count(
                 for batch in file.read(g, &read)? {
                     let batch = batch?;
                     let c = Cols::new(&batch);
+                    let kept = rows.mask(&c);
                     for i in 0..batch.num_rows() {
-                        if rows.keep(&c, i) {
+                        if kept.as_ref().is_none_or(|k| k[i]) {
                             n += 1;
                             bytes += i128::from(opt(c.size, i).unwrap_or(0));
                         }

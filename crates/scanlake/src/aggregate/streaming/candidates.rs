@@ -91,8 +91,9 @@ pub fn scan(partitions: &[&Partition], filter: &Filter, memory_bytes: u64, tasks
             for batch in file.read(row_group, &columns)? {
                 let batch = batch?;
                 let c = Cols::new(&batch);
+                let kept = keep.mask(&c);
                 for i in 0..c.rows {
-                    if keep.active && !keep.keep(&c, i) {
+                    if kept.as_ref().is_some_and(|k| !k[i]) {
                         continue;
                     }
                     if let Some(size) = opt(c.size, i).filter(|&s| s > 0) {

@@ -255,8 +255,9 @@ impl Cursor<'_> {
             for (rider, f) in self.riders.iter_mut().zip(rider_filters) {
                 rider.fold(&c, f, self.links)?;
             }
+            let kept = filter.mask(&c);
             for i in 0..batch.num_rows() {
-                if filter.keep(&c, i) {
+                if kept.as_ref().is_none_or(|k| k[i]) {
                     self.rows.push_back(Row {
                         path: c.path(i).to_vec(),
                         size: opt(c.size, i),

@@ -71,6 +71,7 @@ impl<'a> Cols<'a> {
     /// The identity (inode, gen, snapshot) of row `i`'s object if it may be one of several hard
     /// links, else none: from the link column where the file has one, else from `kind`, `nlink`
     /// and the identity columns (missing ids read as 0).
+    #[inline]
     pub fn link_identity(&self, i: usize) -> Option<(u64, u32, u64)> {
         match self.link {
             Some(l) => l.is_valid(i).then(|| parse_link_identity(l.value(i))),
@@ -90,6 +91,7 @@ impl<'a> Cols<'a> {
     }
 
     /// Row `i`'s kind as the counters see it, without comparing strings per row.
+    #[inline]
     pub fn kind_class(&self, i: usize) -> KindClass {
         match &self.kind {
             None => KindClass::Other,
@@ -225,6 +227,69 @@ impl RowFilter {
     /// an age or a size bound.
     pub fn keep(&self, c: &Cols, i: usize) -> bool {
         !self.active || self.clauses.iter().all(|k| clause_keeps(k, c, i))
+    }
+
+    /// The rows of a batch that [`RowFilter::keep`] keeps, worked out a condition at a time over
+    /// the whole batch (a kind by its dictionary code, not its name); `None` keeps every row.
+    pub fn mask(&self, c: &Cols) -> Option<Vec<bool>> {
+        if !self.active {
+            return None;
+        }
+        let mut keep = vec![true; c.rows];
+        for k in &self.clauses {
+            clause_mask(k, c, &mut keep);
+        }
+        Some(keep)
+    }
+}
+
+/// Keeps, of the rows still kept, those that pass `test`.
+fn narrow(keep: &mut [bool], test: impl Fn(usize) -> bool) {
+    for (i, k) in keep.iter_mut().enumerate() {
+        *k = *k && test(i);
+    }
+}
+
+/// [`clause_keeps`] over a whole batch, condition by condition.
+fn clause_mask(k: &Clause, c: &Cols, keep: &mut [bool]) {
+    if !k.uid.is_empty() {
+        narrow(keep, |i| opt(c.uid, i).is_some_and(|v| k.uid.contains(&v)));
+    }
+    if !k.gid.is_empty() {
+        narrow(keep, |i| opt(c.gid, i).is_some_and(|v| k.gid.contains(&v)));
+    }
+    if !k.fileset.is_empty() {
+        narrow(keep, |i| opt_str(c.fileset, i).is_some_and(|v| k.fileset.iter().any(|x| x == v)));
+    }
+    if !k.pool.is_empty() {
+        narrow(keep, |i| opt_str(c.pool, i).is_some_and(|v| k.pool.iter().any(|x| x == v)));
+    }
+    if !k.kind.is_empty() {
+        let wanted = |name: Option<&str>| name.is_some_and(|v| k.kind.iter().any(|x| x == v));
+        match &c.kind {
+            Some(KindColumn::Coded { keys, names, .. }) => {
+                let by_code: Vec<bool> = names.iter().map(|n| wanted(*n)).collect();
+                narrow(keep, |i| keys.is_valid(i) && by_code.get(keys.value(i) as usize).copied().unwrap_or(false));
+            }
+            _ => narrow(keep, |i| wanted(c.kind(i))),
+        }
+    }
+    if k.size_min.is_some() || k.size_max.is_some() {
+        narrow(keep, |i| k.size_matches(opt(c.size, i)));
+    }
+    for (f, b) in &k.before {
+        let t = c.time(*f);
+        narrow(keep, |i| opt(t, i).is_some_and(|v| v < *b));
+    }
+    for (f, b) in &k.from {
+        let t = c.time(*f);
+        narrow(keep, |i| opt(t, i).is_some_and(|v| v >= *b));
+    }
+    if !k.misc_has.is_empty() || !k.misc_lacks.is_empty() {
+        narrow(keep, |i| k.misc_matches(opt_str(c.misc, i).map(str::as_bytes)));
+    }
+    if !k.prefix.is_empty() || k.name.is_some() || k.path_regex.is_some() {
+        narrow(keep, |i| k.path_matches(c.path(i)));
     }
 }
 
@@ -438,5 +503,63 @@ mod tests {
         assert_eq!(link_rows(kv("0").as_ref(), 2), None, "a list of another length is not trusted");
         assert_eq!(link_rows(kv("x,1").as_ref(), 2), None);
         assert_eq!(link_rows(None, 1), None, "files written before the count: read every column");
+    }
+
+    #[test]
+    fn the_batch_mask_keeps_exactly_the_rows_the_row_test_keeps() {
+        use crate::aggregate::filter::{AgeCondition, ByteSize};
+        use arrow::array::{DictionaryArray, Int32Array, TimestampMicrosecondArray, UInt32Array};
+        use std::sync::Arc;
+        let n = 200;
+        let kinds = StringArray::from(vec![Some("file"), Some("dir"), None, Some("link")]);
+        let keys = Int32Array::from((0..n).map(|i| (i % 5 != 4).then_some(i % 4)).collect::<Vec<_>>());
+        let kind = DictionaryArray::<Int32Type>::try_new(keys, Arc::new(kinds)).unwrap();
+        let uid = UInt32Array::from((0..n).map(|i| (i % 7 != 0).then_some(i as u32 % 3)).collect::<Vec<_>>());
+        let size = Int64Array::from((0..n).map(|i| (i % 11 != 0).then_some(i64::from(i) * 1000)).collect::<Vec<_>>());
+        let day = 86_400_000_000i64;
+        let access = TimestampMicrosecondArray::from(
+            (0..n).map(|i| (i % 13 != 0).then_some(day * (20_000 + i64::from(i)))).collect::<Vec<_>>(),
+        );
+        let path = StringArray::from(
+            (0..n).map(|i| format!("/fs/d{}/f{i}.{}", i % 3, ["h5", "txt"][i as usize % 2])).collect::<Vec<_>>(),
+        );
+        let batch = RecordBatch::try_from_iter([
+            ("kind", Arc::new(kind) as arrow::array::ArrayRef),
+            ("uid", Arc::new(uid)),
+            ("size", Arc::new(size)),
+            ("access", Arc::new(access)),
+            ("path", Arc::new(path)),
+        ])
+        .unwrap();
+        let c = Cols::new(&batch);
+        let partition = Partition {
+            acq: "2026-11-01".parse().unwrap(),
+            tld_text: "fs".into(),
+            tld: b"fs".to_vec(),
+            files: Vec::new(),
+        };
+        let filters = [
+            Filter { kind: vec!["file".into(), "link".into()], ..Default::default() },
+            Filter {
+                uid: vec![1, 2],
+                size_min: Some(ByteSize(20_000)),
+                size_max: Some(ByteSize(150_000)),
+                ..Default::default()
+            },
+            Filter {
+                older: vec![AgeCondition { time: TimeField::Access, days: 400 }],
+                name: vec![b"*.h5".to_vec()],
+                all: vec![Filter { kind: vec!["file".into()], prefix: vec![b"/fs/d1".to_vec()], ..Default::default() }],
+                ..Default::default()
+            },
+        ];
+        for f in &filters {
+            let rows = RowFilter::new(f, &partition).unwrap();
+            let mask = rows.mask(&c).expect("the filter looks at rows");
+            let by_row: Vec<bool> = (0..n as usize).map(|i| rows.keep(&c, i)).collect();
+            assert_eq!(mask, by_row, "{f:?}");
+            assert!(mask.contains(&true) && mask.contains(&false), "{f:?} keeps some rows and not others");
+        }
+        assert_eq!(RowFilter::none().mask(&c), None);
     }
 }

@@ -40,8 +40,9 @@ struct FileRider<'r> {
 
 impl super::ride::Rider for FileRider<'_> {
     fn fold(&mut self, c: &Cols, filter: &RowFilter, _links: bool) -> Result<()> {
+        let kept = filter.mask(c);
         for i in 0..c.rows {
-            if filter.keep(c, i) {
+            if kept.as_ref().is_none_or(|k| k[i]) {
                 self.walk.row(c, i);
             }
         }

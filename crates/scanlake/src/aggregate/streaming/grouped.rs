@@ -167,6 +167,15 @@ impl Interner {
     }
 }
 
+/// Slots of [`Folder::recent`].
+const RECENT: usize = 16;
+
+/// The slot of [`Folder::recent`] a key goes to: the top bits of its hash (Fx mixes upwards).
+fn recent_slot<K: Hash>(key: &K) -> usize {
+    use std::hash::BuildHasher;
+    (rustc_hash::FxBuildHasher.hash_one(key) >> (64 - RECENT.trailing_zeros())) as usize
+}
+
 struct Folder<'r, K> {
     report: &'r GroupedReport,
     acq_days: i64,
@@ -176,9 +185,10 @@ struct Folder<'r, K> {
     /// One interner per group slot that holds strings.
     strings: Vec<Interner>,
     groups: FxHashMap<K, Counters>,
-    /// The key of the rows summed in `run` and not yet added to `groups`.
-    run_key: Option<K>,
-    run: Counters,
+    /// Groups summed lately and not yet added to `groups`, each in the slot its key hashes to:
+    /// rows of a few groups in any order (size buckets, the owners of a directory) and runs of
+    /// one group cost no map lookup.
+    recent: Vec<(Option<K>, Counters)>,
     linked: FxHashMap<(K, u64, u32, u64), i64>,
     /// Duplicates only: the keys that may have more than one row (the others are left out).
     candidates: Option<&'r Candidates>,
@@ -195,8 +205,7 @@ impl<'r, K: Packed> Folder<'r, K> {
             links: true,
             strings: (0..report.by.len()).map(|_| Interner::default()).collect(),
             groups: FxHashMap::default(),
-            run_key: None,
-            run: Counters::default(),
+            recent: vec![(None, Counters::default()); RECENT],
             linked: FxHashMap::default(),
             candidates,
             scratch: Vec::new(),
@@ -205,8 +214,9 @@ impl<'r, K: Packed> Folder<'r, K> {
 
     fn fold(&mut self, c: &Cols, filter: &RowFilter) {
         let time = self.report.age.as_ref().map(|(t, _)| c.time(*t));
+        let kept = filter.mask(c);
         for i in 0..c.rows {
-            if filter.active && !filter.keep(c, i) {
+            if kept.as_ref().is_some_and(|k| !k[i]) {
                 continue;
             }
             if let Some(candidates) = self.candidates
@@ -245,13 +255,14 @@ impl<'r, K: Packed> Folder<'r, K> {
                 parts[slot] = size.map_or(NULL, |s| i64::from(buckets.bucket(s)));
             }
             let key = K::pack(&parts);
-            if self.run_key != Some(key) {
-                self.end_run();
-                self.run_key = Some(key);
+            let (held, run) = &mut self.recent[recent_slot(&key)];
+            if *held != Some(key) {
+                if let Some(old) = held.replace(key) {
+                    self.groups.entry(old).or_default().add(&std::mem::take(run));
+                }
             }
             let kind = c.kind_class(i);
             let size = size.unwrap_or(0);
-            let run = &mut self.run;
             run.objects += 1;
             match kind {
                 KindClass::File => run.files += 1,
@@ -270,9 +281,12 @@ impl<'r, K: Packed> Folder<'r, K> {
         }
     }
 
-    fn end_run(&mut self) {
-        if let Some(key) = self.run_key.take() {
-            self.groups.entry(key).or_default().add(&std::mem::take(&mut self.run));
+    /// Adds the recent groups to `groups`.
+    fn settle(&mut self) {
+        for (held, counters) in &mut self.recent {
+            if let Some(key) = held.take() {
+                self.groups.entry(key).or_default().add(&std::mem::take(counters));
+            }
         }
     }
 
@@ -310,7 +324,7 @@ impl<'r, K: Packed> Folder<'r, K> {
 
     /// Hands every group and linked object to `out` with its full key, and starts afresh.
     fn flush(&mut self, out: &Out) -> Result<()> {
-        self.end_run();
+        self.settle();
         let mut keys: FxHashMap<K, Vec<u8>> = self.groups.keys().map(|k| (*k, encoded(&self.key(k)))).collect();
         let linked = std::mem::take(&mut self.linked).into_iter().map(|((k, ino, g, s), size)| {
             let mut key = keys[&k].clone();
