@@ -1,22 +1,30 @@
 //! The `files` table: a DataFusion [`TableProvider`] over exactly the data files a dataset's
 //! manifest lists (never a directory listing, which could see a commit in progress), with the
 //! partition columns `acq` (DATE) and `tld` (text as reports show it) taken from the manifest.
+//! DataFusion reads each file through [`CheckedReaders`]: the footer scanlake opened and checked,
+//! and every byte through [`integrity::CheckedFile`], so a query checks exactly the column chunks
+//! it reads, as it reads them, like the streaming engine.
 
 use arrow::datatypes::{DataType, Field, Schema, SchemaRef};
 use async_trait::async_trait;
 use datafusion::catalog::{Session, TableProvider};
 use datafusion::common::{Result, ScalarValue, project_schema};
 use datafusion::datasource::TableType;
-use datafusion::datasource::file_format::FileFormat;
-use datafusion::datasource::file_format::parquet::ParquetFormat;
 use datafusion::datasource::listing::PartitionedFile;
-use datafusion::datasource::physical_plan::{FileGroup, FileScanConfigBuilder};
+use datafusion::datasource::physical_plan::parquet::ParquetFileReaderFactory;
+use datafusion::datasource::physical_plan::{FileGroup, FileScanConfigBuilder, ParquetSource};
+use datafusion::datasource::source::DataSourceExec;
 use datafusion::datasource::table_schema::TableSchema;
 use datafusion::execution::object_store::ObjectStoreUrl;
 use datafusion::logical_expr::{Expr, TableProviderFilterPushDown};
 use datafusion::physical_plan::ExecutionPlan;
 use datafusion::physical_plan::empty::EmptyExec;
+use datafusion::physical_plan::metrics::ExecutionPlanMetricsSet;
+use futures::future::BoxFuture;
 use object_store::ObjectMeta;
+use parquet::arrow::arrow_reader::ArrowReaderOptions;
+use parquet::arrow::async_reader::AsyncFileReader;
+use parquet::file::metadata::ParquetMetaData;
 use scanlake::dataset::integrity;
 use scanlake::dataset::view::{DataFile, Partition};
 use std::sync::Arc;
@@ -26,10 +34,8 @@ pub struct FilesTable {
     /// Columns of the data files (the union over all files), then `acq` and `tld`.
     schema: SchemaRef,
     file_schema: SchemaRef,
+    /// Each with its footer, checked against the manifest ([`integrity::Opened`], an extension).
     files: Vec<PartitionedFile>,
-    /// Each file's footer, checked against the manifest: a scan checks the column chunks it will
-    /// read before DataFusion reads them ([`scanlake::dataset::integrity`]).
-    opened: Vec<integrity::Opened>,
 }
 
 impl FilesTable {
@@ -63,10 +69,14 @@ impl FilesTable {
                 e_tag: None,
                 version: None,
             };
-            files.push(PartitionedFile::new_from_meta(meta).with_partition_values(vec![
-                ScalarValue::Date32(Some(p.acq.days_since_epoch() as i32)),
-                ScalarValue::Utf8(Some(p.tld_text.clone())),
-            ]));
+            files.push(
+                PartitionedFile::new_from_meta(meta)
+                    .with_partition_values(vec![
+                        ScalarValue::Date32(Some(p.acq.days_since_epoch() as i32)),
+                        ScalarValue::Utf8(Some(p.tld_text.clone())),
+                    ])
+                    .with_extension(o.clone()),
+            );
         }
         // Every known column, so that SQL may name one no file has (it reads as null).
         let known = scanlake::convert::dataset_schema(&scanlake::format::Layout::default());
@@ -76,25 +86,47 @@ impl FilesTable {
         let file_schema = Arc::new(Schema::try_merge(schemas)?);
         let mut fields: Vec<Field> = file_schema.fields().iter().map(|f| f.as_ref().clone()).collect();
         fields.extend(partition_fields());
-        Ok(FilesTable { schema: Arc::new(Schema::new(fields)), file_schema, files, opened })
+        Ok(FilesTable { schema: Arc::new(Schema::new(fields)), file_schema, files })
     }
 }
 
-impl FilesTable {
-    /// Checks the column chunks of the file columns a scan projects (every column without a
-    /// projection), in parallel, against the digests in each file's footer.
-    fn check_columns(&self, projection: Option<&Vec<usize>>) -> Result<()> {
-        use rayon::prelude::*;
-        let fields = self.file_schema.fields();
-        let columns: Vec<&str> = match projection {
-            Some(p) => p.iter().filter(|&&i| i < fields.len()).map(|&i| fields[i].name().as_str()).collect(),
-            None => fields.iter().map(|f| f.name().as_str()).collect(),
-        };
-        self.opened
-            .par_iter()
-            .filter(|o| o.checks_chunks())
-            .try_for_each(|o| o.check_columns(&columns))
-            .map_err(|e| datafusion::error::DataFusionError::External(e.into()))
+/// DataFusion's readers of the table's files: each reads the footer scanlake opened (no second
+/// read of it) and its bytes through [`integrity::CheckedFile`].
+#[derive(Debug)]
+struct CheckedReaders;
+
+impl ParquetFileReaderFactory for CheckedReaders {
+    fn create_reader(
+        &self,
+        _partition_index: usize,
+        file: PartitionedFile,
+        _metadata_size_hint: Option<usize>,
+        _metrics: &ExecutionPlanMetricsSet,
+    ) -> Result<Box<dyn AsyncFileReader + Send>> {
+        let opened = file.extension::<integrity::Opened>().ok_or_else(|| {
+            datafusion::error::DataFusionError::Internal(format!("{} was not opened by scanlake", file.path()))
+        })?;
+        let source = opened.source().map_err(|e| datafusion::error::DataFusionError::External(e.into()))?;
+        Ok(Box::new(CheckedReader { source, metadata: opened.metadata.clone() }))
+    }
+}
+
+/// One file for DataFusion's Parquet reader. Local files: reads block briefly, as decoding does.
+struct CheckedReader {
+    source: integrity::CheckedFile,
+    metadata: Arc<ParquetMetaData>,
+}
+
+impl AsyncFileReader for CheckedReader {
+    fn get_bytes(&mut self, range: std::ops::Range<u64>) -> BoxFuture<'_, parquet::errors::Result<bytes::Bytes>> {
+        Box::pin(futures::future::ready(self.source.read_range(range)))
+    }
+
+    fn get_metadata<'a>(
+        &'a mut self,
+        _options: Option<&'a ArrowReaderOptions>,
+    ) -> BoxFuture<'a, parquet::errors::Result<Arc<ParquetMetaData>>> {
+        Box::pin(futures::future::ready(Ok(self.metadata.clone())))
     }
 }
 
@@ -122,7 +154,6 @@ impl TableProvider for FilesTable {
         if self.files.is_empty() {
             return Ok(Arc::new(EmptyExec::new(project_schema(&self.schema, projection)?)));
         }
-        self.check_columns(projection)?;
         // Spread files over the target partitions, largest first onto the emptiest group.
         let groups_wanted = state.config().target_partitions().max(1).min(self.files.len());
         let mut order: Vec<&PartitionedFile> = self.files.iter().collect();
@@ -133,17 +164,18 @@ impl TableProvider for FilesTable {
             g.0 += f.object_meta.size;
             g.1.push(f.clone());
         }
-        let format = ParquetFormat::default();
         let table_schema = TableSchema::builder(self.file_schema.clone())
             .with_table_partition_cols(partition_fields().map(Arc::new).to_vec())
             .build();
-        let source = format.file_source(table_schema);
-        let config = FileScanConfigBuilder::new(ObjectStoreUrl::local_filesystem(), source)
+        let source = ParquetSource::new(table_schema)
+            .with_table_parquet_options(state.table_options().parquet.clone())
+            .with_parquet_file_reader_factory(Arc::new(CheckedReaders));
+        let config = FileScanConfigBuilder::new(ObjectStoreUrl::local_filesystem(), Arc::new(source))
             .with_file_groups(groups.into_iter().map(|g| FileGroup::new(g.1)).collect())
             .with_projection_indices(projection.cloned())?
             .with_limit(limit)
             .build();
-        format.create_physical_plan(state, config).await
+        Ok(DataSourceExec::from_data_source(config))
     }
 
     fn supports_filters_pushdown(&self, filters: &[&Expr]) -> Result<Vec<TableProviderFilterPushDown>> {

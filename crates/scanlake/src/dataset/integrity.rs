@@ -213,23 +213,6 @@ impl Opened {
         let file = File::open(&self.path).with_context(|| format!("cannot open {}", self.path.display()))?;
         Ok(CheckedFile { file, opened: self.clone(), held: Mutex::new(Vec::new()) })
     }
-
-    /// Whether chunks are checked as they are read.
-    pub fn checks_chunks(&self) -> bool {
-        !self.chunks.is_empty()
-    }
-
-    /// Checks every chunk of `columns` (all row groups), for readers that read the file themselves.
-    pub fn check_columns(&self, columns: &[&str]) -> Result<()> {
-        let source = self.source()?;
-        let schema = self.metadata.file_metadata().schema_descr();
-        for (i, chunk) in self.chunks.iter().enumerate() {
-            if columns.contains(&schema.column(chunk.column).name()) {
-                source.load(i)?;
-            }
-        }
-        Ok(())
-    }
 }
 
 /// A data file's bytes for Parquet's reader: each column chunk is read whole, checked against its
@@ -291,6 +274,39 @@ impl CheckedFile {
     }
 }
 
+impl CheckedFile {
+    /// The bytes of `range`, wherever it lies: the parts inside column chunks come from checked
+    /// chunks (a range across several is put together from each), the rest as it is on disk.
+    pub fn read_range(&self, range: std::ops::Range<u64>) -> parquet::errors::Result<Bytes> {
+        let mut parts = Vec::new();
+        let mut at = range.start;
+        while at < range.end {
+            let chunks = &self.opened.chunks;
+            let part = match self.chunk_at(at) {
+                Some(i) => {
+                    let end = range.end.min(chunks[i].start + chunks[i].len);
+                    self.bytes(at, Some((end - at) as usize))?.expect("the range lies in chunk i")
+                }
+                None => {
+                    // Up to the next chunk, if one starts before the end.
+                    let next = chunks[chunks.partition_point(|c| c.start <= at)..].first().map(|c| c.start);
+                    let end = next.map_or(range.end, |n| n.min(range.end));
+                    self.file.get_bytes(at, (end - at) as usize)?
+                }
+            };
+            if part.is_empty() {
+                return Err(parquet::errors::ParquetError::EOF(format!("{} ends early", self.opened.path.display())));
+            }
+            at += part.len() as u64;
+            parts.push(part);
+        }
+        Ok(match parts.len() {
+            1 => parts.pop().expect("one part"),
+            _ => Bytes::from(parts.concat()),
+        })
+    }
+}
+
 impl Length for CheckedFile {
     fn len(&self) -> u64 {
         self.file.len()
@@ -308,10 +324,7 @@ impl ChunkReader for CheckedFile {
     }
 
     fn get_bytes(&self, start: u64, length: usize) -> parquet::errors::Result<Bytes> {
-        match self.bytes(start, Some(length))? {
-            Some(b) => Ok(b),
-            None => self.file.get_bytes(start, length),
-        }
+        self.read_range(start..start + length as u64)
     }
 }
 

@@ -411,6 +411,38 @@ mod tests {
     }
 
     #[test]
+    fn any_range_of_a_file_is_read_checked_across_its_column_chunks() {
+        use crate::dataset::integrity;
+        use crate::dataset::manifest::FileSum;
+        use parquet::file::reader::ChunkReader;
+        let dir = tempfile::tempdir().unwrap();
+        let b = batch(5000, 7);
+        let file = dir.path().join("a.parquet");
+        let w = write_sorted(std::slice::from_ref(&b), &b.schema(), &file).unwrap();
+        let sum = FileSum { bytes: w.bytes, xxh3: w.xxh3, footer_xxh3: Some(w.footer_xxh3) };
+        let disk = std::fs::read(&file).unwrap();
+        let opened = integrity::open(&file, Some(&sum)).unwrap();
+        let meta = opened.metadata.clone();
+        let (kind_start, kind_len) =
+            meta.row_group(0).columns().iter().find(|c| c.column_path().string() == "kind").unwrap().byte_range();
+        // From the magic at the start, across every chunk, to the middle of the footer.
+        let whole = 0..disk.len() as u64 - 20;
+        assert_eq!(opened.source().unwrap().read_range(whole.clone()).unwrap(), disk[..disk.len() - 20]);
+        assert_eq!(
+            opened.source().unwrap().get_bytes(kind_start + 3, 5).unwrap(),
+            disk[kind_start as usize + 3..][..5]
+        );
+        // Garbage in the kind chunk: a range over it fails, naming the column; one beside it reads.
+        let mut damaged = disk.clone();
+        damaged[(kind_start + kind_len / 2) as usize] ^= 0xff;
+        std::fs::write(&file, &damaged).unwrap();
+        let source = opened.source().unwrap();
+        let e = source.read_range(whole).unwrap_err().to_string();
+        assert!(e.contains("column 'kind'"), "{e}");
+        assert!(source.read_range(0..kind_start).is_ok());
+    }
+
+    #[test]
     fn each_row_group_records_how_many_rows_may_be_links() {
         let dir = tempfile::tempdir().unwrap();
         let rows = ROW_GROUP_ROWS + 1000;

@@ -256,10 +256,10 @@ impl<'r, K: Packed> Folder<'r, K> {
             }
             let key = K::pack(&parts);
             let (held, run) = &mut self.recent[recent_slot(&key)];
-            if *held != Some(key) {
-                if let Some(old) = held.replace(key) {
-                    self.groups.entry(old).or_default().add(&std::mem::take(run));
-                }
+            if *held != Some(key)
+                && let Some(old) = held.replace(key)
+            {
+                self.groups.entry(old).or_default().add(&std::mem::take(run));
             }
             let kind = c.kind_class(i);
             let size = size.unwrap_or(0);
