@@ -372,6 +372,9 @@ struct Shared<'a> {
     seen: Mutex<Vec<bool>>,
     next_file: AtomicU64,
     error: Mutex<Option<anyhow::Error>>,
+    /// The caller's progress: once it asks to stop, workers drop what they hold instead of
+    /// parsing and writing it (the staging directory goes anyway).
+    progress: &'a dyn Progress,
 }
 
 impl Shared<'_> {
@@ -379,8 +382,9 @@ impl Shared<'_> {
         self.error.lock().expect("error lock").get_or_insert(e);
     }
 
+    /// Whether the work should stop: it failed, or the caller asked.
     fn failed(&self) -> bool {
-        self.error.lock().expect("error lock").is_some()
+        self.progress.cancelled() || self.error.lock().expect("error lock").is_some()
     }
 
     fn parse_chunk(
@@ -520,7 +524,9 @@ impl Shared<'_> {
         // Drain only once every worker has added its last rows, or a partition could be split.
         parsed.wait();
         while let Some((tld, pending)) = self.buffers.take_any() {
-            if let Err(e) = self.write(&tld, pending) {
+            if self.failed() {
+                self.buffers.written(pending.bytes);
+            } else if let Err(e) = self.write(&tld, pending) {
                 self.fail(e);
             }
         }
@@ -572,6 +578,7 @@ fn convert_one(
         seen: Mutex::new(vec![false; opts.layout.columns().len()]),
         next_file: AtomicU64::new(0),
         error: Mutex::new(None),
+        progress,
     };
 
     let stats = Arc::new(input::ReadStats::default());
@@ -592,7 +599,7 @@ fn convert_one(
                 let now = stats.bytes();
                 progress.advance(now - reported);
                 reported = now;
-                !progress.cancelled() && !shared.failed() && tx.send(chunk).is_ok()
+                !shared.failed() && tx.send(chunk).is_ok()
             });
             progress.advance(stats.bytes() - reported);
             drop(tx);

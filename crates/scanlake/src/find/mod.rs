@@ -139,6 +139,8 @@ impl<'a> Match<'a> {
 pub struct Matches {
     columns: Vec<String>,
     read: Vec<&'static str>,
+    /// What the filter tests: read before the rest of `read`, which is decoded only for kept rows.
+    tested: Vec<&'static str>,
     filter: Filter,
     /// Partitions not opened yet, in tld byte order.
     pending: std::collections::VecDeque<Partition>,
@@ -180,7 +182,10 @@ impl Matches {
                 }
             }
         }
-        read.extend(filter_columns(filter));
+        let mut tested = filter_columns(filter);
+        tested.sort_unstable();
+        tested.dedup();
+        read.extend(&tested);
         read.sort_unstable();
         read.dedup();
         let parts = partitions(&view, filter, acq);
@@ -189,6 +194,7 @@ impl Matches {
         Ok(Matches {
             columns: columns.to_vec(),
             read,
+            tested,
             filter: filter.clone(),
             pending,
             started: Default::default(),
@@ -231,7 +237,13 @@ impl Matches {
                 let row_groups: Vec<usize> = file.row_groups.iter().map(|(g, _)| *g).collect();
                 // Smaller batches when many files of a partition are open at once.
                 let batch_rows = (FIND_BATCH_ROWS * 4 / p.files.len().max(1)).clamp(1024, FIND_BATCH_ROWS);
-                let batches = read_ahead(file.file.clone(), row_groups, self.read.clone(), rows.clone(), batch_rows)?;
+                let batches = read_ahead(
+                    file.file.clone(),
+                    row_groups,
+                    Columns { all: self.read.clone(), tested: self.tested.clone() },
+                    rows.clone(),
+                    batch_rows,
+                )?;
                 cursors.push(Cursor { batches, batch: None, kept: Vec::new(), at: 0, acq: p.acq, tld: tld.clone() });
             }
             self.started.push_back(Started { tld: p.tld, cursors });
@@ -323,22 +335,35 @@ impl Cursor {
     }
 }
 
+/// The columns a reader thread reads: `all`, of which the filter tests `tested`.
+struct Columns {
+    all: Vec<&'static str>,
+    tested: Vec<&'static str>,
+}
+
 /// Starts a thread that reads `columns` of a file's `row_groups` and sends each batch that has a
 /// row `rows` keeps, with those rows; it ends at the end of the file, after an error (sent), or
-/// when the receiver is gone.
+/// when the receiver is gone. A filter that tests fewer columns than are read runs inside the
+/// Parquet reader, which decodes the others only for kept rows.
 fn read_ahead(
     file: Checked,
     row_groups: Vec<usize>,
-    columns: Vec<&'static str>,
+    columns: Columns,
     rows: Arc<RowFilter>,
     batch_rows: usize,
 ) -> Result<crossbeam_channel::Receiver<Kept>> {
     let (tx, rx) = crossbeam_channel::bounded::<Kept>(READ_AHEAD);
+    let late = rows.active && columns.tested.len() < columns.all.len();
     std::thread::Builder::new()
         .name("scanlake-find".into())
         .spawn(move || {
             for g in row_groups {
-                let reader = match file.read_row_group(g, &columns, batch_rows) {
+                let reader = if late {
+                    file.read_kept(g, &columns.all, &columns.tested, rows.clone(), batch_rows)
+                } else {
+                    file.read_row_group(g, &columns.all, batch_rows)
+                };
+                let reader = match reader {
                     Ok(r) => r,
                     Err(e) => {
                         let _ = tx.send(Err(e));
@@ -355,7 +380,7 @@ fn read_ahead(
                             return;
                         }
                     };
-                    let kept: Vec<u32> = match rows.mask(&Cols::new(&batch)) {
+                    let kept: Vec<u32> = match rows.mask(&Cols::new(&batch)).filter(|_| !late) {
                         Some(mask) => (0..mask.len() as u32).filter(|&i| mask[i as usize]).collect(),
                         None => (0..batch.num_rows() as u32).collect(),
                     };

@@ -401,6 +401,37 @@ impl Checked {
     }
 }
 
+impl Checked {
+    /// Reads the rows of one row group that `rows` keeps: the columns it tests (`tested`) first,
+    /// then the rest of `columns` only where a row was kept (Parquet's late materialization:
+    /// most of a selective filter's rows are never decoded beyond what it tests). Every batch
+    /// holds kept rows only.
+    pub fn read_kept(
+        &self,
+        row_group: usize,
+        columns: &[&str],
+        tested: &[&str],
+        rows: std::sync::Arc<RowFilter>,
+        batch_rows: usize,
+    ) -> Result<ParquetRecordBatchReader> {
+        use parquet::arrow::arrow_reader::{ArrowPredicateFn, RowFilter as ParquetRowFilter};
+        let builder = ParquetRecordBatchReaderBuilder::new_with_metadata(self.opened.source()?, self.meta.clone())
+            .with_batch_size(batch_rows);
+        let schema = builder.parquet_schema();
+        let test = ArrowPredicateFn::new(ProjectionMask::columns(schema, tested.iter().copied()), move |batch| {
+            let kept = rows.mask(&Cols::new(&batch)).unwrap_or_else(|| vec![true; batch.num_rows()]);
+            Ok(arrow::array::BooleanArray::from(kept))
+        });
+        let mask = ProjectionMask::columns(schema, columns.iter().copied());
+        builder
+            .with_projection(mask)
+            .with_row_groups(vec![row_group])
+            .with_row_filter(ParquetRowFilter::new(vec![Box::new(test)]))
+            .build()
+            .with_context(|| format!("cannot read {}", self.opened.path.display()))
+    }
+}
+
 impl<'p> Task<'p> {
     /// Opens the file and rules out the row groups whose statistics cannot hold a row `f` keeps.
     pub fn open(&self, f: &RowFilter) -> Result<OpenFile> {
