@@ -3,7 +3,7 @@
 # Python module against DuckDB's Python API) and whole process (the scanlake CLI against DuckDB's
 # CLI), at 1 thread and all cores, medians; writes a Markdown table. --cold (root) adds runs with
 # the page cache dropped.
-# Usage: bench/reports.sh [--rows-per-scan N] [--threads T]... [--only REPORT]... [--cold] [--out FILE]
+# Usage: bench/reports.sh [--rows-per-scan N] [--threads T]... [--only REPORT]... [--cold] [--whole-process-only] [--out FILE]
 set -euo pipefail
 cd "$(dirname "$0")/.."
 export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-$HOME/.cache/scanlake-target}"

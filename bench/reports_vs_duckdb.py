@@ -193,6 +193,8 @@ def main():
     ap.add_argument("--repeat", type=int, default=5)
     ap.add_argument("--work", default="/tmp/scanlake-bench-reports")
     ap.add_argument("--only", action="append", help="run only these reports")
+    ap.add_argument("--whole-process-only", action="store_true",
+                    help="skip the in-process runs (at 10^8 rows they double a long benchmark)")
     ap.add_argument("--out", help="also write the table (Markdown) here")
     args = ap.parse_args()
     os.makedirs(args.work, exist_ok=True)
@@ -218,11 +220,13 @@ def main():
     out_csv = os.path.join(args.work, "out.csv")
     for t in threads:
         calls = {k: [v[1][0], v[1][1], v[2]] for k, v in reports.items()}
-        proc = subprocess.run([args.python, "-c", IN_PROCESS, lake, json.dumps(calls), str(t), str(args.repeat), VIEW],
-                              capture_output=True, text=True)
-        if proc.returncode != 0:
-            sys.exit(f"in-process run failed:\n{proc.stderr[-3000:]}")
-        inproc = json.loads(proc.stdout.strip().splitlines()[-1])  # the last line: earlier ones are notes
+        inproc = None
+        if not args.whole_process_only:
+            proc = subprocess.run([args.python, "-c", IN_PROCESS, lake, json.dumps(calls), str(t), str(args.repeat),
+                                   VIEW], capture_output=True, text=True)
+            if proc.returncode != 0:
+                sys.exit(f"in-process run failed:\n{proc.stderr[-3000:]}")
+            inproc = json.loads(proc.stdout.strip().splitlines()[-1])  # the last line: earlier ones are notes
         for name, (words, _, sql) in reports.items():
             warm = {"scanlake": [], "duckdb": []}
             cold = {"scanlake": [], "duckdb": []}
@@ -236,9 +240,13 @@ def main():
                     warm[who].append(measured(cmd))
                     if args.cold:
                         cold[who].append(measured(cmd, cold=True))
-            ip = inproc[name]["median"]
             s, d = median_of(warm["scanlake"]), median_of(warm["duckdb"])
-            line = (f"| {name} | {t} | {ip['scanlake']:.3f} | {ip['duckdb']:.3f} | {ip['scanlake'] / ip['duckdb']:.2f} "
+            if inproc is None:
+                in_cells = "– | – | –"
+            else:
+                ip = inproc[name]["median"]
+                in_cells = f"{ip['scanlake']:.3f} | {ip['duckdb']:.3f} | {ip['scanlake'] / ip['duckdb']:.2f}"
+            line = (f"| {name} | {t} | {in_cells} "
                     f"| {s[0]:.3f} ({s[1]:.2f}, {s[2]:.0f}) | {d[0]:.3f} ({d[1]:.2f}, {d[2]:.0f}) | {s[0] / d[0]:.2f} |")
             if args.cold:
                 cs, cd = median_of(cold["scanlake"]), median_of(cold["duckdb"])

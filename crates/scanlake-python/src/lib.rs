@@ -12,6 +12,11 @@ mod ops;
 #[global_allocator]
 static ALLOCATOR: tikv_jemallocator::Jemalloc = tikv_jemallocator::Jemalloc;
 
+// jemalloc's options as the binary's (see its `main.rs`).
+#[cfg(not(target_env = "msvc"))]
+#[unsafe(export_name = "_rjem_malloc_conf")]
+static MALLOC_CONF: &[u8; 20] = b"percpu_arena:percpu\0";
+
 use ops::{Failure, Output};
 use pyo3::exceptions::PyException;
 use pyo3::prelude::*;

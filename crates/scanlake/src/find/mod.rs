@@ -139,7 +139,7 @@ impl<'a> Match<'a> {
 pub struct Matches {
     columns: Vec<String>,
     read: Vec<&'static str>,
-    /// What the filter tests: read before the rest of `read`, which is decoded only for kept rows.
+    /// What the filter tests (read first; the rest of `read` only for the rows it keeps).
     tested: Vec<&'static str>,
     filter: Filter,
     /// Partitions not opened yet, in tld byte order.
@@ -237,13 +237,8 @@ impl Matches {
                 let row_groups: Vec<usize> = file.row_groups.iter().map(|(g, _)| *g).collect();
                 // Smaller batches when many files of a partition are open at once.
                 let batch_rows = (FIND_BATCH_ROWS * 4 / p.files.len().max(1)).clamp(1024, FIND_BATCH_ROWS);
-                let batches = read_ahead(
-                    file.file.clone(),
-                    row_groups,
-                    Columns { all: self.read.clone(), tested: self.tested.clone() },
-                    rows.clone(),
-                    batch_rows,
-                )?;
+                let columns = Columns::split(&self.read, &self.tested, rows.active);
+                let batches = read_ahead(file.file.clone(), row_groups, columns, (*rows).clone(), batch_rows)?;
                 cursors.push(Cursor { batches, batch: None, kept: Vec::new(), at: 0, acq: p.acq, tld: tld.clone() });
             }
             self.started.push_back(Started { tld: p.tld, cursors });
@@ -335,56 +330,50 @@ impl Cursor {
     }
 }
 
-/// The columns a reader thread reads: `all`, of which the filter tests `tested`.
+/// The columns a reader thread reads: those the filter tests, then the rest, read only for the
+/// rows the filter keeps (late materialization: a selective filter decodes little else).
 struct Columns {
-    all: Vec<&'static str>,
     tested: Vec<&'static str>,
+    rest: Vec<&'static str>,
+}
+
+impl Columns {
+    /// `read` split by what an active filter tests; without one, all of it is read in one pass.
+    fn split(read: &[&'static str], tested: &[&'static str], active: bool) -> Columns {
+        if !active {
+            return Columns { tested: read.to_vec(), rest: Vec::new() };
+        }
+        let rest = read.iter().copied().filter(|c| !tested.contains(c)).collect();
+        Columns { tested: tested.to_vec(), rest }
+    }
 }
 
 /// Starts a thread that reads `columns` of a file's `row_groups` and sends each batch that has a
 /// row `rows` keeps, with those rows; it ends at the end of the file, after an error (sent), or
-/// when the receiver is gone. A filter that tests fewer columns than are read runs inside the
-/// Parquet reader, which decodes the others only for kept rows.
+/// when the receiver is gone. `rows` is the thread's own copy: a shared regex would hand its
+/// matching cache from thread to thread on every row.
 fn read_ahead(
     file: Checked,
     row_groups: Vec<usize>,
     columns: Columns,
-    rows: Arc<RowFilter>,
+    rows: RowFilter,
     batch_rows: usize,
 ) -> Result<crossbeam_channel::Receiver<Kept>> {
     let (tx, rx) = crossbeam_channel::bounded::<Kept>(READ_AHEAD);
-    let late = rows.active && columns.tested.len() < columns.all.len();
     std::thread::Builder::new()
         .name("scanlake-find".into())
         .spawn(move || {
             for g in row_groups {
-                let reader = if late {
-                    file.read_kept(g, &columns.all, &columns.tested, rows.clone(), batch_rows)
+                let read = if columns.rest.is_empty() {
+                    send_kept(&file, g, &columns.tested, &rows, batch_rows, &tx)
                 } else {
-                    file.read_row_group(g, &columns.all, batch_rows)
+                    send_kept_late(&file, g, &columns, &rows, batch_rows, &tx)
                 };
-                let reader = match reader {
-                    Ok(r) => r,
+                match read {
+                    Ok(true) => {}
+                    Ok(false) => return,
                     Err(e) => {
-                        let _ = tx.send(Err(e));
-                        return;
-                    }
-                };
-                for batch in reader {
-                    let batch = match batch {
-                        Ok(b) => b,
-                        Err(e) => {
-                            let _ = tx.send(Err(
-                                anyhow::Error::new(e).context(format!("cannot read {}", file.path().display()))
-                            ));
-                            return;
-                        }
-                    };
-                    let kept: Vec<u32> = match rows.mask(&Cols::new(&batch)).filter(|_| !late) {
-                        Some(mask) => (0..mask.len() as u32).filter(|&i| mask[i as usize]).collect(),
-                        None => (0..batch.num_rows() as u32).collect(),
-                    };
-                    if !kept.is_empty() && tx.send(Ok((Loaded::new(batch), kept))).is_err() {
+                        let _ = tx.send(Err(e.context(format!("cannot read {}", file.path().display()))));
                         return;
                     }
                 }
@@ -392,6 +381,75 @@ fn read_ahead(
         })
         .context("cannot start a reader thread")?;
     Ok(rx)
+}
+
+/// Reads `columns` of row group `g` and sends each batch with the rows `rows` keeps; false once
+/// the receiver is gone.
+fn send_kept(
+    file: &Checked,
+    g: usize,
+    columns: &[&str],
+    rows: &RowFilter,
+    batch_rows: usize,
+    tx: &crossbeam_channel::Sender<Kept>,
+) -> Result<bool> {
+    for batch in file.read_row_group(g, columns, batch_rows)? {
+        let batch = batch?;
+        let kept: Vec<u32> = match rows.mask(&Cols::new(&batch)) {
+            Some(mask) => (0..mask.len() as u32).filter(|&i| mask[i as usize]).collect(),
+            None => (0..batch.num_rows() as u32).collect(),
+        };
+        if !kept.is_empty() && tx.send(Ok((Loaded::new(batch), kept))).is_err() {
+            return Ok(false);
+        }
+    }
+    Ok(true)
+}
+
+/// Reads the tested columns of row group `g`, keeps the rows `rows` keeps, then reads the other
+/// columns of those rows only, and sends them together (every row of each batch kept); false
+/// once the receiver is gone.
+fn send_kept_late(
+    file: &Checked,
+    g: usize,
+    columns: &Columns,
+    rows: &RowFilter,
+    batch_rows: usize,
+    tx: &crossbeam_channel::Sender<Kept>,
+) -> Result<bool> {
+    use arrow::array::BooleanArray;
+    use arrow::compute::{concat_batches, filter_record_batch};
+    let (mut masks, mut kept) = (Vec::new(), Vec::new());
+    let mut schema = None;
+    for batch in file.read_row_group(g, &columns.tested, batch_rows)? {
+        let batch = batch?;
+        let mask = rows.mask(&Cols::new(&batch)).unwrap_or_else(|| vec![true; batch.num_rows()]);
+        let mask = BooleanArray::from(mask);
+        schema.get_or_insert_with(|| batch.schema());
+        if mask.true_count() > 0 {
+            kept.push(filter_record_batch(&batch, &mask)?);
+        }
+        masks.push(mask);
+    }
+    let Some(schema) = schema.filter(|_| !kept.is_empty()) else { return Ok(true) };
+    let tested = concat_batches(&schema, &kept)?;
+    drop(kept);
+    let selection = parquet::arrow::arrow_reader::RowSelection::from_filters(&masks);
+    let mut at = 0;
+    for rest in file.read_selected(g, &columns.rest, selection, batch_rows)? {
+        let rest = rest?;
+        let n = rest.num_rows();
+        let part = tested.slice(at, n);
+        at += n;
+        let fields: Vec<_> = part.schema().fields().iter().chain(rest.schema().fields()).cloned().collect();
+        let arrays = part.columns().iter().chain(rest.columns()).cloned().collect();
+        let both = RecordBatch::try_new(Arc::new(arrow::datatypes::Schema::new(fields)), arrays)?;
+        if tx.send(Ok((Loaded::new(both), (0..n as u32).collect()))).is_err() {
+            return Ok(false);
+        }
+    }
+    anyhow::ensure!(at == tested.num_rows(), "row group {g}: {at} rows read of {} kept", tested.num_rows());
+    Ok(true)
 }
 
 /// Dataset columns `find` can show (the path is shown from `path`/`path_bytes` as one).

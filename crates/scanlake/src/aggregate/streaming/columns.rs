@@ -207,6 +207,7 @@ pub fn filter_columns(f: &Filter) -> Vec<&'static str> {
 }
 
 /// A filter's conditions for the rows of one scan date, tested row by row.
+#[derive(Clone)]
 pub struct RowFilter {
     clauses: Vec<Clause>,
     /// Whether any clause looks at rows at all (else [`RowFilter::keep`] keeps every row).
@@ -399,34 +400,22 @@ impl Checked {
             .build()
             .with_context(|| format!("cannot read {}", self.opened.path.display()))
     }
-}
 
-impl Checked {
-    /// Reads the rows of one row group that `rows` keeps: the columns it tests (`tested`) first,
-    /// then the rest of `columns` only where a row was kept (Parquet's late materialization:
-    /// most of a selective filter's rows are never decoded beyond what it tests). Every batch
-    /// holds kept rows only.
-    pub fn read_kept(
+    /// Reads `columns` of the rows of one row group that `selection` selects.
+    pub fn read_selected(
         &self,
         row_group: usize,
         columns: &[&str],
-        tested: &[&str],
-        rows: std::sync::Arc<RowFilter>,
+        selection: parquet::arrow::arrow_reader::RowSelection,
         batch_rows: usize,
     ) -> Result<ParquetRecordBatchReader> {
-        use parquet::arrow::arrow_reader::{ArrowPredicateFn, RowFilter as ParquetRowFilter};
         let builder = ParquetRecordBatchReaderBuilder::new_with_metadata(self.opened.source()?, self.meta.clone())
             .with_batch_size(batch_rows);
-        let schema = builder.parquet_schema();
-        let test = ArrowPredicateFn::new(ProjectionMask::columns(schema, tested.iter().copied()), move |batch| {
-            let kept = rows.mask(&Cols::new(&batch)).unwrap_or_else(|| vec![true; batch.num_rows()]);
-            Ok(arrow::array::BooleanArray::from(kept))
-        });
-        let mask = ProjectionMask::columns(schema, columns.iter().copied());
+        let mask = ProjectionMask::columns(builder.parquet_schema(), columns.iter().copied());
         builder
             .with_projection(mask)
             .with_row_groups(vec![row_group])
-            .with_row_filter(ParquetRowFilter::new(vec![Box::new(test)]))
+            .with_row_selection(selection)
             .build()
             .with_context(|| format!("cannot read {}", self.opened.path.display()))
     }
