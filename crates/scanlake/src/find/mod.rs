@@ -436,7 +436,7 @@ fn send_kept_late(
     drop(kept);
     let selection = parquet::arrow::arrow_reader::RowSelection::from_filters(&masks);
     let mut at = 0;
-    for rest in file.read_selected(g, &columns.rest, selection, batch_rows)? {
+    for rest in file.read_selected(g, &columns.rest, Some(selection), batch_rows)? {
         let rest = rest?;
         let n = rest.num_rows();
         let part = tested.slice(at, n);

@@ -391,33 +391,26 @@ impl Checked {
         columns: &[&str],
         batch_rows: usize,
     ) -> Result<ParquetRecordBatchReader> {
-        let builder = ParquetRecordBatchReaderBuilder::new_with_metadata(self.opened.source()?, self.meta.clone())
-            .with_batch_size(batch_rows);
-        let mask = ProjectionMask::columns(builder.parquet_schema(), columns.iter().copied());
-        builder
-            .with_projection(mask)
-            .with_row_groups(vec![row_group])
-            .build()
-            .with_context(|| format!("cannot read {}", self.opened.path.display()))
+        self.read_selected(row_group, columns, None, batch_rows)
     }
 
-    /// Reads `columns` of the rows of one row group that `selection` selects.
+    /// Reads `columns` of the rows of one row group that `selection` selects (all without one).
     pub fn read_selected(
         &self,
         row_group: usize,
         columns: &[&str],
-        selection: parquet::arrow::arrow_reader::RowSelection,
+        selection: Option<parquet::arrow::arrow_reader::RowSelection>,
         batch_rows: usize,
     ) -> Result<ParquetRecordBatchReader> {
         let builder = ParquetRecordBatchReaderBuilder::new_with_metadata(self.opened.source()?, self.meta.clone())
             .with_batch_size(batch_rows);
         let mask = ProjectionMask::columns(builder.parquet_schema(), columns.iter().copied());
-        builder
-            .with_projection(mask)
-            .with_row_groups(vec![row_group])
-            .with_row_selection(selection)
-            .build()
-            .with_context(|| format!("cannot read {}", self.opened.path.display()))
+        let builder = builder.with_projection(mask).with_row_groups(vec![row_group]);
+        let builder = match selection {
+            Some(selection) => builder.with_row_selection(selection),
+            None => builder,
+        };
+        builder.build().with_context(|| format!("cannot read {}", self.opened.path.display()))
     }
 }
 
