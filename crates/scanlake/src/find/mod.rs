@@ -138,9 +138,8 @@ impl<'a> Match<'a> {
 /// The matching rows of one scan date in path order.
 pub struct Matches {
     columns: Vec<String>,
-    read: Vec<&'static str>,
-    /// What the filter tests (read first; the rest of `read` only for the rows it keeps).
-    tested: Vec<&'static str>,
+    /// The columns read, as each file's reader reads it: what the filter tests, then the rest.
+    passes: Arc<Columns>,
     filter: Filter,
     /// Partitions not opened yet, in tld byte order.
     pending: std::collections::VecDeque<Partition>,
@@ -188,13 +187,13 @@ impl Matches {
         read.extend(&tested);
         read.sort_unstable();
         read.dedup();
+        let passes = Arc::new(Columns::split(&read, &tested, filter.filters_rows()));
         let parts = partitions(&view, filter, acq);
         let pending: std::collections::VecDeque<Partition> = parts.into_iter().cloned().collect();
         let files_total = pending.iter().map(|p| p.files.len() as u64).sum();
         Ok(Matches {
             columns: columns.to_vec(),
-            read,
-            tested,
+            passes,
             filter: filter.clone(),
             pending,
             started: Default::default(),
@@ -237,8 +236,8 @@ impl Matches {
                 let row_groups: Vec<usize> = file.row_groups.iter().map(|(g, _)| *g).collect();
                 // Smaller batches when many files of a partition are open at once.
                 let batch_rows = (FIND_BATCH_ROWS * 4 / p.files.len().max(1)).clamp(1024, FIND_BATCH_ROWS);
-                let columns = Columns::split(&self.read, &self.tested, rows.active);
-                let batches = read_ahead(file.file.clone(), row_groups, columns, (*rows).clone(), batch_rows)?;
+                let batches =
+                    read_ahead(file.file.clone(), row_groups, self.passes.clone(), (*rows).clone(), batch_rows)?;
                 cursors.push(Cursor { batches, batch: None, kept: Vec::new(), at: 0, acq: p.acq, tld: tld.clone() });
             }
             self.started.push_back(Started { tld: p.tld, cursors });
@@ -355,7 +354,7 @@ impl Columns {
 fn read_ahead(
     file: Checked,
     row_groups: Vec<usize>,
-    columns: Columns,
+    columns: Arc<Columns>,
     rows: RowFilter,
     batch_rows: usize,
 ) -> Result<crossbeam_channel::Receiver<Kept>> {
@@ -435,15 +434,18 @@ fn send_kept_late(
     let tested = concat_batches(&schema, &kept)?;
     drop(kept);
     let selection = parquet::arrow::arrow_reader::RowSelection::from_filters(&masks);
-    let mut at = 0;
+    let (mut at, mut both_schema) = (0, None);
     for rest in file.read_selected(g, &columns.rest, Some(selection), batch_rows)? {
         let rest = rest?;
         let n = rest.num_rows();
         let part = tested.slice(at, n);
         at += n;
-        let fields: Vec<_> = part.schema().fields().iter().chain(rest.schema().fields()).cloned().collect();
+        let both_schema = both_schema.get_or_insert_with(|| {
+            let fields: Vec<_> = schema.fields().iter().chain(rest.schema().fields()).cloned().collect();
+            Arc::new(arrow::datatypes::Schema::new(fields))
+        });
         let arrays = part.columns().iter().chain(rest.columns()).cloned().collect();
-        let both = RecordBatch::try_new(Arc::new(arrow::datatypes::Schema::new(fields)), arrays)?;
+        let both = RecordBatch::try_new(both_schema.clone(), arrays)?;
         if tx.send(Ok((Loaded::new(both), (0..n as u32).collect()))).is_err() {
             return Ok(false);
         }
