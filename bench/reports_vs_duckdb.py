@@ -97,6 +97,26 @@ REPORTS = {
     "find *.h5 >= 1M": (["find", "{lake}", "--name", "*.h5", "--size-min", "1M"], ("find", {"name": "*.h5", "size_min": "1M"}),
                         "SELECT path, size, uid, gid, access, modify, \"create\" FROM f WHERE acq = DATE '2026-11-08' "
                         "AND path LIKE '%.h5' AND size >= 1048576 ORDER BY path"),
+    # The quota report (`quota_file` writes it) beside the latest scan's usage; DuckDB reads the
+    # colon-separated file itself and joins it with the scan's usage by uid and by gid.
+    "quota": (["quota", "{lake}", "{quota}"], ("quota", {"source": "{quota}"}),
+              """WITH q AS (SELECT column07 AS type, column08 AS id, column10::BIGINT * 1024 AS bytes_used,
+                                   column12::BIGINT * 1024 AS bytes_limit, column15::BIGINT AS files_used
+                            FROM read_csv('{quota}', delim = ':', header = false, all_varchar = true, null_padding = true)
+                            WHERE column02 <> 'HEADER' AND column07 IN ('USR', 'GRP')),
+                      u AS (SELECT 'USR' AS type, uid::VARCHAR AS id, sum(kballoc) * 1024 AS scan_allocated, count(*) AS scan_objects
+                            FROM f WHERE acq = DATE '2026-11-08' GROUP BY uid
+                            UNION ALL
+                            SELECT 'GRP', gid::VARCHAR, sum(kballoc) * 1024, count(*) FROM f WHERE acq = DATE '2026-11-08' GROUP BY gid)
+                 SELECT q.*, u.scan_allocated, u.scan_objects, q.bytes_used - u.scan_allocated AS allocated_difference,
+                        round(100 * q.bytes_used / nullif(q.bytes_limit, 0), 2) AS bytes_pct
+                 FROM q LEFT JOIN u USING (type, id) ORDER BY bytes_used DESC"""),
+    # No DuckDB query writes ncdu's tree; its peer writes the same scan's rows in path order as
+    # JSON lines, the least a tree of them needs.
+    "export-tree": (["export-tree", "{lake}", "--acq", "2026-11-08", "-q", "-o", "{out}.json"],
+                    ("export_tree", {"output": "{out}.json", "acq": "2026-11-08"}),
+                    "SELECT path, kind, size, kballoc * 1024 AS dsize, inode, uid, gid, epoch(modify)::BIGINT AS mtime "
+                    "FROM f WHERE acq = DATE '2026-11-08' ORDER BY path"),
     "query GROUP BY uid": (["query", "{lake}", "SELECT uid, count(*) AS n, sum(size) AS bytes FROM files GROUP BY uid"],
                            ("query", {"sql": "SELECT uid, count(*) AS n, sum(size) AS bytes FROM files GROUP BY uid"}),
                            "SELECT uid, count(*) AS n, sum(size) AS bytes FROM f GROUP BY uid"),
@@ -106,13 +126,30 @@ REPORTS = {
 VIEW = ("CREATE VIEW f AS SELECT * FROM read_parquet('{lake}/acq=*/*/*.parquet', hive_partitioning = true, "
         "union_by_name = true)")
 
-def duck_script(lake, sql, threads, out):
-    """What a DuckDB CLI user types for one report: settings, the view, the query to CSV."""
+def duck_script(lake, sql, threads, out, json_lines=False):
+    """What a DuckDB CLI user types for one report: settings, the view, the query to CSV (or JSON lines)."""
+    to = "(FORMAT json)" if json_lines else "(HEADER, DELIMITER ',')"
     return (f"SET threads = {threads}; SET TimeZone = 'UTC'; {VIEW.format(lake=lake)}; "
-            f"COPY ({sql}) TO '{out}' (HEADER, DELIMITER ',');")
+            f"COPY ({sql}) TO '{out}' {to};")
+
+
+def quota_file(work, users, groups=300):
+    """An `mmrepquota -Y` report: a user quota for each generated owner (and 5% more that own
+    nothing) and a group quota for `groups` gids."""
+    path = os.path.join(work, "repquota.txt")
+    header = ("mmrepquota::HEADER:version:reserved:reserved:filesystemName:quotaType:id:name:blockUsage:blockQuota:"
+              "blockLimit:blockInDoubt:blockGrace:filesUsage:filesQuota:filesLimit:filesInDoubt:filesGrace:remarks:"
+              "quota:defQuota:fid:filesetname:")
+    lines = [header]
+    for kind, count, first in (("USR", users * 21 // 20, 1000), ("GRP", groups, 100)):
+        lines += [f"mmrepquota::0:1:::fs1:{kind}:{first + i}::{i * 1000}:0:{10 ** 12}:0:none:{i}:0:0:0:none:i:on:off:::"
+                  for i in range(count)]
+    with open(path, "w") as fh:
+        fh.write("\n".join(lines) + "\n")
+    return path
 
 IN_PROCESS = r"""
-import duckdb, json, sys, time, scanlake
+import duckdb, json, sys, time, types, scanlake
 lake, reports, threads, repeat, view = sys.argv[1], json.loads(sys.argv[2]), int(sys.argv[3]), int(sys.argv[4]), sys.argv[5]
 ds = scanlake.Dataset(lake)
 con = duckdb.connect()
@@ -129,6 +166,12 @@ for name, (method, kwargs, sql) in reports.items():
             table = ds.query(kwargs["sql"], threads=threads, progress=False)
         elif method == "find":
             table = ds.find(**kwargs, progress=False).read_all()
+        elif method == "quota":
+            table = ds.quota(kwargs["source"], progress=False)
+        elif method == "export_tree":
+            # Written to a file, as the CLI does; the peer's rows come back as a table.
+            written = ds.export_tree(**kwargs, progress=False)
+            table = types.SimpleNamespace(num_rows=sum(written[k] for k in ("directories", "files", "others")))
         else:
             table = getattr(ds, method)(**kwargs, threads=threads, progress=False)
         times["scanlake"].append(time.perf_counter() - t)
@@ -206,7 +249,17 @@ def main():
         with open(f, "rb") as fh:
             while fh.read(1 << 24):
                 pass
-    reports = {k: v for k, v in REPORTS.items() if not args.only or k in args.only}
+    quota = quota_file(args.work, args.users)
+    out_csv = os.path.join(args.work, "out.csv")
+
+    def placed(v):
+        """A report's words, call and SQL with the dataset, quota file and output put in."""
+        fill = lambda x: x.replace("{lake}", lake).replace("{quota}", quota).replace("{out}", out_csv)
+        words, (method, kwargs), sql = v
+        return ([fill(w) for w in words], (method, {k: fill(x) if isinstance(x, str) else x for k, x in kwargs.items()}),
+                fill(sql))
+
+    reports = {k: placed(v) for k, v in REPORTS.items() if not args.only or k in args.only}
     threads = args.threads or sorted({1, os.cpu_count()})
     duck_version = subprocess.run([args.duckdb, "--version"], capture_output=True, text=True, check=True).stdout.strip()
     version = subprocess.run([args.scanlake, "--version"], capture_output=True, text=True, check=True).stdout.strip()
@@ -217,7 +270,6 @@ def main():
              "| DuckDB CLI s (CPU s, RSS MiB) | ratio |" + (" cold scanlake s (MiB read) | cold DuckDB CLI s (MiB read) | ratio |" if args.cold else ""),
              "|---|---|---|---|---|---|---|---|" + ("---|---|---|" if args.cold else "")]
     print("\n".join(lines), flush=True)
-    out_csv = os.path.join(args.work, "out.csv")
     for t in threads:
         calls = {k: [v[1][0], v[1][1], v[2]] for k, v in reports.items()}
         inproc = None
@@ -230,11 +282,13 @@ def main():
         for name, (words, _, sql) in reports.items():
             warm = {"scanlake": [], "duckdb": []}
             cold = {"scanlake": [], "duckdb": []}
-            # `find` has no --threads: it reads with every core (the tables use all cores).
-            threads_flag = [] if words[0] == "find" else ["--threads", str(t)]
-            cli = [args.scanlake, *[w.format(lake=lake) for w in words], *threads_flag, "--format", "csv",
-                   "-o", out_csv]
-            duck = [args.duckdb, "-c", duck_script(lake, sql, t, out_csv)]
+            # `find` and `export-tree` have no --threads: they read with every core (the tables
+            # use all cores); export-tree writes its own file.
+            tree = words[0] == "export-tree"
+            threads_flag = [] if words[0] in ("find", "export-tree") else ["--threads", str(t)]
+            output = [] if tree else ["--format", "csv", "-o", out_csv]
+            cli = [args.scanlake, *words, *threads_flag, *output]
+            duck = [args.duckdb, "-c", duck_script(lake, sql, t, out_csv + (".json" if tree else ""), json_lines=tree)]
             for _ in range(args.repeat):
                 for who, cmd in (("scanlake", cli), ("duckdb", duck)):
                     warm[who].append(measured(cmd))

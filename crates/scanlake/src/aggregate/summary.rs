@@ -22,8 +22,8 @@ use crate::dataset::writer::Hashing;
 use anyhow::{Context, Result, bail};
 use arrow::array::{Array, ArrayRef, AsArray, BinaryArray, Int64Array, RecordBatch, StringArray, UInt32Array};
 use arrow::datatypes::{DataType, Field, Int64Type, Schema, UInt32Type};
-use parquet::arrow::ArrowWriter;
 use parquet::arrow::arrow_reader::ParquetRecordBatchReaderBuilder;
+use parquet::arrow::{ArrowWriter, ProjectionMask};
 use rustc_hash::FxHashMap;
 use std::collections::BTreeMap;
 use std::fs::File;
@@ -45,6 +45,17 @@ pub struct GroupKey {
     pub gid: Option<u32>,
     pub pool: Option<String>,
     pub kind: Option<String>,
+}
+
+/// A summary row's group, borrowed from the batch it was read in.
+struct Row<'a> {
+    tld: &'a [u8],
+    path: Option<&'a [u8]>,
+    fileset: Option<&'a str>,
+    uid: Option<u32>,
+    gid: Option<u32>,
+    pool: Option<&'a str>,
+    kind: Option<&'a str>,
 }
 
 /// One input's summary. Counters' `unique_bytes` is not kept (it needs link identities).
@@ -222,36 +233,48 @@ impl Summary {
         Ok(Some(FileSum { bytes: hashing.bytes, xxh3: hashing.digest(), footer_xxh3: None }))
     }
 
-    /// Reads a summary, checking it against its checksum first.
-    pub fn read(path: &Path, sum: &FileSum) -> Result<Summary> {
+    /// Reads a summary, checking it against its checksum first, and hands each row with its
+    /// counters to `visit`. Rows are borrowed from the batch they were read in: a summary holds a
+    /// row per (tld, fileset, uid, gid, pool, kind), hundreds of thousands of them, and owning
+    /// each key cost a history or quota most of its time.
+    fn each_row(
+        path: &Path,
+        sum: &FileSum,
+        wanted: &[&str],
+        mut visit: impl FnMut(&Row<'_>, &Counters) -> Result<()>,
+    ) -> Result<()> {
         crate::dataset::integrity::verify_file(path, sum)?;
         let file = File::open(path).with_context(|| format!("cannot open {}", path.display()))?;
         let reader = ParquetRecordBatchReaderBuilder::try_new(file)
-            .and_then(|b| b.build())
+            .and_then(|b| {
+                let counts = ["objects", "files", "dirs", "bytes", "allocated"];
+                let names = ["tld"].iter().chain(wanted).chain(&counts).copied();
+                let mask = ProjectionMask::columns(b.parquet_schema(), names);
+                b.with_projection(mask).build()
+            })
             .with_context(|| format!("cannot read summary {}", path.display()))?;
-        let mut summary = Summary::default();
         for batch in reader {
             let b = batch.with_context(|| format!("cannot read summary {}", path.display()))?;
             let col = |n: &str| b.column_by_name(n).with_context(|| format!("summary {} lacks '{n}'", path.display()));
-            let (tld, path_col) = (col("tld")?.as_binary::<i32>(), col("path")?.as_binary::<i32>());
-            let texts = ["fileset", "pool", "kind"].map(|n| col(n).map(|a| a.as_string::<i32>().clone()));
-            let [fileset, pool, kind] = texts;
-            let (fileset, pool, kind) = (fileset?, pool?, kind?);
-            let (uid, gid) = (col("uid")?.as_primitive::<UInt32Type>(), col("gid")?.as_primitive::<UInt32Type>());
+            // A column the caller did not ask for reads as null: nothing decides by it.
+            let some = |n: &str| b.column_by_name(n);
+            let tld = col("tld")?.as_binary::<i32>();
+            let path_col = some("path").map(|a| a.as_binary::<i32>());
+            let [fileset, pool, kind] = ["fileset", "pool", "kind"].map(|n| some(n).map(|a| a.as_string::<i32>()));
+            let [uid, gid] = ["uid", "gid"].map(|n| some(n).map(|a| a.as_primitive::<UInt32Type>()));
             let counts = ["objects", "files", "dirs", "bytes", "allocated"]
-                .map(|n| col(n).map(|a| a.as_primitive::<Int64Type>().clone()));
+                .map(|n| col(n).map(|a| a.as_primitive::<Int64Type>()));
             let [objects, files, dirs, bytes, allocated] = counts;
             let (objects, files, dirs, bytes, allocated) = (objects?, files?, dirs?, bytes?, allocated?);
-            let text = |a: &StringArray, i: usize| a.is_valid(i).then(|| a.value(i).to_string());
             for i in 0..b.num_rows() {
-                let key = GroupKey {
-                    tld: tld.value(i).to_vec(),
-                    path: path_col.is_valid(i).then(|| path_col.value(i).to_vec()),
-                    fileset: text(&fileset, i),
-                    uid: opt(Some(uid), i),
-                    gid: opt(Some(gid), i),
-                    pool: text(&pool, i),
-                    kind: text(&kind, i),
+                let row = Row {
+                    tld: tld.value(i),
+                    path: path_col.and_then(|p| p.is_valid(i).then(|| p.value(i))),
+                    fileset: opt_str(fileset, i),
+                    uid: opt(uid, i),
+                    gid: opt(gid, i),
+                    pool: opt_str(pool, i),
+                    kind: opt_str(kind, i),
                 };
                 let c = Counters {
                     objects: objects.value(i).into(),
@@ -261,10 +284,10 @@ impl Summary {
                     allocated: allocated.value(i).into(),
                     unique_bytes: 0,
                 };
-                summary.groups.entry(key).or_default().add(&c);
+                visit(&row, &c)?;
             }
         }
-        Ok(summary)
+        Ok(())
     }
 
     /// Summarizes the data files of an input by reading them (for inputs converted before
@@ -289,25 +312,25 @@ impl Summary {
 }
 
 /// Whether one summary row meets the filter: `Some(true/false)`, or `None` when only its rows could say.
-fn keeps(filter: &Filter, key: &GroupKey, tld_text: &str) -> Option<bool> {
+fn keeps(filter: &Filter, key: &Row<'_>, tld_text: &str) -> Option<bool> {
     let mut all = true;
     for c in filter.clauses() {
         let listed = |list: &[u32], v: Option<u32>| list.is_empty() || v.is_some_and(|v| list.contains(&v));
         let named =
-            |list: &[String], v: &Option<String>| list.is_empty() || v.as_ref().is_some_and(|v| list.contains(v));
+            |list: &[String], v: Option<&str>| list.is_empty() || v.is_some_and(|v| list.iter().any(|x| x == v));
         let holds = listed(&c.uid, key.uid)
             && listed(&c.gid, key.gid)
-            && named(&c.fileset, &key.fileset)
-            && named(&c.pool, &key.pool)
-            && named(&c.kind, &key.kind)
+            && named(&c.fileset, key.fileset)
+            && named(&c.pool, key.pool)
+            && named(&c.kind, key.kind)
             && (c.tld.is_empty() || c.tld.iter().any(|t| t == tld_text));
         let prefix = if c.prefix.is_empty() {
             Some(true)
-        } else if let Some(path) = &key.path {
+        } else if let Some(path) = key.path {
             Some(c.prefix.iter().any(|p| pathkey::under(path, p)))
-        } else if c.prefix.iter().any(|p| pathkey::under(&key.tld, p)) {
+        } else if c.prefix.iter().any(|p| pathkey::under(key.tld, p)) {
             Some(true)
-        } else if c.prefix.iter().any(|p| pathkey::under(p, &key.tld)) {
+        } else if c.prefix.iter().any(|p| pathkey::under(p, key.tld)) {
             // A prefix below the tld: only the rows' paths say which match.
             None
         } else {
@@ -432,40 +455,121 @@ pub fn answer_grouped(view: &DatasetView, by: &[Dimension], filter: &Filter) -> 
     let mut partial = GroupedPartial::default();
     let mut used = SummaryUse::default();
     let mut resolver = Resolver::new(&view.root);
+    let wanted = columns_deciding(by, filter);
     for (_, entry) in inputs_of(view, &filter.acq) {
         let days = entry.acq.parse::<ScanDate>().map_err(anyhow::Error::msg)?.days_since_epoch();
         let rel = entry.summary.as_ref().context("an input lost its summary")?;
         let sum = entry.checksums.get(rel).with_context(|| format!("the manifest holds no checksum of {rel}"))?;
-        let summary = Summary::read(&resolver.resolve(rel)?, sum)?;
-        used.inputs += 1;
-        used.bytes += sum.bytes;
-        for (key, c) in summary.groups {
-            let tld_text = pathkey::display(&key.tld);
-            match keeps(filter, &key, &tld_text) {
-                Some(true) => {}
-                Some(false) => continue,
+        let mut groups = InputGroups::default();
+        // Rows come sorted by tld: its text (for the filter and the tld group) changes rarely.
+        let mut tld: Option<(Vec<u8>, String)> = None;
+        Summary::each_row(&resolver.resolve(rel)?, sum, &wanted, |row, c| {
+            if tld.as_ref().is_none_or(|(raw, _)| raw.as_slice() != row.tld) {
+                tld = Some((row.tld.to_vec(), pathkey::display(row.tld)));
+            }
+            let tld_text = tld.as_ref().map_or("", |(_, text)| text.as_str());
+            match keeps(filter, row, tld_text) {
+                Some(true) => groups.add(by, row, tld_text, c),
+                Some(false) => Ok(()),
                 None => {
                     bail!("a path prefix lies below tld {tld_text}: only rows can say which of its objects it holds")
                 }
             }
-            let mut group = vec![Key::Int(days)];
-            for dim in by {
-                group.push(match dim {
-                    Dimension::Uid => key.uid.map_or(Key::Null, |v| Key::Int(v.into())),
-                    Dimension::Gid => key.gid.map_or(Key::Null, |v| Key::Int(v.into())),
-                    Dimension::Fileset => key.fileset.clone().map_or(Key::Null, Key::Text),
-                    Dimension::Pool => key.pool.clone().map_or(Key::Null, Key::Text),
-                    Dimension::Kind => key.kind.clone().map_or(Key::Null, Key::Text),
-                    Dimension::Tld => Key::Path(tld_text.clone().into_bytes()),
-                    Dimension::Dir(_) | Dimension::Ext | Dimension::Name | Dimension::Size => {
-                        bail!("summaries hold no paths or sizes")
-                    }
-                });
-            }
-            partial.groups.entry(group).or_default().add(&c);
+        })?;
+        used.inputs += 1;
+        used.bytes += sum.bytes;
+        for (mut keys, c) in groups.groups {
+            keys.insert(0, Key::Int(days));
+            partial.groups.entry(keys).or_default().add(&c);
         }
     }
     Ok((partial, used))
+}
+
+/// The summary columns (besides the tld and the counters) that the groups `by` and `filter` read.
+fn columns_deciding(by: &[Dimension], filter: &Filter) -> Vec<&'static str> {
+    let mut wanted: Vec<&'static str> = by
+        .iter()
+        .filter_map(|d| match d {
+            Dimension::Uid => Some("uid"),
+            Dimension::Gid => Some("gid"),
+            Dimension::Fileset => Some("fileset"),
+            Dimension::Pool => Some("pool"),
+            Dimension::Kind => Some("kind"),
+            _ => None,
+        })
+        .collect();
+    for c in filter.clauses() {
+        let used = [
+            ("uid", !c.uid.is_empty()),
+            ("gid", !c.gid.is_empty()),
+            ("fileset", !c.fileset.is_empty()),
+            ("pool", !c.pool.is_empty()),
+            ("kind", !c.kind.is_empty()),
+            ("path", !c.prefix.is_empty()),
+        ];
+        wanted.extend(used.iter().filter(|(_, on)| *on).map(|(n, _)| *n));
+    }
+    wanted.sort_unstable();
+    wanted.dedup();
+    wanted
+}
+
+/// One input's groups by `by`, looked up by their packed key bytes so that a row of a group
+/// already seen allocates nothing.
+#[derive(Default)]
+struct InputGroups {
+    index: FxHashMap<Vec<u8>, usize>,
+    groups: Vec<(Vec<Key>, Counters)>,
+    packed: Vec<u8>,
+}
+
+impl InputGroups {
+    fn add(&mut self, by: &[Dimension], row: &Row<'_>, tld_text: &str, c: &Counters) -> Result<()> {
+        let packed = &mut self.packed;
+        packed.clear();
+        let mut text = |v: Option<&[u8]>| match v {
+            None => packed.push(0),
+            Some(v) => {
+                packed.push(1);
+                packed.extend_from_slice(&(v.len() as u32).to_le_bytes());
+                packed.extend_from_slice(v);
+            }
+        };
+        for dim in by {
+            match dim {
+                Dimension::Uid => text(row.uid.map(u32::to_le_bytes).as_ref().map(|b| &b[..])),
+                Dimension::Gid => text(row.gid.map(u32::to_le_bytes).as_ref().map(|b| &b[..])),
+                Dimension::Fileset => text(row.fileset.map(str::as_bytes)),
+                Dimension::Pool => text(row.pool.map(str::as_bytes)),
+                Dimension::Kind => text(row.kind.map(str::as_bytes)),
+                Dimension::Tld => text(Some(row.tld)),
+                Dimension::Dir(_) | Dimension::Ext | Dimension::Name | Dimension::Size => {
+                    bail!("summaries hold no paths or sizes")
+                }
+            }
+        }
+        if let Some(&i) = self.index.get(self.packed.as_slice()) {
+            self.groups[i].1.add(c);
+            return Ok(());
+        }
+        let owned = |v: Option<&str>| v.map_or(Key::Null, |v| Key::Text(v.to_string()));
+        let keys = by
+            .iter()
+            .map(|dim| match dim {
+                Dimension::Uid => row.uid.map_or(Key::Null, |v| Key::Int(v.into())),
+                Dimension::Gid => row.gid.map_or(Key::Null, |v| Key::Int(v.into())),
+                Dimension::Fileset => owned(row.fileset),
+                Dimension::Pool => owned(row.pool),
+                Dimension::Kind => owned(row.kind),
+                // The tld: the other dimensions were refused above.
+                _ => Key::Path(tld_text.as_bytes().to_vec()),
+            })
+            .collect();
+        self.index.insert(self.packed.clone(), self.groups.len());
+        self.groups.push((keys, *c));
+        Ok(())
+    }
 }
 
 /// What [`summarize`] did.
