@@ -30,12 +30,14 @@ pub fn encode_part(part: &Key, out: &mut Vec<u8>) {
     match part {
         Key::Null => out.push(NULL),
         Key::Int(v) => encode_int(*v, out),
-        Key::Text(t) => {
-            out.push(TEXT);
-            escaped(t.as_bytes(), false, out);
-        }
+        Key::Text(t) => encode_text(t, out),
         Key::Path(p) => encode_path(p, out),
     }
+}
+
+pub fn encode_text(t: &str, out: &mut Vec<u8>) {
+    out.push(TEXT);
+    escaped(t.as_bytes(), false, out);
 }
 
 pub fn encode_int(v: i64, out: &mut Vec<u8>) {

@@ -12,6 +12,7 @@
 use super::counters::{Counters, Key, Sum};
 use super::partial::GroupedPartial;
 use super::pathkey;
+use super::sortkey;
 use super::spec::{Dimension, Filter, Report, ReportKind};
 use super::streaming::columns::{Cols, opt, opt_str};
 use crate::dataset::ScanDate;
@@ -536,8 +537,8 @@ fn columns_deciding(by: &[Dimension], filter: &Filter) -> Vec<&'static str> {
     wanted
 }
 
-/// One input's groups by `by`, looked up by their packed key bytes so that a row of a group
-/// already seen allocates nothing.
+/// One input's groups by `by`, looked up by their keys' bytes ([`sortkey`]) so that a row of a
+/// group already seen allocates nothing.
 #[derive(Default)]
 struct InputGroups {
     index: FxHashMap<Vec<u8>, usize>,
@@ -547,24 +548,24 @@ struct InputGroups {
 
 impl InputGroups {
     fn add(&mut self, by: &[Dimension], row: &Row<'_>, tld_text: &str, c: &Counters) -> Result<()> {
-        let packed = &mut self.packed;
-        packed.clear();
-        let mut text = |v: Option<&[u8]>| match v {
-            None => packed.push(0),
-            Some(v) => {
-                packed.push(1);
-                packed.extend_from_slice(&(v.len() as u32).to_le_bytes());
-                packed.extend_from_slice(v);
-            }
+        let out = &mut self.packed;
+        out.clear();
+        let int = |v: Option<u32>, out: &mut Vec<u8>| match v {
+            Some(v) => sortkey::encode_int(v.into(), out),
+            None => sortkey::encode_part(&Key::Null, out),
+        };
+        let text = |v: Option<&str>, out: &mut Vec<u8>| match v {
+            Some(t) => sortkey::encode_text(t, out),
+            None => sortkey::encode_part(&Key::Null, out),
         };
         for dim in by {
             match dim {
-                Dimension::Uid => text(row.uid.map(u32::to_le_bytes).as_ref().map(|b| &b[..])),
-                Dimension::Gid => text(row.gid.map(u32::to_le_bytes).as_ref().map(|b| &b[..])),
-                Dimension::Fileset => text(row.fileset.map(str::as_bytes)),
-                Dimension::Pool => text(row.pool.map(str::as_bytes)),
-                Dimension::Kind => text(row.kind.map(str::as_bytes)),
-                Dimension::Tld => text(Some(row.tld)),
+                Dimension::Uid => int(row.uid, out),
+                Dimension::Gid => int(row.gid, out),
+                Dimension::Fileset => text(row.fileset, out),
+                Dimension::Pool => text(row.pool, out),
+                Dimension::Kind => text(row.kind, out),
+                Dimension::Tld => sortkey::encode_path(tld_text.as_bytes(), out),
                 Dimension::Dir(_) | Dimension::Ext | Dimension::Name | Dimension::Size => {
                     bail!("summaries hold no paths or sizes")
                 }
@@ -574,21 +575,8 @@ impl InputGroups {
             self.groups[i].1.add(c);
             return Ok(());
         }
-        let owned = |v: Option<&str>| v.map_or(Key::Null, |v| Key::Text(v.to_string()));
-        let keys = by
-            .iter()
-            .map(|dim| match dim {
-                Dimension::Uid => row.uid.map_or(Key::Null, |v| Key::Int(v.into())),
-                Dimension::Gid => row.gid.map_or(Key::Null, |v| Key::Int(v.into())),
-                Dimension::Fileset => owned(row.fileset),
-                Dimension::Pool => owned(row.pool),
-                Dimension::Kind => owned(row.kind),
-                // The tld: the other dimensions were refused above.
-                _ => Key::Path(tld_text.as_bytes().to_vec()),
-            })
-            .collect();
-        self.index.insert(self.packed.clone(), self.groups.len());
-        self.groups.push((keys, *c));
+        self.groups.push((sortkey::decode(&self.packed)?, *c));
+        self.index.insert(self.packed.clone(), self.groups.len() - 1);
         Ok(())
     }
 }
