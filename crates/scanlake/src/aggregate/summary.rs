@@ -14,6 +14,7 @@ use super::partial::GroupedPartial;
 use super::pathkey;
 use super::sortkey;
 use super::spec::{Dimension, Filter, Report, ReportKind};
+use super::spill::Spiller;
 use super::streaming::columns::{Cols, opt, opt_str};
 use crate::dataset::ScanDate;
 use crate::dataset::manifest::{FileSum, InputEntry};
@@ -46,30 +47,12 @@ struct Row<'a> {
 
 /// One input's summary. Counters' `unique_bytes` is not kept (it needs link identities).
 ///
-/// Held packed until it is written: strings interned once, a group as their ids. A group per
-/// (tld, fileset, uid, gid, pool, kind) can number millions in a large scan, and with owned keys
-/// in an ordered map each took ~320 bytes (a conversion of 10^8 lines peaked at 1.9 GiB).
-#[derive(Default)]
+/// Its groups are held within a memory budget and spilled to sorted runs beyond it
+/// ([`Spiller`]): a group per (tld, fileset, uid, gid, pool, kind) can number millions in a
+/// large scan (held as owned keys in a map, 10^8 generated lines took 1.9 GiB). A group's key is
+/// its [`sortkey`] encoding: tld, path, fileset, uid, gid, pool, kind.
 pub struct Summary {
-    tlds: Interner,
-    paths: Interner,
-    filesets: Interner,
-    pools: Interner,
-    kinds: Interner,
-    groups: FxHashMap<SummaryKey, GroupCounts>,
-}
-
-/// `(tld, path, fileset, uid, gid, pool, kind)`, strings as ids of the summary's interners.
-type SummaryKey = (u32, u32, u32, Option<u32>, Option<u32>, u32, u32);
-
-/// A group's counters: counts in 64 bits, byte sums in 128.
-#[derive(Default, Clone, Copy)]
-struct GroupCounts {
-    objects: u64,
-    files: u64,
-    dirs: u64,
-    bytes: Sum,
-    allocated: Sum,
+    groups: Spiller<Counters>,
 }
 
 const NONE: u32 = u32::MAX;
@@ -162,25 +145,45 @@ impl Fold {
         ["uid", "gid", "fileset", "pool", "kind", "size", "kballoc", "path", "path_bytes"];
 }
 
+/// Memory for the groups of a summary that `scanlake summarize` makes (a conversion gives its
+/// summary a share of its own budget).
+const SUMMARIZE_BUDGET: usize = 64 << 20;
+
+/// Rows of a summary written at once.
+const SUMMARY_BATCH_ROWS: usize = 65_536;
+
 impl Summary {
-    pub fn add(&mut self, fold: Fold) {
-        let tld = self.tlds.id(Some(&fold.tld));
-        // The fold's ids in this summary's interners, worked out once each.
-        let ids =
-            |from: &Interner, to: &mut Interner| -> Vec<u32> { from.values.iter().map(|v| to.id(Some(v))).collect() };
-        let (paths, filesets) = (ids(&fold.path, &mut self.paths), ids(&fold.fileset, &mut self.filesets));
-        let (pools, kinds) = (ids(&fold.pool, &mut self.pools), ids(&fold.kind, &mut self.kinds));
-        let map = |ids: &[u32], id: u32| if id == NONE { NONE } else { ids[id as usize] };
-        for ((uid, gid, fileset, pool, kind, path), c) in fold.groups {
-            let key = (tld, map(&paths, path), map(&filesets, fileset), uid, gid, map(&pools, pool), map(&kinds, kind));
-            let g = self.groups.entry(key).or_default();
-            // Counts of one fold fit 64 bits: they count its rows.
-            g.objects += c.objects as u64;
-            g.files += c.files as u64;
-            g.dirs += c.dirs as u64;
-            g.bytes += c.bytes;
-            g.allocated += c.allocated;
-        }
+    /// An empty summary that holds at most `budget` bytes of groups in memory, spilling sorted
+    /// runs into a directory inside `spill_dir` (else the system's temporary directory).
+    pub fn new(budget: usize, spill_dir: Option<&Path>) -> Summary {
+        Summary { groups: Spiller::new(budget, spill_dir) }
+    }
+
+    pub fn add(&mut self, fold: Fold) -> Result<()> {
+        let Fold { tld, fileset, pool, kind, path, groups, .. } = fold;
+        let text = |i: &Interner, id: u32, out: &mut Vec<u8>| match i.get(id) {
+            Some(v) => sortkey::encode_text(&String::from_utf8_lossy(v), out),
+            None => sortkey::encode_part(&Key::Null, out),
+        };
+        let int = |v: Option<u32>, out: &mut Vec<u8>| match v {
+            Some(v) => sortkey::encode_int(v.into(), out),
+            None => sortkey::encode_part(&Key::Null, out),
+        };
+        let entries = groups.into_iter().map(|((uid, gid, fileset_id, pool_id, kind_id, path_id), c)| {
+            let mut key = Vec::with_capacity(tld.len() + 48);
+            sortkey::encode_path(&tld, &mut key);
+            match path.get(path_id) {
+                Some(p) => sortkey::encode_path(p, &mut key),
+                None => sortkey::encode_part(&Key::Null, &mut key),
+            }
+            text(&fileset, fileset_id, &mut key);
+            int(uid, &mut key);
+            int(gid, &mut key);
+            text(&pool, pool_id, &mut key);
+            text(&kind, kind_id, &mut key);
+            (key, c)
+        });
+        self.groups.add(entries)
     }
 
     fn schema() -> Arc<Schema> {
@@ -203,56 +206,68 @@ impl Summary {
         ]))
     }
 
-    /// Writes the summary as Parquet; its size and checksum, or none when a total does not fit
-    /// 64 bits (then the input has no summary, and reports read its rows).
-    pub fn write(&self, dest: &Path) -> Result<Option<FileSum>> {
-        let text = |i: &Interner, id: u32| i.get(id).map(|v| String::from_utf8_lossy(v).into_owned());
-        // Rows in the order of their values (tld, path, fileset, uid, gid, pool, kind): readers
-        // meet each tld in one run.
-        let mut rows: Vec<(&SummaryKey, &GroupCounts)> = self.groups.iter().collect();
-        rows.sort_unstable_by(|(a, _), (b, _)| {
-            let order = |k: &SummaryKey| {
-                (
-                    self.tlds.get(k.0),
-                    self.paths.get(k.1),
-                    self.filesets.get(k.2),
-                    k.3,
-                    k.4,
-                    self.pools.get(k.5),
-                    self.kinds.get(k.6),
-                )
-            };
-            order(a).cmp(&order(b))
-        });
-        let fits = |v: Sum| i64::try_from(v).ok();
-        let mut counts: [Vec<i64>; 5] = Default::default();
-        for (_, c) in &rows {
-            let values = [Sum::from(c.objects), Sum::from(c.files), Sum::from(c.dirs), c.bytes, c.allocated];
-            for (column, v) in counts.iter_mut().zip(values) {
-                match fits(v) {
-                    Some(v) => column.push(v),
-                    None => return Ok(None),
+    /// Writes the summary as Parquet, its groups in key order a batch at a time; its size and
+    /// checksum, or none when a total does not fit 64 bits (then the input has no summary, and
+    /// reports read its rows, and nothing is left at `dest`).
+    pub fn write(self, dest: &Path) -> Result<Option<FileSum>> {
+        let file = File::create(dest).with_context(|| format!("cannot create {}", dest.display()))?;
+        let mut writer = ArrowWriter::try_new(Hashing::new(file), Summary::schema(), None)?;
+        let mut sorted = self.groups.finish()?.peekable();
+        while sorted.peek().is_some() {
+            let mut rows = Vec::with_capacity(SUMMARY_BATCH_ROWS);
+            for entry in sorted.by_ref().take(SUMMARY_BATCH_ROWS) {
+                let (key, c) = entry?;
+                rows.push((sortkey::decode(&key)?, c));
+            }
+            match Summary::batch(&rows)? {
+                Some(batch) => writer.write(&batch)?,
+                None => {
+                    drop(writer);
+                    std::fs::remove_file(dest).ok();
+                    return Ok(None);
                 }
             }
         }
-        let keys = rows.iter().map(|(k, _)| *k);
-        let mut columns: Vec<ArrayRef> = vec![
-            Arc::new(BinaryArray::from_iter_values(keys.clone().map(|k| self.tlds.get(k.0).unwrap_or_default()))),
-            Arc::new(BinaryArray::from_iter(keys.clone().map(|k| self.paths.get(k.1)))),
-            Arc::new(StringArray::from_iter(keys.clone().map(|k| text(&self.filesets, k.2)))),
-            Arc::new(UInt32Array::from_iter(keys.clone().map(|k| k.3))),
-            Arc::new(UInt32Array::from_iter(keys.clone().map(|k| k.4))),
-            Arc::new(StringArray::from_iter(keys.clone().map(|k| text(&self.pools, k.5)))),
-            Arc::new(StringArray::from_iter(keys.map(|k| text(&self.kinds, k.6)))),
-        ];
-        columns.extend(counts.into_iter().map(|v| Arc::new(Int64Array::from(v)) as ArrayRef));
-        let batch = RecordBatch::try_new(Summary::schema(), columns)?;
-        let file = File::create(dest).with_context(|| format!("cannot create {}", dest.display()))?;
-        let mut writer = ArrowWriter::try_new(Hashing::new(file), batch.schema(), None)?;
-        writer.write(&batch)?;
         let mut hashing = writer.into_inner()?;
         std::io::Write::flush(&mut hashing)?;
         Ok(Some(FileSum { bytes: hashing.bytes, xxh3: hashing.digest(), footer_xxh3: None }))
+    }
+
+    /// Summary rows from decoded groups, or none when a total does not fit 64 bits.
+    fn batch(rows: &[(Vec<Key>, Counters)]) -> Result<Option<RecordBatch>> {
+        let mut counts: [Vec<i64>; 5] = Default::default();
+        for (_, c) in rows {
+            for (column, v) in counts.iter_mut().zip([c.objects, c.files, c.dirs, c.bytes, c.allocated]) {
+                match i64::try_from(v) {
+                    Ok(v) => column.push(v),
+                    Err(_) => return Ok(None),
+                }
+            }
+        }
+        let part = |i: usize| rows.iter().map(move |(k, _)| &k[i]);
+        let bytes = |k: &Key| match k {
+            Key::Path(p) => Some(p.clone()),
+            _ => None,
+        };
+        let text = |k: &Key| match k {
+            Key::Text(t) => Some(t.clone()),
+            _ => None,
+        };
+        let id = |k: &Key| match k {
+            Key::Int(v) => u32::try_from(*v).ok(),
+            _ => None,
+        };
+        let mut columns: Vec<ArrayRef> = vec![
+            Arc::new(BinaryArray::from_iter_values(part(0).map(|k| bytes(k).unwrap_or_default()))),
+            Arc::new(BinaryArray::from_iter(part(1).map(bytes))),
+            Arc::new(StringArray::from_iter(part(2).map(text))),
+            Arc::new(UInt32Array::from_iter(part(3).map(id))),
+            Arc::new(UInt32Array::from_iter(part(4).map(id))),
+            Arc::new(StringArray::from_iter(part(5).map(text))),
+            Arc::new(StringArray::from_iter(part(6).map(text))),
+        ];
+        columns.extend(counts.into_iter().map(|v| Arc::new(Int64Array::from(v)) as ArrayRef));
+        Ok(Some(RecordBatch::try_new(Summary::schema(), columns)?))
     }
 
     /// Reads a summary, checking it against its checksum first, and hands each row with its
@@ -316,7 +331,7 @@ impl Summary {
     /// summaries existed).
     pub fn of_input(root: &Path, entry: &InputEntry, tld_depth: usize) -> Result<Summary> {
         let mut resolver = Resolver::new(root);
-        let mut summary = Summary::default();
+        let mut summary = Summary::new(SUMMARIZE_BUDGET, None);
         for rel in &entry.files {
             let tld = crate::dataset::view::tld_of_file(rel, &entry.long_tlds)?;
             let path = resolver.resolve(rel)?;
@@ -327,7 +342,7 @@ impl Summary {
             for batch in crate::dataset::read::read_file(&path, &Fold::COLUMNS)? {
                 fold.add(&batch);
             }
-            summary.add(fold);
+            summary.add(fold)?;
         }
         Ok(summary)
     }
@@ -629,4 +644,56 @@ pub fn summarize(
     }
     progress.finish();
     Ok(done)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use arrow::array::{Int64Array, StringArray, UInt32Array};
+
+    /// Rows of one tld with many owners, groups, filesets and kinds.
+    fn batch(rows: usize, seed: u32) -> RecordBatch {
+        let n = |m: u32| (0..rows as u32).map(move |i| (i.wrapping_mul(2_654_435_761) ^ seed) % m);
+        let columns: Vec<(&str, ArrayRef)> = vec![
+            ("uid", Arc::new(UInt32Array::from_iter(n(997).map(|v| (v != 0).then_some(v))))),
+            ("gid", Arc::new(UInt32Array::from_iter_values(n(13)))),
+            ("fileset", Arc::new(StringArray::from_iter(n(5).map(|v| (v != 4).then(|| format!("fs{v}")))))),
+            ("pool", Arc::new(StringArray::from_iter_values(n(2).map(|v| format!("pool{v}"))))),
+            ("kind", Arc::new(StringArray::from_iter_values(n(3).map(|v| ["file", "dir", "link"][v as usize])))),
+            ("size", Arc::new(Int64Array::from_iter_values(n(1 << 20).map(i64::from)))),
+            ("kballoc", Arc::new(Int64Array::from_iter_values(n(1 << 10).map(i64::from)))),
+        ];
+        RecordBatch::try_from_iter(columns).unwrap()
+    }
+
+    fn written(mut summary: Summary, dir: &Path, name: &str) -> (bool, Vec<RecordBatch>) {
+        for (tld, seed) in [(&b"/gpfs/fs1/b"[..], 7), (b"/gpfs/fs1/a", 3), (b"/gpfs/fs1/b", 11)] {
+            let mut fold = Fold::new(tld, 3);
+            fold.add(&batch(20_000, seed));
+            summary.add(fold).unwrap();
+        }
+        let spilled = summary.groups.spilled();
+        let dest = dir.join(name);
+        summary.write(&dest).unwrap().expect("totals fit");
+        let reader = ParquetRecordBatchReaderBuilder::try_new(File::open(dest).unwrap()).unwrap().build().unwrap();
+        (spilled, reader.map(Result::unwrap).collect())
+    }
+
+    #[test]
+    fn a_summary_beyond_its_budget_spills_and_writes_the_same_rows() {
+        let dir = tempfile::tempdir().unwrap();
+        let (spilled, whole) = written(Summary::new(usize::MAX, None), dir.path(), "whole.parquet");
+        assert!(!spilled);
+        let (spilled, small) = written(Summary::new(64 << 10, Some(dir.path())), dir.path(), "small.parquet");
+        assert!(spilled, "64 KiB holds fewer groups than the scan has");
+        let concat = |b: &[RecordBatch]| arrow::compute::concat_batches(&Summary::schema(), b).unwrap();
+        let (whole, small) = (concat(&whole), concat(&small));
+        assert!(whole.num_rows() > 5_000, "{}", whole.num_rows());
+        assert_eq!(whole, small);
+        // The two scans of tld b were combined: every group is one row.
+        let tld = whole.column(0).as_binary::<i32>();
+        let objects: i64 = whole.column(7).as_primitive::<Int64Type>().values().iter().sum();
+        assert_eq!(objects, 60_000);
+        assert!(tld.iter().flatten().zip(tld.iter().flatten().skip(1)).all(|(a, b)| a <= b), "rows in tld order");
+    }
 }

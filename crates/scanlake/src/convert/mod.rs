@@ -495,8 +495,9 @@ impl Shared<'_> {
         for batch in &pending.batches {
             fold.add(batch);
         }
-        self.summary.lock().expect("summary lock").add(fold);
-        let result = writer::write_sorted(&pending.batches, &self.schema, &staged);
+        // The lock is let go before the file is written: workers write side by side.
+        let added = self.summary.lock().expect("summary lock").add(fold);
+        let result = added.and_then(|()| writer::write_sorted(&pending.batches, &self.schema, &staged));
         // Release the memory even on failure: other workers may be waiting for it.
         self.buffers.written(pending.bytes);
         let written = result?;
@@ -573,7 +574,8 @@ fn convert_one(
         rejects: Mutex::new(RejectSink::new(&name, &staging.join("rejects.parquet.tmp"))),
         tally: Tally::default(),
         written: Mutex::new(Vec::new()),
-        summary: Mutex::new(Summary::default()),
+        // Beside the buffers' budget: a quarter more, spilled to the staging directory beyond it.
+        summary: Mutex::new(Summary::new(opts.memory_budget_bytes / 4, Some(&staging))),
         long_tlds: Mutex::new(BTreeMap::new()),
         seen: Mutex::new(vec![false; opts.layout.columns().len()]),
         next_file: AtomicU64::new(0),
