@@ -40,6 +40,28 @@ pub fn encode_text(t: &str, out: &mut Vec<u8>) {
     escaped(t.as_bytes(), false, out);
 }
 
+/// An optional part: the value, or null.
+pub fn encode_opt_int(v: Option<i64>, out: &mut Vec<u8>) {
+    match v {
+        Some(v) => encode_int(v, out),
+        None => out.push(NULL),
+    }
+}
+
+pub fn encode_opt_text(t: Option<&str>, out: &mut Vec<u8>) {
+    match t {
+        Some(t) => encode_text(t, out),
+        None => out.push(NULL),
+    }
+}
+
+pub fn encode_opt_path(p: Option<&[u8]>, out: &mut Vec<u8>) {
+    match p {
+        Some(p) => encode_path(p, out),
+        None => out.push(NULL),
+    }
+}
+
 pub fn encode_int(v: i64, out: &mut Vec<u8>) {
     out.push(INT);
     out.extend_from_slice(&((v as u64) ^ (1 << 63)).to_be_bytes());

@@ -159,26 +159,18 @@ impl Summary {
         Summary { groups: Spiller::new(budget, spill_dir) }
     }
 
-    pub fn add(&mut self, fold: Fold) -> Result<()> {
+    pub fn add(&self, fold: Fold) -> Result<()> {
         let Fold { tld, fileset, pool, kind, path, groups, .. } = fold;
-        let text = |i: &Interner, id: u32, out: &mut Vec<u8>| match i.get(id) {
-            Some(v) => sortkey::encode_text(&String::from_utf8_lossy(v), out),
-            None => sortkey::encode_part(&Key::Null, out),
-        };
-        let int = |v: Option<u32>, out: &mut Vec<u8>| match v {
-            Some(v) => sortkey::encode_int(v.into(), out),
-            None => sortkey::encode_part(&Key::Null, out),
+        let text = |i: &Interner, id: u32, out: &mut Vec<u8>| {
+            sortkey::encode_opt_text(i.get(id).map(String::from_utf8_lossy).as_deref(), out)
         };
         let entries = groups.into_iter().map(|((uid, gid, fileset_id, pool_id, kind_id, path_id), c)| {
             let mut key = Vec::with_capacity(tld.len() + 48);
             sortkey::encode_path(&tld, &mut key);
-            match path.get(path_id) {
-                Some(p) => sortkey::encode_path(p, &mut key),
-                None => sortkey::encode_part(&Key::Null, &mut key),
-            }
+            sortkey::encode_opt_path(path.get(path_id), &mut key);
             text(&fileset, fileset_id, &mut key);
-            int(uid, &mut key);
-            int(gid, &mut key);
+            sortkey::encode_opt_int(uid.map(i64::from), &mut key);
+            sortkey::encode_opt_int(gid.map(i64::from), &mut key);
             text(&pool, pool_id, &mut key);
             text(&kind, kind_id, &mut key);
             (key, c)
@@ -331,7 +323,7 @@ impl Summary {
     /// summaries existed).
     pub fn of_input(root: &Path, entry: &InputEntry, tld_depth: usize) -> Result<Summary> {
         let mut resolver = Resolver::new(root);
-        let mut summary = Summary::new(SUMMARIZE_BUDGET, None);
+        let summary = Summary::new(SUMMARIZE_BUDGET, None);
         for rel in &entry.files {
             let tld = crate::dataset::view::tld_of_file(rel, &entry.long_tlds)?;
             let path = resolver.resolve(rel)?;
@@ -565,21 +557,13 @@ impl InputGroups {
     fn add(&mut self, by: &[Dimension], row: &Row<'_>, tld_text: &str, c: &Counters) -> Result<()> {
         let out = &mut self.packed;
         out.clear();
-        let int = |v: Option<u32>, out: &mut Vec<u8>| match v {
-            Some(v) => sortkey::encode_int(v.into(), out),
-            None => sortkey::encode_part(&Key::Null, out),
-        };
-        let text = |v: Option<&str>, out: &mut Vec<u8>| match v {
-            Some(t) => sortkey::encode_text(t, out),
-            None => sortkey::encode_part(&Key::Null, out),
-        };
         for dim in by {
             match dim {
-                Dimension::Uid => int(row.uid, out),
-                Dimension::Gid => int(row.gid, out),
-                Dimension::Fileset => text(row.fileset, out),
-                Dimension::Pool => text(row.pool, out),
-                Dimension::Kind => text(row.kind, out),
+                Dimension::Uid => sortkey::encode_opt_int(row.uid.map(i64::from), out),
+                Dimension::Gid => sortkey::encode_opt_int(row.gid.map(i64::from), out),
+                Dimension::Fileset => sortkey::encode_opt_text(row.fileset, out),
+                Dimension::Pool => sortkey::encode_opt_text(row.pool, out),
+                Dimension::Kind => sortkey::encode_opt_text(row.kind, out),
                 Dimension::Tld => sortkey::encode_path(tld_text.as_bytes(), out),
                 Dimension::Dir(_) | Dimension::Ext | Dimension::Name | Dimension::Size => {
                     bail!("summaries hold no paths or sizes")
@@ -666,7 +650,7 @@ mod tests {
         RecordBatch::try_from_iter(columns).unwrap()
     }
 
-    fn written(mut summary: Summary, dir: &Path, name: &str) -> (bool, Vec<RecordBatch>) {
+    fn written(summary: Summary, dir: &Path, name: &str) -> (bool, Vec<RecordBatch>) {
         for (tld, seed) in [(&b"/gpfs/fs1/b"[..], 7), (b"/gpfs/fs1/a", 3), (b"/gpfs/fs1/b", 11)] {
             let mut fold = Fold::new(tld, 3);
             fold.add(&batch(20_000, seed));

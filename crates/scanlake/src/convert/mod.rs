@@ -366,7 +366,7 @@ struct Shared<'a> {
     tally: Tally,
     written: Mutex<Vec<(PathBuf, String, writer::Written)>>,
     /// The usage summary of the rows written so far.
-    summary: Mutex<Summary>,
+    summary: Summary,
     /// Shortened partition directory names → the exact escaped tld.
     long_tlds: Mutex<BTreeMap<String, String>>,
     seen: Mutex<Vec<bool>>,
@@ -495,9 +495,8 @@ impl Shared<'_> {
         for batch in &pending.batches {
             fold.add(batch);
         }
-        // The lock is let go before the file is written: workers write side by side.
-        let added = self.summary.lock().expect("summary lock").add(fold);
-        let result = added.and_then(|()| writer::write_sorted(&pending.batches, &self.schema, &staged));
+        let result =
+            self.summary.add(fold).and_then(|()| writer::write_sorted(&pending.batches, &self.schema, &staged));
         // Release the memory even on failure: other workers may be waiting for it.
         self.buffers.written(pending.bytes);
         let written = result?;
@@ -575,7 +574,7 @@ fn convert_one(
         tally: Tally::default(),
         written: Mutex::new(Vec::new()),
         // Beside the buffers' budget: a quarter more, spilled to the staging directory beyond it.
-        summary: Mutex::new(Summary::new(opts.memory_budget_bytes / 4, Some(&staging))),
+        summary: Summary::new(opts.memory_budget_bytes / 4, Some(&staging)),
         long_tlds: Mutex::new(BTreeMap::new()),
         seen: Mutex::new(vec![false; opts.layout.columns().len()]),
         next_file: AtomicU64::new(0),
@@ -726,7 +725,7 @@ fn publish(
     // The summary goes with the data, in the same commit.
     let summary_staged = staging.join("summary.parquet.tmp");
     let summary_rel = format!("{SUMMARY_DIR}/{stem}.parquet");
-    let usage = match usage.into_inner().expect("summary lock").write(&summary_staged)? {
+    let usage = match usage.write(&summary_staged)? {
         Some(sum) => {
             checksums.insert(summary_rel.clone(), sum);
             files.push((summary_staged, summary_rel.clone()));
