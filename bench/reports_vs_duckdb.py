@@ -169,7 +169,7 @@ for name, (method, kwargs, sql) in reports.items():
         elif method == "quota":
             table = ds.quota(kwargs["source"], progress=False)
         elif method == "export_tree":
-            # Written to a file, as the CLI does; the peer's rows come back as a table.
+            # Written to a file, as the CLI does; so is the peer's JSON below.
             written = ds.export_tree(**kwargs, progress=False)
             table = types.SimpleNamespace(num_rows=sum(written[k] for k in ("directories", "files", "others")))
         else:
@@ -177,7 +177,12 @@ for name, (method, kwargs, sql) in reports.items():
         times["scanlake"].append(time.perf_counter() - t)
         rows["scanlake"] = table.num_rows
         t = time.perf_counter()
-        table = con.sql(sql).to_arrow_table()
+        if method == "export_tree":
+            # The tree's peer writes its rows as JSON lines to a file, as the CLI's peer does.
+            (copied,) = con.execute(f"COPY ({sql}) TO '{kwargs['output']}.duckdb' (FORMAT json)").fetchone()
+            table = types.SimpleNamespace(num_rows=copied)
+        else:
+            table = con.sql(sql).to_arrow_table()
         times["duckdb"].append(time.perf_counter() - t)
         rows["duckdb"] = table.num_rows
     results[name] = {"median": {k: sorted(v)[len(v) // 2] for k, v in times.items()}, "rows": rows}
